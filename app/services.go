@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// Sealer encrypts secrets for storage. The associated data binds a sealed
+// value to where it belongs (for example shop domain and field), so a value
+// copied to another row does not open.
+type Sealer interface {
+	Seal(plaintext, associatedData []byte) (string, error)
+	Open(sealed string, associatedData []byte) ([]byte, error)
+}
+
+// Locker gives mutual exclusion across processes (one token refresh at a time
+// per shop, whatever the number of workers).
+type Locker interface {
+	// Lock blocks until the lock is held or ctx ends. unlock releases it; the
+	// lock also expires after ttl so a crashed holder cannot wedge it.
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(), err error)
+}
+
+// OAuthStates issues and consumes the single-use OAuth state values.
+type OAuthStates interface {
+	// Issue returns a new random state bound to shop, valid for ttl.
+	Issue(ctx context.Context, shop string, ttl time.Duration) (string, error)
+	// Consume returns the shop the state was issued for and deletes it, so a
+	// state works once. Unknown or expired states give ErrForbidden.
+	Consume(ctx context.Context, state string) (string, error)
+}
+
+// ShopifyAuth is the OAuth side of Shopify.
+type ShopifyAuth interface {
+	// AuthorizeURL is where the merchant approves the install.
+	AuthorizeURL(shop, state string) (string, error)
+	// ValidCallbackHMAC checks the hmac parameter of an OAuth callback in
+	// constant time.
+	ValidCallbackHMAC(query url.Values) bool
+	// ExchangeCode trades an authorization code for an expiring offline token.
+	ExchangeCode(ctx context.Context, shop, code string) (OfflineToken, error)
+}
+
+// ShopifyAdmin is what jobs do to a store through the Admin API.
+type ShopifyAdmin interface {
+	// EnsureWebhookSubscriptions subscribes callbackURL to each topic the shop
+	// is not yet subscribed to, and returns how many it created.
+	EnsureWebhookSubscriptions(ctx context.Context, shop *Shop, callbackURL string, topics []string) (int, error)
+	// RefreshToken refreshes the shop's access token now if it is due,
+	// one refresh at a time per shop.
+	RefreshToken(ctx context.Context, shopDomain string) error
+}
+
+// Dispatcher queues background work. Enqueueing is durable when it returns nil.
+type Dispatcher interface {
+	SetUpShop(ctx context.Context, shopDomain string) error
+}
