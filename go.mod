@@ -3,11 +3,22 @@ module github.com/waybill-app/waybill
 go 1.26.8
 
 require (
+	github.com/bold-commerce/go-shopify/v4 v4.7.0
 	github.com/glebarez/sqlite v1.11.0
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/uuid v1.6.0
 	github.com/pressly/goose/v3 v3.29.0
+	github.com/redis/go-redis/v9 v9.23.0
+	github.com/vektah/gqlparser/v2 v2.5.64
 	gorm.io/driver/postgres v1.6.3
 	gorm.io/gorm v1.31.2
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/google/go-querystring v1.0.0 // indirect
+	github.com/shopspring/decimal v1.5.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 )
 
 require (

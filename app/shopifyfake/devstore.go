@@ -1,0 +1,108 @@
+package shopifyfake
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// DemoShop is the shop `waybill devstore` seeds.
+const DemoShop = "waybill-demo.myshopify.com"
+
+// SeedDemo creates the demo shop with two locations and a few orders in
+// Spanish and English, like a dropshipping merchant's first day.
+func (s *Store) SeedDemo() {
+	s.AddShop(Shop{Domain: DemoShop, Name: "Tienda Demo Waybill", Email: "hola@tienda-demo.example", PrimaryLocale: "es", Currency: "EUR"})
+	main := s.LocationIDs(DemoShop)[0]
+	supplier := s.AddLocation(DemoShop, "Proveedor Shenzhen")
+	s.CreateOrder(DemoShop, NewOrder{Email: "lucia@example.com", CustomerLocale: "es", CustomerFirstName: "Lucía", CustomerLastName: "García",
+		ShippingCountry: "ES", ShippingCity: "Madrid", LineItems: []NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2, LocationID: main}}})
+	s.CreateOrder(DemoShop, NewOrder{Email: "diego@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Diego", CustomerLastName: "Hernández",
+		ShippingCountry: "MX", ShippingCity: "Guadalajara", LineItems: []NewLineItem{
+			{SKU: "LAMP-7", Title: "Lámpara LED", Quantity: 1, LocationID: supplier},
+			{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 1, LocationID: main}}})
+	s.CreateOrder(DemoShop, NewOrder{Email: "emma@example.com", CustomerLocale: "en", CustomerFirstName: "Emma", CustomerLastName: "Brown",
+		ShippingCountry: "GB", ShippingCity: "Leeds", LineItems: []NewLineItem{{SKU: "TEE-M", Title: "T-shirt (M)", Quantity: 3, LocationID: supplier}}})
+}
+
+// SetDevstoreApp tells the devstore page where the app runs, for its
+// "Install" button.
+func (s *Store) SetDevstoreApp(appURL string) {
+	s.mu.Lock()
+	s.devAppURL = appURL
+	s.mu.Unlock()
+}
+
+var devstorePage = template.Must(template.New("devstore").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Waybill devstore</title>
+<style>body{font:15px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}.msg{background:#eef;padding:.6rem}</style></head>
+<body><h1>Waybill devstore</h1>
+<p>A fake Shopify for local demos. Run Waybill with <code>SHOPIFY_ADMIN_ORIGIN</code> pointing here.</p>
+{{if .Message}}<p class="msg">{{.Message}}</p>{{end}}
+{{range .Shops}}<h2>{{.Name}} <small>({{.Domain}})</small></h2>
+<form method="post" action="/devstore/install?shop={{.Domain}}"><button>Install Waybill ({{$.AppURL}})</button></form>
+<form method="post" action="/devstore/order?shop={{.Domain}}"><button>Create a test order</button></form>
+<table><tr><th>Order</th><th>Customer</th><th>Items</th><th>Status</th><th>Fulfillments</th></tr>
+{{range .Orders}}<tr><td>{{.Name}}</td><td>{{.Email}} ({{.CustomerLocale}})</td>
+<td>{{range .LineItems}}{{.Title}} × {{.Quantity}}<br>{{end}}</td><td>{{.Status}}</td>
+<td>{{range .Fulfillments}}{{range .TrackingInfo}}{{.Company}} {{.Number}}<br>{{end}}{{end}}</td></tr>{{end}}
+</table>{{end}}</body></html>`))
+
+func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
+	msg := r.URL.Query().Get("msg")
+	if r.Method == http.MethodPost {
+		shop := r.URL.Query().Get("shop")
+		switch r.URL.Path {
+		case "/devstore/install":
+			s.mu.Lock()
+			appURL := s.devAppURL
+			s.mu.Unlock()
+			ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+			defer cancel()
+			if _, err := s.InstallApp(ctx, appURL, shop); err != nil {
+				msg = "Install failed: " + err.Error()
+			} else {
+				msg = "Waybill is installed in " + shop
+			}
+		case "/devstore/order":
+			o := s.CreateOrder(shop, NewOrder{Email: "cliente@example.com", CustomerLocale: "es", CustomerFirstName: "Ana",
+				ShippingCountry: "ES", LineItems: []NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 1}}})
+			msg = "Created order " + o.Name + " (id " + strconv.FormatInt(o.ID, 10) + ")"
+		}
+		http.Redirect(w, r, "/?msg="+template.URLQueryEscaper(msg), http.StatusSeeOther)
+		return
+	}
+	type orderView struct {
+		Order
+		Status string
+	}
+	type shopView struct {
+		Name, Domain string
+		Orders       []orderView
+	}
+	s.mu.Lock()
+	var shops []shopView
+	for _, sh := range s.shops {
+		v := shopView{Name: sh.Name, Domain: sh.Domain}
+		for _, o := range sh.orders {
+			v.Orders = append(v.Orders, orderView{copyOrder(o), displayFulfillmentStatus(o)})
+		}
+		shops = append(shops, v)
+	}
+	appURL := s.devAppURL
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	devstorePage.Execute(w, map[string]any{"Shops": shops, "AppURL": appURL, "Message": msg})
+}
+
+// embeddedAdmin stands in for https://{shop}/admin/apps/{key}: where the app
+// sends the merchant after an install.
+func (s *Store) embeddedAdmin(w http.ResponseWriter, r *http.Request, shop string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, "<!doctype html><title>%s admin</title><p>The app is open in the admin of %s.</p>",
+		template.HTMLEscapeString(shop), template.HTMLEscapeString(shop))
+}

@@ -1,0 +1,444 @@
+// Package shopifyfake is a Shopify store that behaves like the real one for
+// everything Waybill uses: OAuth (authorization code, expiring offline tokens,
+// refresh, token exchange), the GraphQL Admin API for orders, fulfillment
+// orders, fulfillments, fulfillment events and webhook subscriptions — with
+// access-token checks, userErrors, quantities that go down as items are
+// fulfilled, the GraphQL cost bucket, and injectable faults — and signed
+// webhooks sent to an app.
+//
+// Tests mount Handler on an httptest server and point SHOPIFY_ADMIN_ORIGIN at
+// it; `waybill devstore` runs it on a port with a seeded demo shop. Requests
+// name their shop by the Host header (https://{shop} traffic keeps it).
+package shopifyfake
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+// SupportedAPIVersions lists the Admin API versions the fake answers; others
+// get 404 like a retired version on Shopify.
+var SupportedAPIVersions = map[string]bool{"2026-01": true, "2026-04": true, "2026-07": true, "2026-10": true}
+
+// Options configure a Store.
+type Options struct {
+	APIKey    string
+	APISecret string
+	Clock     app.Clock // default: the system clock
+	// AccessTokenTTL is the life of an expiring offline token (Shopify: 1h).
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is the life of a refresh token (Shopify: 90 days).
+	RefreshTokenTTL time.Duration
+	// Bucket is the GraphQL cost bucket; zero values mean Shopify's standard
+	// plan: 1,000 points, 50 restored per second.
+	BucketSize  float64
+	RestoreRate float64
+	// HTTPClient sends webhooks (default: a client with a 10s timeout).
+	HTTPClient *http.Client
+	// DeliverWebhooks makes the store send webhooks to subscribed URIs when
+	// orders and fulfillments change, as Shopify does.
+	DeliverWebhooks bool
+}
+
+// Store is the fake Shopify. Safe for concurrent use.
+type Store struct {
+	opts   Options
+	clock  app.Clock
+	mu     sync.Mutex
+	shops  map[string]*Shop
+	nextID int64
+	faults Faults
+	calls  map[string]int
+	// pending webhook deliveries
+	deliveries sync.WaitGroup
+	devAppURL  string
+}
+
+// Faults are injected into Admin API (GraphQL) calls, in this order:
+// Latency, then ServerErrors (HTTP 503), then HTTPThrottles (HTTP 429 with
+// Retry-After), then Throttles (GraphQL THROTTLED). Counts go down by one per
+// affected call.
+type Faults struct {
+	Latency       time.Duration
+	ServerErrors  int
+	HTTPThrottles int
+	Throttles     int
+	// RetryAfter is the Retry-After of HTTP throttles, in seconds (default 1).
+	RetryAfter int
+}
+
+// Shop is one store's state. Read it through the Store's methods, which
+// return copies.
+type Shop struct {
+	Domain        string
+	Name          string
+	Email         string
+	PrimaryLocale string
+	Currency      string
+	Locations     []Location
+
+	orders        []*Order
+	subscriptions []*WebhookSubscription
+	accessTokens  map[string]time.Time // token → expiry (zero: never)
+	refreshTokens map[string]time.Time
+	codes         map[string]time.Time // authorization code → expiry
+	bucket        float64
+	bucketAt      time.Time
+}
+
+// Location is where inventory ships from.
+type Location struct {
+	ID   int64
+	Name string
+}
+
+// Order is a store order.
+type Order struct {
+	ID                int64
+	Name              string
+	Email             string
+	CustomerLocale    string
+	CustomerFirstName string
+	CustomerLastName  string
+	ShippingCountry   string // ISO code
+	ShippingCity      string
+	LineItems         []*LineItem
+	FulfillmentOrders []*FulfillmentOrder
+	Fulfillments      []*Fulfillment
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// LineItem is an order line.
+type LineItem struct {
+	ID         int64
+	SKU        string
+	Title      string
+	Quantity   int
+	LocationID int64 // where it ships from; one fulfillment order per location
+}
+
+// FulfillmentOrder groups line items to fulfil from one location.
+type FulfillmentOrder struct {
+	ID         int64
+	LocationID int64
+	Status     string // OPEN, IN_PROGRESS, CLOSED
+	LineItems  []*FulfillmentOrderLineItem
+}
+
+// FulfillmentOrderLineItem tracks how much of a line item is left to fulfil.
+type FulfillmentOrderLineItem struct {
+	ID                int64
+	LineItemID        int64
+	TotalQuantity     int
+	RemainingQuantity int
+}
+
+// Fulfillment is a shipment recorded on the order.
+type Fulfillment struct {
+	ID             int64
+	OrderID        int64
+	LocationID     int64
+	Status         string
+	TrackingInfo   []TrackingInfo
+	LineItems      []FulfillmentLineItem
+	Events         []FulfillmentEvent
+	NotifyCustomer bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// TrackingInfo is a fulfillment's tracking company, number and URL.
+type TrackingInfo struct {
+	Company string
+	Number  string
+	URL     string
+}
+
+// FulfillmentLineItem is a line item quantity in a fulfillment.
+type FulfillmentLineItem struct {
+	ID         int64
+	LineItemID int64
+	Quantity   int
+}
+
+// FulfillmentEvent is a carrier status update on a fulfillment.
+type FulfillmentEvent struct {
+	ID                  int64
+	Status              string
+	Message             string
+	HappenedAt          time.Time
+	EstimatedDeliveryAt *time.Time
+}
+
+// WebhookSubscription is a topic subscribed to a URI.
+type WebhookSubscription struct {
+	ID    int64
+	Topic string // enum form, e.g. ORDERS_CREATE
+	URI   string
+}
+
+// New returns an empty store.
+func New(opts Options) *Store {
+	if opts.Clock == nil {
+		opts.Clock = app.SystemClock{}
+	}
+	if opts.AccessTokenTTL == 0 {
+		opts.AccessTokenTTL = time.Hour
+	}
+	if opts.RefreshTokenTTL == 0 {
+		opts.RefreshTokenTTL = 90 * 24 * time.Hour
+	}
+	if opts.BucketSize == 0 {
+		opts.BucketSize = 1000
+	}
+	if opts.RestoreRate == 0 {
+		opts.RestoreRate = 50
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Store{opts: opts, clock: opts.Clock, shops: map[string]*Shop{}, nextID: 1000, calls: map[string]int{}}
+}
+
+func (s *Store) id() int64 {
+	s.nextID++
+	return s.nextID
+}
+
+// AddShop creates a shop with one location ("Main warehouse") if it has none.
+func (s *Store) AddShop(sh Shop) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh.Name == "" {
+		sh.Name = sh.Domain
+	}
+	if sh.PrimaryLocale == "" {
+		sh.PrimaryLocale = "en"
+	}
+	if sh.Currency == "" {
+		sh.Currency = "USD"
+	}
+	if len(sh.Locations) == 0 {
+		sh.Locations = []Location{{ID: s.id(), Name: "Main warehouse"}}
+	}
+	sh.accessTokens = map[string]time.Time{}
+	sh.refreshTokens = map[string]time.Time{}
+	sh.codes = map[string]time.Time{}
+	sh.bucket = s.opts.BucketSize
+	sh.bucketAt = s.clock.Now()
+	s.shops[sh.Domain] = &sh
+}
+
+// LocationIDs returns the shop's location ids, first is the default.
+func (s *Store) LocationIDs(shop string) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	if sh := s.shops[shop]; sh != nil {
+		for _, l := range sh.Locations {
+			ids = append(ids, l.ID)
+		}
+	}
+	return ids
+}
+
+// AddLocation adds a location and returns its id.
+func (s *Store) AddLocation(shop, name string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.id()
+	s.shops[shop].Locations = append(s.shops[shop].Locations, Location{ID: id, Name: name})
+	return id
+}
+
+// NewOrder describes an order to create.
+type NewOrder struct {
+	Name              string // default #1001, #1002…
+	Email             string
+	CustomerLocale    string
+	CustomerFirstName string
+	CustomerLastName  string
+	ShippingCountry   string
+	ShippingCity      string
+	LineItems         []NewLineItem
+}
+
+// NewLineItem is a line of a NewOrder. LocationID 0 is the shop's first location.
+type NewLineItem struct {
+	SKU        string
+	Title      string
+	Quantity   int
+	LocationID int64
+}
+
+// CreateOrder adds an order with one open fulfillment order per location and
+// returns a copy. With DeliverWebhooks, orders/create is sent.
+func (s *Store) CreateOrder(shop string, n NewOrder) Order {
+	s.mu.Lock()
+	sh := s.shops[shop]
+	if sh == nil {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("shopifyfake: no shop %s", shop))
+	}
+	now := s.clock.Now()
+	o := &Order{
+		ID: s.id(), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale,
+		CustomerFirstName: n.CustomerFirstName, CustomerLastName: n.CustomerLastName,
+		ShippingCountry: n.ShippingCountry, ShippingCity: n.ShippingCity,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if o.Name == "" {
+		o.Name = fmt.Sprintf("#%d", 1001+len(sh.orders))
+	}
+	byLocation := map[int64]*FulfillmentOrder{}
+	var locations []int64
+	for _, li := range n.LineItems {
+		loc := li.LocationID
+		if loc == 0 {
+			loc = sh.Locations[0].ID
+		}
+		item := &LineItem{ID: s.id(), SKU: li.SKU, Title: li.Title, Quantity: li.Quantity, LocationID: loc}
+		o.LineItems = append(o.LineItems, item)
+		fo := byLocation[loc]
+		if fo == nil {
+			fo = &FulfillmentOrder{ID: s.id(), LocationID: loc, Status: "OPEN"}
+			byLocation[loc] = fo
+			locations = append(locations, loc)
+		}
+		fo.LineItems = append(fo.LineItems, &FulfillmentOrderLineItem{
+			ID: s.id(), LineItemID: item.ID, TotalQuantity: li.Quantity, RemainingQuantity: li.Quantity,
+		})
+	}
+	for _, loc := range locations {
+		o.FulfillmentOrders = append(o.FulfillmentOrders, byLocation[loc])
+	}
+	sh.orders = append(sh.orders, o)
+	copy := copyOrder(o)
+	s.mu.Unlock()
+	s.deliver(shop, "orders/create", restOrder(&copy))
+	return copy
+}
+
+// Order returns a copy of the order with that id.
+func (s *Store) Order(shop string, id int64) (Order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.findOrder(shop, id); o != nil {
+		return copyOrder(o), true
+	}
+	return Order{}, false
+}
+
+// Orders returns copies of all the shop's orders, oldest first.
+func (s *Store) Orders(shop string) []Order {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Order
+	if sh := s.shops[shop]; sh != nil {
+		for _, o := range sh.orders {
+			out = append(out, copyOrder(o))
+		}
+	}
+	return out
+}
+
+// Subscriptions returns the shop's webhook subscriptions.
+func (s *Store) Subscriptions(shop string) []WebhookSubscription {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []WebhookSubscription
+	if sh := s.shops[shop]; sh != nil {
+		for _, w := range sh.subscriptions {
+			out = append(out, *w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
+	return out
+}
+
+func (s *Store) findOrder(shop string, id int64) *Order {
+	if sh := s.shops[shop]; sh != nil {
+		for _, o := range sh.orders {
+			if o.ID == id {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+func copyOrder(o *Order) Order {
+	c := *o
+	c.LineItems = nil
+	for _, li := range o.LineItems {
+		l := *li
+		c.LineItems = append(c.LineItems, &l)
+	}
+	c.FulfillmentOrders = nil
+	for _, fo := range o.FulfillmentOrders {
+		f := *fo
+		f.LineItems = nil
+		for _, li := range fo.LineItems {
+			l := *li
+			f.LineItems = append(f.LineItems, &l)
+		}
+		c.FulfillmentOrders = append(c.FulfillmentOrders, &f)
+	}
+	c.Fulfillments = nil
+	for _, fl := range o.Fulfillments {
+		f := *fl
+		f.TrackingInfo = append([]TrackingInfo(nil), fl.TrackingInfo...)
+		f.LineItems = append([]FulfillmentLineItem(nil), fl.LineItems...)
+		f.Events = append([]FulfillmentEvent(nil), fl.Events...)
+		c.Fulfillments = append(c.Fulfillments, &f)
+	}
+	return c
+}
+
+// InjectFaults replaces the pending faults.
+func (s *Store) InjectFaults(f Faults) {
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
+}
+
+// Calls returns how many times a GraphQL root field (e.g. "fulfillmentCreate")
+// or token grant (e.g. "grant:refresh_token") was executed successfully
+// enough to reach its resolver.
+func (s *Store) Calls(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[name]
+}
+
+// IssueAccessToken gives a shop a valid expiring access token without OAuth,
+// for tests that start from an installed shop.
+func (s *Store) IssueAccessToken(shop string) (access, refresh string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shops[shop]
+	now := s.clock.Now()
+	access, refresh = "shpat_"+randomHex(16), "shprt_"+randomHex(16)
+	sh.accessTokens[access] = now.Add(s.opts.AccessTokenTTL)
+	sh.refreshTokens[refresh] = now.Add(s.opts.RefreshTokenTTL)
+	return access, refresh
+}
+
+// RevokeTokens invalidates every access and refresh token of the shop (as an
+// uninstall or a revoked secret does).
+func (s *Store) RevokeTokens(shop string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shops[shop]
+	sh.accessTokens = map[string]time.Time{}
+	sh.refreshTokens = map[string]time.Time{}
+}
+
+// Wait blocks until webhook deliveries in flight are done.
+func (s *Store) Wait() { s.deliveries.Wait() }

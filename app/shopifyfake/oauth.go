@@ -1,0 +1,231 @@
+package shopifyfake
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// SignQuery adds Shopify's hmac parameter to OAuth callback parameters:
+// hex HMAC-SHA256 of the sorted k=v pairs joined with &.
+func SignQuery(secret string, q url.Values) url.Values {
+	q.Del("hmac")
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+strings.Join(q[k], ","))
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(strings.Join(parts, "&")))
+	q.Set("hmac", hex.EncodeToString(mac.Sum(nil)))
+	return q
+}
+
+// authorize is the merchant's approval screen, approved at once: it checks
+// the request like Shopify does and redirects to redirect_uri with a code.
+func (s *Store) authorize(w http.ResponseWriter, r *http.Request, shop string) {
+	q := r.URL.Query()
+	if q.Get("client_id") != s.opts.APIKey {
+		http.Error(w, "Oauth error invalid_request: The client_id is not valid", http.StatusBadRequest)
+		return
+	}
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || redirect.Scheme == "" || q.Get("state") == "" {
+		http.Error(w, "Oauth error invalid_request: redirect_uri and state are required", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	sh := s.shops[shop]
+	if sh == nil {
+		s.mu.Unlock()
+		http.Error(w, "There is no store at this address.", http.StatusNotFound)
+		return
+	}
+	code := randomHex(16)
+	sh.codes[code] = s.clock.Now().Add(10 * time.Minute)
+	s.mu.Unlock()
+
+	cb := url.Values{}
+	cb.Set("code", code)
+	cb.Set("shop", shop)
+	cb.Set("state", q.Get("state"))
+	cb.Set("timestamp", strconv.FormatInt(s.clock.Now().Unix(), 10))
+	cb.Set("host", strings.TrimRight(base64URL("admin.shopify.com/store/"+strings.TrimSuffix(shop, ".myshopify.com")), "="))
+	redirect.RawQuery = SignQuery(s.opts.APISecret, cb).Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+// readParams reads a token request body as JSON or form.
+func readParams(r *http.Request) (map[string]string, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/json" {
+		var raw map[string]any
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, err
+		}
+		for k, v := range raw {
+			switch x := v.(type) {
+			case string:
+				out[k] = x
+			case float64:
+				out[k] = strconv.FormatFloat(x, 'f', -1, 64)
+			case bool:
+				out[k] = strconv.FormatBool(x)
+			}
+		}
+		return out, nil
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, err
+	}
+	for k := range vals {
+		out[k] = vals.Get(k)
+	}
+	return out, nil
+}
+
+func oauthError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+}
+
+// accessToken is POST /admin/oauth/access_token for every grant Waybill uses.
+func (s *Store) accessToken(w http.ResponseWriter, r *http.Request, shop string) {
+	p, err := readParams(r)
+	if err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the body is not JSON or form data")
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(p["client_id"]), []byte(s.opts.APIKey)) != 1 ||
+		subtle.ConstantTimeCompare([]byte(p["client_secret"]), []byte(s.opts.APISecret)) != 1 {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shops[shop]
+	if sh == nil {
+		oauthError(w, http.StatusNotFound, "invalid_request", "no such shop")
+		return
+	}
+	now := s.clock.Now()
+	expiring := p["expiring"] == "1" || p["expiring"] == "true"
+	grant := p["grant_type"]
+	switch grant {
+	case "", "authorization_code":
+		grant = "authorization_code"
+		exp, ok := sh.codes[p["code"]]
+		delete(sh.codes, p["code"]) // single use, even when it failed
+		if !ok || now.After(exp) {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "The authorization code was not found or was already used")
+			return
+		}
+	case "refresh_token":
+		exp, ok := sh.refreshTokens[p["refresh_token"]]
+		if !ok || now.After(exp) {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "The refresh token is invalid or expired")
+			return
+		}
+		// Rotated on use (Shopify keeps the old one only until the new one is used).
+		delete(sh.refreshTokens, p["refresh_token"])
+		expiring = true
+	case "urn:ietf:params:oauth:grant-type:token-exchange":
+		if p["subject_token_type"] != "urn:ietf:params:oauth:token-type:id_token" ||
+			p["requested_token_type"] != "urn:shopify:params:oauth:token-type:offline-access-token" {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "unsupported subject_token_type or requested_token_type")
+			return
+		}
+		if err := s.verifySessionToken(p["subject_token"], shop); err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_subject_token", err.Error())
+			return
+		}
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+grant+" is not supported")
+		return
+	}
+	s.calls["grant:"+grant]++
+
+	access := "shpat_" + randomHex(16)
+	resp := map[string]any{"access_token": access, "scope": "read_orders,write_orders,read_fulfillments,write_fulfillments,read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,read_assigned_fulfillment_orders,write_assigned_fulfillment_orders,read_third_party_fulfillment_orders,write_third_party_fulfillment_orders,read_customers,write_app_proxy"}
+	if expiring {
+		refresh := "shprt_" + randomHex(16)
+		sh.accessTokens[access] = now.Add(s.opts.AccessTokenTTL)
+		sh.refreshTokens[refresh] = now.Add(s.opts.RefreshTokenTTL)
+		resp["expires_in"] = int(s.opts.AccessTokenTTL.Seconds())
+		resp["refresh_token"] = refresh
+		resp["refresh_token_expires_in"] = int(s.opts.RefreshTokenTTL.Seconds())
+	} else {
+		sh.accessTokens[access] = time.Time{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(resp)
+}
+
+// verifySessionToken checks an App Bridge session token as Shopify does
+// before a token exchange.
+func (s *Store) verifySessionToken(raw, shop string) error {
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(s.opts.APISecret), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(s.opts.APIKey),
+		jwt.WithTimeFunc(s.clock.Now), jwt.WithLeeway(5*time.Second))
+	if err != nil {
+		return err
+	}
+	if dest, _ := claims["dest"].(string); dest != "https://"+shop {
+		return jwtError("the session token is for another shop")
+	}
+	return nil
+}
+
+type jwtError string
+
+func (e jwtError) Error() string { return string(e) }
+
+// SessionToken makes an App Bridge session token for shop, as the admin gives
+// an embedded app, signed with the app secret.
+func (s *Store) SessionToken(shop string, ttl time.Duration) string {
+	now := s.clock.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": "https://" + shop + "/admin", "dest": "https://" + shop, "aud": s.opts.APIKey,
+		"sub": "42", "exp": now.Add(ttl).Unix(), "nbf": now.Add(-time.Second).Unix(), "iat": now.Unix(),
+		"jti": randomHex(8), "sid": randomHex(8),
+	})
+	signed, _ := tok.SignedString([]byte(s.opts.APISecret))
+	return signed
+}
+
+// checkAccessToken reports whether token is a live token of shop.
+func (s *Store) checkAccessToken(sh *Shop, token string) bool {
+	exp, ok := sh.accessTokens[token]
+	return ok && (exp.IsZero() || s.clock.Now().Before(exp))
+}

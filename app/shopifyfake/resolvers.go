@@ -1,0 +1,546 @@
+package shopifyfake
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func gid(kind string, id int64) string { return fmt.Sprintf("gid://shopify/%s/%d", kind, id) }
+
+// parseGID returns the numeric id of gid://shopify/{kind}/{id}.
+func parseGID(v any, kind string) (int64, bool) {
+	s, _ := v.(string)
+	rest, ok := strings.CutPrefix(s, "gid://shopify/"+kind+"/")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func userErrors(errs ...obj) []obj {
+	if errs == nil {
+		return []obj{}
+	}
+	return errs
+}
+
+func userError(message string, field ...string) obj {
+	return obj{"__typename": "UserError", "field": field, "message": message, "code": nil}
+}
+
+// ----- objects -----
+
+func (e *execution) locationObj(id int64) obj {
+	name := ""
+	for _, l := range e.shop.Locations {
+		if l.ID == id {
+			name = l.Name
+		}
+	}
+	return obj{"__typename": "Location", "id": gid("Location", id), "legacyResourceId": strconv.FormatInt(id, 10), "name": name}
+}
+
+func (e *execution) lineItemObj(o *Order, li *LineItem) obj {
+	fulfilled := 0
+	for _, f := range o.Fulfillments {
+		for _, fl := range f.LineItems {
+			if fl.LineItemID == li.ID {
+				fulfilled += fl.Quantity
+			}
+		}
+	}
+	return obj{"__typename": "LineItem", "id": gid("LineItem", li.ID), "sku": li.SKU, "name": li.Title, "title": li.Title,
+		"quantity": li.Quantity, "currentQuantity": li.Quantity, "unfulfilledQuantity": li.Quantity - fulfilled,
+		"requiresShipping": true, "variantTitle": nil}
+}
+
+func (e *execution) fulfillmentOrderObj(o *Order, fo *FulfillmentOrder) obj {
+	items := make([]obj, 0, len(fo.LineItems))
+	for _, foli := range fo.LineItems {
+		var li *LineItem
+		for _, l := range o.LineItems {
+			if l.ID == foli.LineItemID {
+				li = l
+			}
+		}
+		items = append(items, obj{"__typename": "FulfillmentOrderLineItem", "id": gid("FulfillmentOrderLineItem", foli.ID),
+			"totalQuantity": foli.TotalQuantity, "remainingQuantity": foli.RemainingQuantity,
+			"sku": li.SKU, "productTitle": li.Title, "lineItem": e.lineItemObj(o, li)})
+	}
+	actions := []obj{}
+	if fo.Status != "CLOSED" {
+		actions = append(actions, obj{"__typename": "FulfillmentOrderSupportedAction", "action": "CREATE_FULFILLMENT"})
+	}
+	loc := e.locationObj(fo.LocationID)
+	return obj{"__typename": "FulfillmentOrder", "id": gid("FulfillmentOrder", fo.ID), "status": fo.Status,
+		"requestStatus": "UNSUBMITTED", "supportedActions": actions,
+		"assignedLocation": obj{"__typename": "FulfillmentOrderAssignedLocation", "name": loc["name"], "location": loc},
+		"deliveryMethod":   obj{"__typename": "DeliveryMethod", "methodType": "SHIPPING"},
+		"lineItems":        connection(items),
+		"order":            obj{"__typename": "Order", "id": gid("Order", o.ID), "name": o.Name, "legacyResourceId": strconv.FormatInt(o.ID, 10)},
+	}
+}
+
+func (e *execution) fulfillmentObj(o *Order, f *Fulfillment) obj {
+	tracking := make([]obj, 0, len(f.TrackingInfo))
+	for _, t := range f.TrackingInfo {
+		var url any
+		if t.URL != "" {
+			url = t.URL
+		}
+		tracking = append(tracking, obj{"__typename": "FulfillmentTrackingInfo", "company": t.Company, "number": t.Number, "url": url})
+	}
+	lines := make([]obj, 0, len(f.LineItems))
+	for _, fl := range f.LineItems {
+		for _, li := range o.LineItems {
+			if li.ID == fl.LineItemID {
+				lines = append(lines, obj{"__typename": "FulfillmentLineItem", "id": gid("FulfillmentLineItem", fl.ID),
+					"quantity": fl.Quantity, "lineItem": e.lineItemObj(o, li)})
+			}
+		}
+	}
+	events := make([]obj, 0, len(f.Events))
+	for _, ev := range f.Events {
+		events = append(events, fulfillmentEventObj(ev))
+	}
+	var displayStatus any = "FULFILLED"
+	if len(f.Events) > 0 {
+		displayStatus = f.Events[len(f.Events)-1].Status
+	}
+	return obj{"__typename": "Fulfillment", "id": gid("Fulfillment", f.ID), "legacyResourceId": strconv.FormatInt(f.ID, 10),
+		"name": fmt.Sprintf("%s-F%d", o.Name, f.ID), "status": f.Status, "displayStatus": displayStatus,
+		"createdAt": ts(f.CreatedAt), "updatedAt": ts(f.UpdatedAt),
+		"trackingInfo":         fieldFunc(func(map[string]any) any { return tracking }),
+		"fulfillmentLineItems": connection(lines),
+		"events":               connection(events),
+		"location":             e.locationObj(f.LocationID),
+		"order":                obj{"__typename": "Order", "id": gid("Order", o.ID), "name": o.Name},
+	}
+}
+
+func fulfillmentEventObj(ev FulfillmentEvent) obj {
+	var eta any
+	if ev.EstimatedDeliveryAt != nil {
+		eta = ts(*ev.EstimatedDeliveryAt)
+	}
+	return obj{"__typename": "FulfillmentEvent", "id": gid("FulfillmentEvent", ev.ID), "status": ev.Status,
+		"message": ev.Message, "happenedAt": ts(ev.HappenedAt), "estimatedDeliveryAt": eta}
+}
+
+func displayFulfillmentStatus(o *Order) string {
+	total, remaining := 0, 0
+	for _, fo := range o.FulfillmentOrders {
+		for _, li := range fo.LineItems {
+			total += li.TotalQuantity
+			remaining += li.RemainingQuantity
+		}
+	}
+	switch {
+	case remaining == 0 && total > 0:
+		return "FULFILLED"
+	case remaining < total:
+		return "PARTIALLY_FULFILLED"
+	}
+	return "UNFULFILLED"
+}
+
+func (e *execution) orderObj(o *Order) obj {
+	items := make([]obj, 0, len(o.LineItems))
+	for _, li := range o.LineItems {
+		items = append(items, e.lineItemObj(o, li))
+	}
+	fos := make([]obj, 0, len(o.FulfillmentOrders))
+	for _, fo := range o.FulfillmentOrders {
+		fos = append(fos, e.fulfillmentOrderObj(o, fo))
+	}
+	fulfillments := make([]obj, 0, len(o.Fulfillments))
+	for _, f := range o.Fulfillments {
+		fulfillments = append(fulfillments, e.fulfillmentObj(o, f))
+	}
+	var email, locale any
+	if o.Email != "" {
+		email = o.Email
+	}
+	if o.CustomerLocale != "" {
+		locale = o.CustomerLocale
+	}
+	return obj{"__typename": "Order", "id": gid("Order", o.ID), "legacyResourceId": strconv.FormatInt(o.ID, 10),
+		"name": o.Name, "email": email, "customerLocale": locale, "createdAt": ts(o.CreatedAt), "updatedAt": ts(o.UpdatedAt),
+		"displayFulfillmentStatus": displayFulfillmentStatus(o),
+		"customer": obj{"__typename": "Customer", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName, "email": email},
+		"shippingAddress": obj{"__typename": "MailingAddress", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName,
+			"city": o.ShippingCity, "countryCodeV2": o.ShippingCountry},
+		"lineItems":         connection(items),
+		"fulfillmentOrders": connection(fos),
+		"fulfillments": fieldFunc(func(args map[string]any) any {
+			if n, ok := toInt(args["first"]); ok && n < len(fulfillments) {
+				return fulfillments[:n]
+			}
+			return fulfillments
+		}),
+	}
+}
+
+// ----- queries -----
+
+func (e *execution) query(name string, args map[string]any) any {
+	switch name {
+	case "shop":
+		return obj{"__typename": "Shop", "id": gid("Shop", 1), "name": e.shop.Name, "email": e.shop.Email,
+			"contactEmail": e.shop.Email, "myshopifyDomain": e.shop.Domain, "currencyCode": e.shop.Currency,
+			"primaryDomain": obj{"__typename": "Domain", "host": e.shop.Domain, "url": "https://" + e.shop.Domain},
+			"ianaTimezone": "UTC"}
+	case "order":
+		id, ok := parseGID(args["id"], "Order")
+		if !ok {
+			e.fail("Variable $id of type ID! was provided invalid value")
+			return nil
+		}
+		if o := e.order(id); o != nil {
+			return e.orderObj(o)
+		}
+		return nil
+	case "orders":
+		var out []obj
+		q, _ := args["query"].(string)
+		for _, o := range e.shop.orders {
+			if matchesOrderQuery(o, q) {
+				out = append(out, e.orderObj(o))
+			}
+		}
+		if rev, _ := args["reverse"].(bool); rev {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+		return connection(out)(args)
+	case "fulfillmentOrder":
+		id, _ := parseGID(args["id"], "FulfillmentOrder")
+		for _, o := range e.shop.orders {
+			for _, fo := range o.FulfillmentOrders {
+				if fo.ID == id {
+					return e.fulfillmentOrderObj(o, fo)
+				}
+			}
+		}
+		return nil
+	case "fulfillment":
+		id, _ := parseGID(args["id"], "Fulfillment")
+		if o, f := e.fulfillment(id); f != nil {
+			return e.fulfillmentObj(o, f)
+		}
+		return nil
+	case "webhookSubscriptions":
+		var out []obj
+		for _, w := range e.shop.subscriptions {
+			out = append(out, webhookSubscriptionObj(w))
+		}
+		return connection(out)(args)
+	}
+	return errUnknownField
+}
+
+// matchesOrderQuery supports the search syntax Waybill uses: name:#1001 or
+// name:1001 (Shopify matches the name with or without #), and id:123.
+func matchesOrderQuery(o *Order, q string) bool {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return true
+	}
+	for _, term := range strings.Fields(q) {
+		k, v, ok := strings.Cut(term, ":")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(v, `"'`)
+		switch k {
+		case "name":
+			if strings.TrimPrefix(o.Name, "#") != strings.TrimPrefix(v, "#") {
+				return false
+			}
+		case "id":
+			if strconv.FormatInt(o.ID, 10) != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func webhookSubscriptionObj(w *WebhookSubscription) obj {
+	return obj{"__typename": "WebhookSubscription", "id": gid("WebhookSubscription", w.ID), "topic": w.Topic,
+		"uri": w.URI, "callbackUrl": w.URI, "format": "JSON"}
+}
+
+func (e *execution) order(id int64) *Order {
+	for _, o := range e.shop.orders {
+		if o.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+func (e *execution) fulfillment(id int64) (*Order, *Fulfillment) {
+	for _, o := range e.shop.orders {
+		for _, f := range o.Fulfillments {
+			if f.ID == id {
+				return o, f
+			}
+		}
+	}
+	return nil, nil
+}
+
+// ----- mutations -----
+
+func (e *execution) mutation(name string, args map[string]any) any {
+	switch name {
+	case "fulfillmentCreate":
+		return e.fulfillmentCreate(args)
+	case "fulfillmentTrackingInfoUpdate":
+		return e.fulfillmentTrackingInfoUpdate(args)
+	case "fulfillmentEventCreate":
+		return e.fulfillmentEventCreate(args)
+	case "webhookSubscriptionCreate":
+		return e.webhookSubscriptionCreate(args)
+	}
+	return errUnknownField
+}
+
+func trackingFromInput(v any) []TrackingInfo {
+	in, _ := v.(map[string]any)
+	if in == nil {
+		return nil
+	}
+	company, _ := in["company"].(string)
+	url, _ := in["url"].(string)
+	var out []TrackingInfo
+	if n, _ := in["number"].(string); n != "" {
+		out = append(out, TrackingInfo{Company: company, Number: n, URL: url})
+	}
+	if ns, ok := in["numbers"].([]any); ok {
+		urls, _ := in["urls"].([]any)
+		for i, n := range ns {
+			t := TrackingInfo{Company: company}
+			t.Number, _ = n.(string)
+			if i < len(urls) {
+				t.URL, _ = urls[i].(string)
+			}
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (e *execution) fulfillmentCreate(args map[string]any) any {
+	fail := func(msg string, field ...string) any {
+		return obj{"__typename": "FulfillmentCreatePayload", "fulfillment": nil, "userErrors": userErrors(userError(msg, field...))}
+	}
+	in, _ := args["fulfillment"].(map[string]any)
+	if in == nil {
+		e.fail("Variable $fulfillment of type FulfillmentInput! was provided invalid value")
+		return nil
+	}
+	groups, _ := in["lineItemsByFulfillmentOrder"].([]any)
+	if len(groups) == 0 {
+		return fail("Line items by fulfillment order must be present.", "fulfillment", "lineItemsByFulfillmentOrder")
+	}
+	type take struct {
+		foli *FulfillmentOrderLineItem
+		qty  int
+	}
+	var (
+		order    *Order
+		location int64
+		takes    []take
+	)
+	for gi, g := range groups {
+		gm, _ := g.(map[string]any)
+		foID, ok := parseGID(gm["fulfillmentOrderId"], "FulfillmentOrder")
+		var fo *FulfillmentOrder
+		var fOrder *Order
+		for _, o := range e.shop.orders {
+			for _, f := range o.FulfillmentOrders {
+				if ok && f.ID == foID {
+					fo, fOrder = f, o
+				}
+			}
+		}
+		if fo == nil {
+			return fail("Fulfillment order does not exist.", "fulfillment", "lineItemsByFulfillmentOrder", strconv.Itoa(gi), "fulfillmentOrderId")
+		}
+		if order != nil && fOrder != order {
+			return fail("All fulfillment orders must belong to the same order.", "fulfillment")
+		}
+		if order != nil && fo.LocationID != location {
+			return fail("All fulfillment orders must be assigned to the same location.", "fulfillment")
+		}
+		order, location = fOrder, fo.LocationID
+		if fo.Status == "CLOSED" {
+			return fail(fmt.Sprintf("Fulfillment order %d has an unfulfillable status= closed.", fo.ID), "fulfillment")
+		}
+		lines, present := gm["fulfillmentOrderLineItems"].([]any)
+		if !present {
+			for _, foli := range fo.LineItems {
+				if foli.RemainingQuantity > 0 {
+					takes = append(takes, take{foli, foli.RemainingQuantity})
+				}
+			}
+			continue
+		}
+		for _, l := range lines {
+			lm, _ := l.(map[string]any)
+			id, _ := parseGID(lm["id"], "FulfillmentOrderLineItem")
+			qty, _ := toInt(lm["quantity"])
+			var foli *FulfillmentOrderLineItem
+			for _, x := range fo.LineItems {
+				if x.ID == id {
+					foli = x
+				}
+			}
+			if foli == nil {
+				return fail("Fulfillment order line item does not exist.", "fulfillment")
+			}
+			if qty <= 0 || qty > foli.RemainingQuantity {
+				return fail("Invalid fulfillment order line item quantity requested.", "fulfillment")
+			}
+			takes = append(takes, take{foli, qty})
+		}
+	}
+	if len(takes) == 0 {
+		return fail("Fulfillment must contain at least one line item with a quantity to fulfill.", "fulfillment")
+	}
+	now := e.store.clock.Now()
+	notify, _ := in["notifyCustomer"].(bool)
+	f := &Fulfillment{ID: e.store.id(), OrderID: order.ID, LocationID: location, Status: "SUCCESS",
+		TrackingInfo: trackingFromInput(in["trackingInfo"]), NotifyCustomer: notify, CreatedAt: now, UpdatedAt: now}
+	for _, t := range takes {
+		t.foli.RemainingQuantity -= t.qty
+		f.LineItems = append(f.LineItems, FulfillmentLineItem{ID: e.store.id(), LineItemID: t.foli.LineItemID, Quantity: t.qty})
+	}
+	for _, fo := range order.FulfillmentOrders {
+		remaining, total := 0, 0
+		for _, li := range fo.LineItems {
+			remaining += li.RemainingQuantity
+			total += li.TotalQuantity
+		}
+		switch {
+		case remaining == 0:
+			fo.Status = "CLOSED"
+		case remaining < total:
+			fo.Status = "IN_PROGRESS"
+		}
+	}
+	order.Fulfillments = append(order.Fulfillments, f)
+	order.UpdatedAt = now
+	e.afterCommit("fulfillments/create", order, f)
+	return obj{"__typename": "FulfillmentCreatePayload", "fulfillment": e.fulfillmentObj(order, f), "userErrors": userErrors()}
+}
+
+func (e *execution) fulfillmentTrackingInfoUpdate(args map[string]any) any {
+	id, _ := parseGID(args["fulfillmentId"], "Fulfillment")
+	o, f := e.fulfillment(id)
+	if f == nil {
+		return obj{"__typename": "FulfillmentTrackingInfoUpdatePayload", "fulfillment": nil,
+			"userErrors": userErrors(userError("Fulfillment does not exist.", "fulfillmentId"))}
+	}
+	f.TrackingInfo = trackingFromInput(args["trackingInfoInput"])
+	f.UpdatedAt = e.store.clock.Now()
+	if n, _ := args["notifyCustomer"].(bool); n {
+		f.NotifyCustomer = true
+	}
+	o.UpdatedAt = f.UpdatedAt
+	e.afterCommit("fulfillments/update", o, f)
+	return obj{"__typename": "FulfillmentTrackingInfoUpdatePayload", "fulfillment": e.fulfillmentObj(o, f), "userErrors": userErrors()}
+}
+
+// FulfillmentEventStatuses are the values of Shopify's FulfillmentEventStatus enum.
+var FulfillmentEventStatuses = map[string]bool{
+	"ATTEMPTED_DELIVERY": true, "CARRIER_PICKED_UP": true, "CONFIRMED": true, "DELAYED": true, "DELIVERED": true,
+	"FAILURE": true, "IN_TRANSIT": true, "LABEL_PRINTED": true, "LABEL_PURCHASED": true, "OUT_FOR_DELIVERY": true,
+	"PICKED_UP": true, "READY_FOR_PICKUP": true,
+}
+
+func (e *execution) fulfillmentEventCreate(args map[string]any) any {
+	in, _ := args["fulfillmentEvent"].(map[string]any)
+	status, _ := in["status"].(string)
+	if in == nil || !FulfillmentEventStatuses[status] {
+		e.fail("Variable $fulfillmentEvent of type FulfillmentEventInput! was provided invalid value for status (Expected %q to be one of: %s)",
+			status, strings.Join(sortedKeys(boolMapToAny(FulfillmentEventStatuses)), ", "))
+		return nil
+	}
+	id, _ := parseGID(in["fulfillmentId"], "Fulfillment")
+	o, f := e.fulfillment(id)
+	if f == nil {
+		return obj{"__typename": "FulfillmentEventCreatePayload", "fulfillmentEvent": nil,
+			"userErrors": userErrors(userError("Fulfillment does not exist.", "fulfillmentEvent", "fulfillmentId"))}
+	}
+	ev := FulfillmentEvent{ID: e.store.id(), Status: status, HappenedAt: e.store.clock.Now()}
+	ev.Message, _ = in["message"].(string)
+	if h, ok := in["happenedAt"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, h); err == nil {
+			ev.HappenedAt = t
+		}
+	}
+	if h, ok := in["estimatedDeliveryAt"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, h); err == nil {
+			ev.EstimatedDeliveryAt = &t
+		}
+	}
+	f.Events = append(f.Events, ev)
+	f.UpdatedAt = ev.HappenedAt
+	copy := copyOrder(o)
+	for _, x := range copy.Fulfillments {
+		if x.ID == f.ID {
+			e.store.deliverLocked(e.shop.Domain, "fulfillments/update", restFulfillment(&copy, x))
+		}
+	}
+	return obj{"__typename": "FulfillmentEventCreatePayload", "fulfillmentEvent": fulfillmentEventObj(ev), "userErrors": userErrors()}
+}
+
+func boolMapToAny(m map[string]bool) map[string]any {
+	out := make(map[string]any, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// WebhookTopics are the subscribable topics the fake knows (enum form).
+var WebhookTopics = map[string]bool{
+	"ORDERS_CREATE": true, "ORDERS_UPDATED": true, "ORDERS_CANCELLED": true, "ORDERS_FULFILLED": true,
+	"FULFILLMENTS_CREATE": true, "FULFILLMENTS_UPDATE": true, "APP_UNINSTALLED": true, "SHOP_UPDATE": true,
+}
+
+func (e *execution) webhookSubscriptionCreate(args map[string]any) any {
+	topic, _ := args["topic"].(string)
+	if !WebhookTopics[topic] {
+		e.fail("Variable $topic of type WebhookSubscriptionTopic! was provided invalid value")
+		return nil
+	}
+	in, _ := args["webhookSubscription"].(map[string]any)
+	uri, _ := in["uri"].(string)
+	if uri == "" {
+		uri, _ = in["callbackUrl"].(string)
+	}
+	fail := func(msg string) any {
+		return obj{"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": nil, "userErrors": userErrors(userError(msg, "webhookSubscription", "uri"))}
+	}
+	if !strings.HasPrefix(uri, "https://") && !strings.HasPrefix(uri, "http://") {
+		return fail("Address is invalid")
+	}
+	for _, w := range e.shop.subscriptions {
+		if w.Topic == topic && w.URI == uri {
+			return fail("Address for this topic has already been taken")
+		}
+	}
+	w := &WebhookSubscription{ID: e.store.id(), Topic: topic, URI: uri}
+	e.shop.subscriptions = append(e.shop.subscriptions, w)
+	return obj{"__typename": "WebhookSubscriptionCreatePayload", "webhookSubscription": webhookSubscriptionObj(w), "userErrors": userErrors()}
+}
