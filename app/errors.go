@@ -13,17 +13,17 @@ import (
 type ErrorCode string
 
 const (
-	ErrInvalid        ErrorCode = "invalid"               // the caller sent something wrong
-	ErrUnauthorized   ErrorCode = "unauthorized"          // missing or wrong credentials
-	ErrForbidden      ErrorCode = "forbidden"             // credentials fine, action not allowed
-	ErrNotFound       ErrorCode = "not_found"             // no such thing (for this shop)
-	ErrConflict       ErrorCode = "conflict"              // clashes with existing state
-	ErrTooLarge       ErrorCode = "too_large"             // body or batch over the limit
-	ErrRateLimited    ErrorCode = "rate_limited"          // slow down
-	ErrUnavailable    ErrorCode = "unavailable"           // a dependency is down; retrying later can work
-	ErrNeedsReauth    ErrorCode = "needs_reauthorization" // the shop must open or reinstall the app
-	ErrSchemaTooNew   ErrorCode = "schema_too_new"        // the database was migrated by a newer Waybill
-	ErrInternal       ErrorCode = "internal"              // a bug or an unexpected failure
+	ErrInvalid      ErrorCode = "invalid"               // the caller sent something wrong
+	ErrUnauthorized ErrorCode = "unauthorized"          // missing or wrong credentials
+	ErrForbidden    ErrorCode = "forbidden"             // credentials fine, action not allowed
+	ErrNotFound     ErrorCode = "not_found"             // no such thing (for this shop)
+	ErrConflict     ErrorCode = "conflict"              // clashes with existing state
+	ErrTooLarge     ErrorCode = "too_large"             // body or batch over the limit
+	ErrRateLimited  ErrorCode = "rate_limited"          // slow down
+	ErrUnavailable  ErrorCode = "unavailable"           // a dependency is down; retrying later can work
+	ErrNeedsReauth  ErrorCode = "needs_reauthorization" // the shop must open or reinstall the app
+	ErrSchemaTooNew ErrorCode = "schema_too_new"        // the database was migrated by a newer Waybill
+	ErrInternal     ErrorCode = "internal"              // a bug or an unexpected failure
 )
 
 // Error is Waybill's one error type. Message is safe to show to the caller;

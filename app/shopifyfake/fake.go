@@ -409,8 +409,8 @@ func (s *Store) InjectFaults(f Faults) {
 }
 
 // Calls returns how many times a GraphQL root field (e.g. "fulfillmentCreate")
-// or token grant (e.g. "grant:refresh_token") was executed successfully
-// enough to reach its resolver.
+// reached its resolver, a token grant (e.g. "grant:refresh_token") issued a
+// token, or the token endpoint was called at all ("token_request").
 func (s *Store) Calls(name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -37,8 +37,8 @@ func newHarness(t *testing.T) *harness {
 }
 
 type gqlResponse struct {
-	Data       map[string]any `json:"data"`
-	Errors     []struct {
+	Data   map[string]any `json:"data"`
+	Errors []struct {
 		Message    string         `json:"message"`
 		Extensions map[string]any `json:"extensions"`
 	} `json:"errors"`

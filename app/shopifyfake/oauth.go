@@ -121,6 +121,9 @@ func oauthError(w http.ResponseWriter, status int, code, description string) {
 
 // accessToken is POST /admin/oauth/access_token for every grant Waybill uses.
 func (s *Store) accessToken(w http.ResponseWriter, r *http.Request, shop string) {
+	s.mu.Lock()
+	s.calls["token_request"]++
+	s.mu.Unlock()
 	p, err := readParams(r)
 	if err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "the body is not JSON or form data")

@@ -172,7 +172,7 @@ func (e *execution) orderObj(o *Order) obj {
 	return obj{"__typename": "Order", "id": gid("Order", o.ID), "legacyResourceId": strconv.FormatInt(o.ID, 10),
 		"name": o.Name, "email": email, "customerLocale": locale, "createdAt": ts(o.CreatedAt), "updatedAt": ts(o.UpdatedAt),
 		"displayFulfillmentStatus": displayFulfillmentStatus(o),
-		"customer": obj{"__typename": "Customer", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName, "email": email},
+		"customer":                 obj{"__typename": "Customer", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName, "email": email},
 		"shippingAddress": obj{"__typename": "MailingAddress", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName,
 			"city": o.ShippingCity, "countryCodeV2": o.ShippingCountry},
 		"lineItems":         connection(items),
@@ -194,7 +194,7 @@ func (e *execution) query(name string, args map[string]any) any {
 		return obj{"__typename": "Shop", "id": gid("Shop", 1), "name": e.shop.Name, "email": e.shop.Email,
 			"contactEmail": e.shop.Email, "myshopifyDomain": e.shop.Domain, "currencyCode": e.shop.Currency,
 			"primaryDomain": obj{"__typename": "Domain", "host": e.shop.Domain, "url": "https://" + e.shop.Domain},
-			"ianaTimezone": "UTC"}
+			"ianaTimezone":  "UTC"}
 	case "order":
 		id, ok := parseGID(args["id"], "Order")
 		if !ok {

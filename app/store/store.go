@@ -224,4 +224,3 @@ func notFound(err error, format string, args ...any) error {
 	}
 	return err
 }
-

@@ -1,0 +1,209 @@
+// Package server is Waybill's HTTP adapter (Echo): routes, middleware, and the
+// one place where domain errors become HTTP statuses. Handlers stay thin: they
+// read the request, call domain interfaces, and write the answer.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo-contrib/echoprometheus"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+// Config is what the server needs from the app's configuration.
+type Config struct {
+	APIKey    string
+	APISecret string
+	AppURL    string
+}
+
+// Check is a readiness probe of one dependency.
+type Check struct {
+	Name  string
+	Check func(context.Context) error
+}
+
+// Deps are the server's collaborators, wired in main.
+type Deps struct {
+	Config     Config
+	Shops      app.ShopStore
+	Auth       app.ShopifyAuth
+	States     app.OAuthStates
+	Dispatcher app.Dispatcher
+	Ready      []Check
+	Registry   *prometheus.Registry
+	// Webhooks handles POST /webhooks (the webhooks package).
+	Webhooks http.Handler
+	// Frontend serves the embedded admin UI for every other GET.
+	Frontend http.Handler
+	Clock    app.Clock
+	Log      *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	deps Deps
+	echo *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(deps Deps) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{deps: deps, echo: e}
+	e.HTTPErrorHandler = s.handleError
+
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			deps.Log.Error("panic in handler", "err", err, "path", c.Path(), "request_id", requestID(c), "stack", string(stack))
+			return app.Errorf(app.ErrInternal, "internal error")
+		},
+	}))
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, HandleError: true,
+		// Only the path: query strings carry OAuth codes, HMACs and emails.
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			deps.Log.LogAttrs(c.Request().Context(), level, "http request",
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000), slog.String("request_id", v.RequestID))
+			return nil
+		},
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return p == "/healthz" || p == "/readyz" || p == "/metrics"
+		},
+	}))
+	if deps.Registry != nil {
+		e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+			Namespace: "waybill", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
+			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+		}))
+		e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: deps.Registry}))
+	}
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/auth", s.authStart)
+	e.GET("/auth/callback", s.authCallback)
+	if deps.Webhooks != nil {
+		e.POST("/webhooks", echo.WrapHandler(deps.Webhooks))
+	}
+	if deps.Frontend != nil {
+		e.GET("/*", echo.WrapHandler(deps.Frontend))
+	}
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler (tests, load commands).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// HTTPServer returns an *http.Server with sane timeouts for addr.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+}
+
+func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
+
+// StatusFor maps a domain error code to its HTTP status: the one place this
+// mapping exists.
+func StatusFor(code app.ErrorCode) int {
+	switch code {
+	case app.ErrInvalid:
+		return http.StatusBadRequest
+	case app.ErrUnauthorized, app.ErrNeedsReauth:
+		return http.StatusUnauthorized
+	case app.ErrForbidden:
+		return http.StatusForbidden
+	case app.ErrNotFound:
+		return http.StatusNotFound
+	case app.ErrConflict:
+		return http.StatusConflict
+	case app.ErrTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case app.ErrRateLimited:
+		return http.StatusTooManyRequests
+	case app.ErrUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is every error answer: a code for programs, a sentence for people.
+type errorBody struct {
+	Error     string `json:"error"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, body := http.StatusInternalServerError, errorBody{RequestID: requestID(c)}
+	var he *echo.HTTPError
+	var ae *app.Error
+	switch {
+	case errors.As(err, &ae):
+		status = StatusFor(ae.Code)
+		body.Error, body.Message = string(ae.Code), ae.Message
+	case errors.As(err, &he):
+		status = he.Code
+		body.Error = strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
+		if m, ok := he.Message.(string); ok {
+			body.Message = m
+		} else {
+			body.Message = http.StatusText(he.Code)
+		}
+	default:
+		body.Error, body.Message = string(app.ErrInternal), app.ErrorMessageOf(err)
+	}
+	if status >= 500 {
+		s.deps.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Path(), "request_id", body.RequestID)
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, body)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	status, checks := http.StatusOK, map[string]string{}
+	for _, ch := range s.deps.Ready {
+		if err := ch.Check(ctx); err != nil {
+			status = http.StatusServiceUnavailable
+			checks[ch.Name] = "unavailable"
+			s.deps.Log.Warn("readiness check failed", "check", ch.Name, "err", err)
+			continue
+		}
+		checks[ch.Name] = "ok"
+	}
+	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}

@@ -1,0 +1,53 @@
+// Package frontend serves the embedded admin UI: the Vite build in dist/,
+// compiled into the binary. Client-side routes fall back to index.html.
+package frontend
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+//go:embed all:dist
+var dist embed.FS
+
+// notBuilt is shown when the binary was built without the UI (a fresh clone
+// before `npm run build`): the server still runs, and says how to fix it.
+const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waybill</title></head>
+<body style="font:16px system-ui,sans-serif;margin:3rem;max-width:40rem">
+<h1>Waybill is running</h1>
+<p>This binary was built without the admin interface. Build it with
+<code>npm --prefix frontend ci &amp;&amp; npm --prefix frontend run build</code>, then <code>go build .</code> again.</p>
+</body></html>`
+
+// Handler serves the UI. frameAncestors returns the Content-Security-Policy
+// frame-ancestors value for a request (the shop's admin may frame the app).
+func Handler(frameAncestors func(*http.Request) string) http.Handler {
+	files, _ := fs.Sub(dist, "dist")
+	_, err := fs.Stat(files, "index.html")
+	built := err == nil
+	fileServer := http.FileServer(http.FS(files))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "frame-ancestors "+frameAncestors(r)+";")
+		if !built {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte(notBuilt))
+			return
+		}
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if name == "" || name == "." {
+			name = "index.html"
+		}
+		if _, err := fs.Stat(files, name); err != nil || strings.HasPrefix(name, ".") {
+			// A client-side route: the app decides.
+			r = r.Clone(r.Context())
+			r.URL.Path = "/"
+		}
+		if strings.HasPrefix(name, "assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		fileServer.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,171 @@
+// Package jobs is Waybill's background work on Asynq: one file per job type
+// (its type constant, payload, constructor with queue and retry options, and
+// handler), one registry (Register), the worker (Run) and the enqueuing
+// client that implements app.Dispatcher. Handlers are idempotent: Asynq
+// delivers at least once.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+// Queues and their weights: webhooks first (Shopify is waiting on none, but
+// merchants are), customer-facing work next, housekeeping last.
+const (
+	QueueCritical = "critical" // webhook intake
+	QueueDefault  = "default"  // tracking sync, shop setup
+	QueueEmail    = "email"    // customer notifications
+	QueueLow      = "low"      // sweeps and maintenance
+)
+
+// QueueWeights are Asynq's weighted priorities.
+var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueEmail: 2, QueueLow: 1}
+
+// Deps are what job handlers use, all through domain interfaces.
+type Deps struct {
+	Shops  app.ShopStore
+	Admin  app.ShopifyAdmin
+	AppURL string // webhooks are subscribed to AppURL + /webhooks
+	Clock  app.Clock
+	Log    *slog.Logger
+}
+
+// Register adds every job type's handler to mux: the one registry.
+func Register(mux *asynq.ServeMux, d Deps) {
+	mux.HandleFunc(TypeShopSetup, d.handleShopSetup)
+	mux.HandleFunc(TypeTokenSweep, d.handleTokenSweep)
+}
+
+// Periodic are the scheduler's entries: cron spec → task.
+func Periodic() map[string]*asynq.Task {
+	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask()}
+}
+
+// payloadShop reads the "shop" field every payload has, for logs.
+func payloadShop(t *asynq.Task) string {
+	var p struct {
+		Shop string `json:"shop"`
+	}
+	json.Unmarshal(t.Payload(), &p)
+	return p.Shop
+}
+
+// final marks an error no retry can fix (the shop is gone, needs
+// re-authorisation, or Shopify refused the input): Asynq archives the task
+// at once, with the reason.
+func final(err error) error {
+	return fmt.Errorf("%w (%w)", err, asynq.SkipRetry)
+}
+
+// outcome turns a handler's error into what Asynq should do with the task.
+func outcome(err error) error {
+	switch app.ErrorCodeOf(err) {
+	case "":
+		return nil
+	case app.ErrNeedsReauth, app.ErrNotFound, app.ErrInvalid, app.ErrForbidden:
+		return final(err)
+	}
+	return err
+}
+
+// RetryDelay is exponential with jitter, capped at an hour; a throttle
+// (ErrRateLimited) waits briefly instead, as Shopify's bucket refills fast.
+func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	if app.ErrorCodeOf(err) == app.ErrRateLimited {
+		return 2*time.Second + rand.N(2*time.Second)
+	}
+	d := min(time.Hour, 5*time.Second*time.Duration(1<<min(n, 10)))
+	return d/2 + rand.N(d/2+1)
+}
+
+// IsFailure: a throttle is not a failure, so it never uses up retries.
+func IsFailure(err error) bool { return app.ErrorCodeOf(err) != app.ErrRateLimited }
+
+// WorkerOptions tune the worker.
+type WorkerOptions struct {
+	Concurrency     int
+	ShutdownTimeout time.Duration
+	Scheduler       bool // also run the periodic scheduler
+}
+
+// Run processes tasks until ctx ends, then shuts down gracefully: in-flight
+// tasks get ShutdownTimeout to finish; the rest go back to their queue.
+func Run(ctx context.Context, rdb goredis.UniversalClient, d Deps, opts WorkerOptions) error {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 10
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 25 * time.Second
+	}
+	logger := asynqLogger{d.Log}
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Concurrency:     opts.Concurrency,
+		Queues:          QueueWeights,
+		RetryDelayFunc:  RetryDelay,
+		IsFailure:       IsFailure,
+		ShutdownTimeout: opts.ShutdownTimeout,
+		Logger:          logger,
+		LogLevel:        asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			retried, _ := asynq.GetRetryCount(ctx)
+			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			level := slog.LevelWarn
+			if errors.Is(err, asynq.SkipRetry) || retried >= maxRetry {
+				level = slog.LevelError
+			}
+			// Type, shop and our own error text only: payloads may hold
+			// customer data and are never logged.
+			d.Log.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
+				"retried", retried, "max_retry", maxRetry, "final", errors.Is(err, asynq.SkipRetry) || retried >= maxRetry, "err", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	Register(mux, d)
+	if err := srv.Start(mux); err != nil {
+		return fmt.Errorf("starting the worker: %w", err)
+	}
+	var scheduler *asynq.Scheduler
+	if opts.Scheduler {
+		scheduler = asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{Logger: logger, LogLevel: asynq.WarnLevel, Location: time.UTC})
+		for spec, task := range Periodic() {
+			if _, err := scheduler.Register(spec, task); err != nil {
+				srv.Shutdown()
+				return fmt.Errorf("scheduling %s: %w", task.Type(), err)
+			}
+		}
+		if err := scheduler.Start(); err != nil {
+			srv.Shutdown()
+			return fmt.Errorf("starting the scheduler: %w", err)
+		}
+	}
+	d.Log.Info("worker started", "concurrency", opts.Concurrency, "scheduler", opts.Scheduler)
+	<-ctx.Done()
+	d.Log.Info("worker stopping", "shutdown_timeout", opts.ShutdownTimeout.String())
+	if scheduler != nil {
+		scheduler.Shutdown()
+	}
+	srv.Shutdown()
+	return nil
+}
+
+// asynqLogger sends Asynq's own logs to slog.
+type asynqLogger struct{ log *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...), "component", "asynq") }
+func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...), "component", "asynq") }
+func (l asynqLogger) Fatal(args ...any) {
+	l.log.Error(fmt.Sprint(args...), "component", "asynq", "fatal", true)
+}
