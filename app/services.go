@@ -47,9 +47,9 @@ type ShopifyAdmin interface {
 	// EnsureWebhookSubscriptions subscribes callbackURL to each topic the shop
 	// is not yet subscribed to, and returns how many it created.
 	EnsureWebhookSubscriptions(ctx context.Context, shop *Shop, callbackURL string, topics []string) (int, error)
-	// RefreshToken refreshes the shop's access token now if it is due,
-	// one refresh at a time per shop.
-	RefreshToken(ctx context.Context, shopDomain string) error
+	// RefreshToken refreshes the shop's access token if it expires within
+	// the given time, one refresh at a time per shop.
+	RefreshToken(ctx context.Context, shopDomain string, within time.Duration) error
 }
 
 // Dispatcher queues background work. Enqueueing is durable when it returns nil.

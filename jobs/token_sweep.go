@@ -32,7 +32,7 @@ func (d Deps) handleTokenSweep(ctx context.Context, _ *asynq.Task) error {
 	}
 	refreshed, failed := 0, 0
 	for _, shop := range shops {
-		if err := d.Admin.RefreshToken(ctx, shop); err != nil {
+		if err := d.Admin.RefreshToken(ctx, shop, tokenSweepHorizon); err != nil {
 			failed++
 			if app.ErrorCodeOf(err) != app.ErrNeedsReauth {
 				d.Log.WarnContext(ctx, "token refresh failed", "shop", shop, "err", err)

@@ -89,7 +89,7 @@ func New(deps Deps) *Server {
 	}))
 	if deps.Registry != nil {
 		e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-			Namespace: "waybill", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
+			Namespace: "waybill", Subsystem: "http", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
 			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 		}))
 		e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: deps.Registry}))

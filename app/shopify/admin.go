@@ -13,7 +13,7 @@ import (
 
 // adminClient returns a go-shopify client for one shop with a fresh token.
 func (s *Service) adminClient(ctx context.Context, shopDomain string) (*goshopify.Client, error) {
-	shop, err := s.freshShop(ctx, shopDomain)
+	shop, err := s.freshShop(ctx, shopDomain, refreshMargin)
 	if err != nil {
 		return nil, err
 	}

@@ -125,14 +125,14 @@ func (s *Service) ExchangeSessionToken(ctx context.Context, shop, sessionToken s
 // RefreshToken implements app.ShopifyAdmin: refresh the shop's token if it
 // is due. One refresh at a time per shop across every process: a refresh
 // token is rotated on use, so two concurrent refreshes would race.
-func (s *Service) RefreshToken(ctx context.Context, shopDomain string) error {
-	_, err := s.freshShop(ctx, shopDomain)
+func (s *Service) RefreshToken(ctx context.Context, shopDomain string, within time.Duration) error {
+	_, err := s.freshShop(ctx, shopDomain, max(within, refreshMargin))
 	return err
 }
 
 // freshShop returns the shop with an access token valid for at least
-// refreshMargin, refreshing it under the shop's lock when needed.
-func (s *Service) freshShop(ctx context.Context, shopDomain string) (*app.Shop, error) {
+// margin, refreshing it under the shop's lock when needed.
+func (s *Service) freshShop(ctx context.Context, shopDomain string, margin time.Duration) (*app.Shop, error) {
 	shop, err := s.shops.ShopByDomain(ctx, shopDomain)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (s *Service) freshShop(ctx context.Context, shopDomain string) (*app.Shop, 
 	if err := usable(shop); err != nil {
 		return nil, err
 	}
-	if !shop.Token.NeedsRefresh(s.clock.Now(), refreshMargin) {
+	if !shop.Token.NeedsRefresh(s.clock.Now(), margin) {
 		return shop, nil
 	}
 	unlock, err := s.locker.Lock(ctx, "token-refresh:"+shopDomain, 30*time.Second)
@@ -155,7 +155,7 @@ func (s *Service) freshShop(ctx context.Context, shopDomain string) (*app.Shop, 
 	if err := usable(shop); err != nil {
 		return nil, err
 	}
-	if !shop.Token.NeedsRefresh(s.clock.Now(), refreshMargin) {
+	if !shop.Token.NeedsRefresh(s.clock.Now(), margin) {
 		return shop, nil
 	}
 	if shop.Token.RefreshToken == "" {

@@ -1,0 +1,38 @@
+# The README's commands. `make run` starts Waybill on a fresh machine;
+# `make test` runs every test (CI calls it through .ci/run).
+
+# Development credentials, used only when the environment has none: they pair
+# with `make devstore`. Real installs set SHOPIFY_API_KEY and SHOPIFY_API_SECRET.
+SHOPIFY_API_KEY ?= waybill-dev
+SHOPIFY_API_SECRET ?= waybill-dev-secret
+export SHOPIFY_API_KEY SHOPIFY_API_SECRET
+
+.PHONY: run test devstore build services redis postgres
+
+run: redis
+	go run . serve
+
+devstore:
+	go run . devstore
+
+build:
+	go build -o waybill .
+
+test: services
+	go vet ./...
+	go test -count=1 -timeout 20m ./...
+
+services: redis postgres
+
+# Start the local services if they are not answering (CI machines and a
+# developer's machine have them installed).
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  command -v redis-server >/dev/null || { echo "Redis is not installed: apt-get install redis-server"; exit 1; }; \
+	  echo "starting Redis"; redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	  for i in $$(seq 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.1; done; }
+
+postgres:
+	@pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || { \
+	  echo "starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 100); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.1; done; }

@@ -1,0 +1,170 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
+	"github.com/waybill-app/waybill/app/redis"
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/jobs"
+)
+
+const shop = "acme.myshopify.com"
+
+type env struct {
+	fake   *shopifyfake.Store
+	db     *store.DB
+	rdb    *goredis.Client
+	client *jobs.Client
+	clock  *apptest.Clock
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newEnv(t *testing.T) *env {
+	clock := apptest.NewClock(time.Now())
+	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush", Clock: clock})
+	fake.AddShop(shopifyfake.Shop{Domain: shop})
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	db := storetest.Open(t, store.SQLite, clock)
+	rdb := redistest.Open(t, 3)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL},
+		db, redis.New(rdb), clock, log, nil)
+	access, refresh := fake.IssueAccessToken(shop)
+	db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: clock.Now().Add(time.Hour),
+		RefreshToken: refresh, RefreshTokenExpiresAt: clock.Now().Add(2000 * time.Hour)})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		e.done <- jobs.Run(ctx, rdb, jobs.Deps{Shops: db, Admin: svc, AppURL: "https://app.example", Clock: clock, Log: log},
+			jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 5 * time.Second})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-e.done
+		e.client.Close()
+	})
+	return e
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestShopSetupSubscribesOnceWhateverTheRepeats(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for range 3 {
+		if err := e.client.SetUpShop(ctx, shop); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "5 subscriptions", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
+	// Run it again after it finished: still 5 (it looks before creating).
+	if err := e.client.SetUpShop(ctx, shop); err != nil {
+		t.Fatal(err)
+	}
+	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
+	eventually(t, "the queue to drain", func() bool {
+		info, err := inspector.GetQueueInfo(jobs.QueueDefault)
+		return err == nil && info.Pending == 0 && info.Active == 0
+	})
+	subs := e.fake.Subscriptions(shop)
+	if len(subs) != 5 {
+		t.Fatalf("%d subscriptions after a repeat, want 5", len(subs))
+	}
+	for _, s := range subs {
+		if s.URI != "https://app.example/webhooks" {
+			t.Fatalf("subscription to %s", s.URI)
+		}
+	}
+}
+
+func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.fake.InjectFaults(shopifyfake.Faults{ServerErrors: 4}) // go-shopify retries 503s, then the job retries
+	if err := e.client.SetUpShop(ctx, shop); err != nil {
+		t.Fatal(err)
+	}
+	// First attempt fails; the retry comes after a backoff of a few seconds.
+	eventually(t, "subscriptions after the outage", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
+
+	other := "gone.myshopify.com"
+	e.fake.AddShop(shopifyfake.Shop{Domain: other})
+	e.db.SaveInstall(ctx, other, app.OfflineToken{AccessToken: "shpat_revoked", AccessTokenExpiresAt: e.clock.Now().Add(time.Hour)})
+	if err := e.client.SetUpShop(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
+	eventually(t, "the task to be archived", func() bool {
+		tasks, _ := inspector.ListArchivedTasks(jobs.QueueDefault)
+		return len(tasks) == 1
+	})
+	tasks, _ := inspector.ListArchivedTasks(jobs.QueueDefault)
+	if tasks[0].Retried != 0 || !strings.Contains(tasks[0].LastErr, "refused the shop's access token") {
+		t.Fatalf("archived after %d retries with %q: want at once, with the reason", tasks[0].Retried, tasks[0].LastErr)
+	}
+}
+
+func TestTokenSweepRefreshesTokensAboutToExpire(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Advance(50 * time.Minute)
+	before, _ := e.db.ShopByDomain(context.Background(), shop)
+	if _, err := asynq.NewClientFromRedisClient(e.rdb).Enqueue(jobs.NewTokenSweepTask()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a refresh", func() bool { return e.fake.Calls("grant:refresh_token") == 1 })
+	eventually(t, "the new token to be stored", func() bool {
+		after, _ := e.db.ShopByDomain(context.Background(), shop)
+		return after.Token.AccessToken != before.Token.AccessToken && after.Token.AccessTokenExpiresAt.After(e.clock.Now().Add(50*time.Minute))
+	})
+}
+
+func TestRetryPolicy(t *testing.T) {
+	throttled := app.Errorf(app.ErrRateLimited, "throttled")
+	outage := app.Errorf(app.ErrUnavailable, "down")
+	if jobs.IsFailure(throttled) || !jobs.IsFailure(outage) || !jobs.IsFailure(errors.New("x")) {
+		t.Fatal("only throttles must be free of the retry budget")
+	}
+	if d := jobs.RetryDelay(8, throttled, nil); d > 4*time.Second {
+		t.Fatalf("throttle delay %v, want a few seconds", d)
+	}
+	prev := time.Duration(0)
+	for n := 0; n < 12; n++ {
+		d := jobs.RetryDelay(n, outage, nil)
+		if d > time.Hour || (n > 0 && d < prev/4) {
+			t.Fatalf("retry %d: %v after %v", n, d, prev)
+		}
+		prev = d
+	}
+	if d := jobs.RetryDelay(11, outage, nil); d < 30*time.Minute {
+		t.Fatalf("late retries wait %v, want tens of minutes", d)
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/config"
+)
+
+const testShop = "e2e-shop.myshopify.com"
+
+// TestEndToEndInstall starts the real server (web, worker, scheduler) on
+// :0 against the fake store and installs a shop, on each database engine.
+func TestEndToEndInstall(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		fake := shopifyfake.New(shopifyfake.Options{APIKey: "e2e-key", APISecret: "e2e-secret"})
+		fake.AddShop(shopifyfake.Shop{Domain: testShop})
+		fakeSrv := httptest.NewServer(fake.Handler())
+		defer fakeSrv.Close()
+
+		redistest.Open(t, 2) // empties the database this test uses
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		appURL := "http://" + ln.Addr().String()
+		databaseURL := storetest.URL(t, engine)
+		cfg, err := config.FromEnvironment(map[string]string{
+			"SHOPIFY_API_KEY": "e2e-key", "SHOPIFY_API_SECRET": "e2e-secret", "SHOPIFY_APP_URL": appURL,
+			"DATABASE_URL": databaseURL, "REDIS_URL": redistest.URL(2), "SHOPIFY_ADMIN_ORIGIN": fakeSrv.URL,
+			"WAYBILL_ENCRYPTION_KEY": strings.Repeat("ab", 32),
+		}, config.Requirements{ShopifyCredentials: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logs, nil))
+		ctx, cancel := context.WithCancel(context.Background())
+		a, err := build(ctx, cfg, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.close()
+		if _, err := a.db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- a.serve(ctx, ln, true, 4) }()
+		defer func() {
+			cancel()
+			if err := <-served; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		}()
+
+		final, err := fake.InstallApp(ctx, appURL, testShop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if final != "https://"+testShop+"/admin/apps/e2e-key" {
+			t.Fatalf("merchant lands on %q", final)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for len(fake.Subscriptions(testShop)) < 5 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := len(fake.Subscriptions(testShop)); n != 5 {
+			t.Fatalf("%d webhook subscriptions after install, want 5", n)
+		}
+
+		// The token is sealed in the row, never clear.
+		var sealed string
+		a.db.Gorm().Raw("SELECT access_token_sealed FROM shops WHERE domain = ?", testShop).Scan(&sealed)
+		shop, _ := a.db.ShopByDomain(ctx, testShop)
+		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, shop.Token.AccessToken) {
+			t.Fatalf("stored token %q is not sealed", sealed)
+		}
+		if strings.Contains(logs.String(), shop.Token.AccessToken) || strings.Contains(logs.String(), shop.Token.RefreshToken) {
+			t.Fatal("a token appears in the logs")
+		}
+
+		get := func(path string) (int, string) {
+			resp, err := http.Get(appURL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		if code, _ := get("/healthz"); code != 200 {
+			t.Fatalf("/healthz: %d", code)
+		}
+		if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `"database":"ok"`) || !strings.Contains(body, `"redis":"ok"`) {
+			t.Fatalf("/readyz: %d %s", code, body)
+		}
+		code, metrics := get("/metrics")
+		if code != 200 || !strings.Contains(metrics, "waybill_http_requests_total") || !strings.Contains(metrics, `waybill_queue_tasks{queue="default"`) {
+			t.Fatalf("/metrics: %d, missing HTTP or queue metrics:\n%s", code, grepWaybill(metrics))
+		}
+		if code, body := get("/?shop=" + testShop); code != 200 || !strings.Contains(body, "Waybill") {
+			t.Fatalf("/: %d %s", code, body)
+		}
+
+		// A supplier key for the installed shop, printed alone on the last line.
+		t.Setenv("DATABASE_URL", databaseURL)
+		t.Setenv("WAYBILL_ENCRYPTION_KEY", strings.Repeat("ab", 32))
+		var out, errOut bytes.Buffer
+		if rc := run(ctx, []string{"apikey", "create", "--shop", testShop, "--name", "Proveedor Shenzhen"}, func(string) string { return "" }, &out, &errOut); rc != 0 {
+			t.Fatalf("apikey create: exit %d: %s", rc, errOut.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		key := lines[len(lines)-1]
+		if got, err := a.db.ShopForAPIKey(ctx, key); err != nil || got.Domain != testShop {
+			t.Fatalf("printed key %q does not authenticate: %v", key, err)
+		}
+	})
+}
+
+func TestReadinessFailsWhenRedisIsDown(t *testing.T) {
+	redistest.Open(t, 2)
+	cfg, _ := config.FromEnvironment(map[string]string{
+		"SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s", "DATABASE_URL": storetest.URL(t, store.SQLite), "REDIS_URL": redistest.URL(2),
+	}, config.Requirements{ShopifyCredentials: true})
+	a, err := build(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	a.rdb.Options().Addr = "127.0.0.1:1" // new connections go nowhere
+	a.rdb.Close()
+	rec := httptest.NewRecorder()
+	a.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"redis":"unavailable"`) || !strings.Contains(rec.Body.String(), `"database":"ok"`) {
+		t.Fatalf("/readyz with Redis down: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestCommandLineErrorsAreOneLine(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"serve"}, map[string]string{}, "SHOPIFY_API_KEY"},
+		{[]string{"serve"}, map[string]string{"SHOPIFY_API_KEY": "k"}, "SHOPIFY_API_SECRET"},
+		{[]string{"serve"}, map[string]string{"SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s", "SHOPIFY_APP_URL": "https://waybill.example.com"}, "WAYBILL_ENCRYPTION_KEY"},
+		{[]string{"apikey", "create", "--shop", "evil.com"}, map[string]string{}, "--shop"},
+		{[]string{"frobnicate"}, map[string]string{}, "unknown command"},
+	}
+	for _, c := range cases {
+		for _, k := range []string{"SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL", "WAYBILL_ENCRYPTION_KEY"} {
+			t.Setenv(k, c.env[k])
+		}
+		var out, errOut bytes.Buffer
+		rc := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out, &errOut)
+		first := strings.SplitN(errOut.String(), "\n", 2)[0]
+		if rc == 0 || !strings.Contains(first, c.want) {
+			t.Errorf("%v: exit %d, first line %q, want it to name %s", c.args, rc, first, c.want)
+		}
+	}
+}
+
+func grepWaybill(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "waybill") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
