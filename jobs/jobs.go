@@ -101,7 +101,7 @@ type WorkerOptions struct {
 
 // Run processes tasks until ctx ends, then shuts down gracefully: in-flight
 // tasks get ShutdownTimeout to finish; the rest go back to their queue.
-func Run(ctx context.Context, rdb goredis.UniversalClient, d Deps, opts WorkerOptions) error {
+func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) error {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 10
 	}
@@ -109,7 +109,8 @@ func Run(ctx context.Context, rdb goredis.UniversalClient, d Deps, opts WorkerOp
 		opts.ShutdownTimeout = 25 * time.Second
 	}
 	logger := asynqLogger{d.Log}
-	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+	conn := ownConnection(rdb)
+	srv := asynq.NewServer(conn, asynq.Config{
 		Concurrency:     opts.Concurrency,
 		Queues:          QueueWeights,
 		RetryDelayFunc:  RetryDelay,
@@ -137,7 +138,7 @@ func Run(ctx context.Context, rdb goredis.UniversalClient, d Deps, opts WorkerOp
 	}
 	var scheduler *asynq.Scheduler
 	if opts.Scheduler {
-		scheduler = asynq.NewSchedulerFromRedisClient(rdb, &asynq.SchedulerOpts{Logger: logger, LogLevel: asynq.WarnLevel, Location: time.UTC})
+		scheduler = asynq.NewScheduler(conn, &asynq.SchedulerOpts{Logger: logger, LogLevel: asynq.WarnLevel, Location: time.UTC})
 		for spec, task := range Periodic() {
 			if _, err := scheduler.Register(spec, task); err != nil {
 				srv.Shutdown()
@@ -157,6 +158,14 @@ func Run(ctx context.Context, rdb goredis.UniversalClient, d Deps, opts WorkerOp
 	}
 	srv.Shutdown()
 	return nil
+}
+
+// ownConnection gives the worker and scheduler their own Redis pool with the
+// client's settings: Asynq closes what it owns at shutdown, and refuses (with
+// an error log) to close a shared client.
+func ownConnection(rdb *goredis.Client) asynq.RedisClientOpt {
+	o := rdb.Options()
+	return asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
 }
 
 // asynqLogger sends Asynq's own logs to slog.

@@ -32,8 +32,23 @@ type env struct {
 	rdb    *goredis.Client
 	client *jobs.Client
 	clock  *apptest.Clock
+	deps   jobs.Deps
 	cancel context.CancelFunc
 	done   chan error
+}
+
+// startWorker runs a worker until stopWorker.
+func (e *env) startWorker(shutdownTimeout time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel, e.done = cancel, make(chan error, 1)
+	go func() {
+		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout})
+	}()
+}
+
+func (e *env) stopWorker() error {
+	e.cancel()
+	return <-e.done
 }
 
 func newEnv(t *testing.T) *env {
@@ -51,15 +66,11 @@ func newEnv(t *testing.T) *env {
 	db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: clock.Now().Add(time.Hour),
 		RefreshToken: refresh, RefreshTokenExpiresAt: clock.Now().Add(2000 * time.Hour)})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		e.done <- jobs.Run(ctx, rdb, jobs.Deps{Shops: db, Admin: svc, AppURL: "https://app.example", Clock: clock, Log: log},
-			jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 5 * time.Second})
-	}()
+	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock,
+		deps: jobs.Deps{Shops: db, Admin: svc, AppURL: "https://app.example", Clock: clock, Log: log}}
+	e.startWorker(5 * time.Second)
 	t.Cleanup(func() {
-		cancel()
-		<-e.done
+		e.stopWorker()
 		e.client.Close()
 	})
 	return e
@@ -167,4 +178,32 @@ func TestRetryPolicy(t *testing.T) {
 	if d := jobs.RetryDelay(11, outage, nil); d < 30*time.Minute {
 		t.Fatalf("late retries wait %v, want tens of minutes", d)
 	}
+}
+
+func TestShutdownReturnsUnfinishedTasksToTheQueue(t *testing.T) {
+	e := newEnv(t)
+	e.stopWorker()
+	e.startWorker(200 * time.Millisecond)
+	e.fake.InjectFaults(shopifyfake.Faults{Latency: 2 * time.Second}) // every Shopify call is slow
+	if err := e.client.SetUpShop(context.Background(), shop); err != nil {
+		t.Fatal(err)
+	}
+	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
+	eventually(t, "the task to start", func() bool {
+		info, err := inspector.GetQueueInfo(jobs.QueueDefault)
+		return err == nil && info.Active == 1
+	})
+	if err := e.stopWorker(); err != nil { // SIGTERM in production
+		t.Fatal(err)
+	}
+	info, err := inspector.GetTaskInfo(jobs.QueueDefault, jobs.TypeShopSetup+":"+shop)
+	if err != nil {
+		t.Fatalf("the in-flight task was lost at shutdown: %v", err)
+	}
+	if info.State == asynq.TaskStateArchived || info.State == asynq.TaskStateCompleted {
+		t.Fatalf("in-flight task after shutdown is %v", info.State)
+	}
+	e.fake.InjectFaults(shopifyfake.Faults{})
+	e.startWorker(5 * time.Second)
+	eventually(t, "the next worker to finish the task", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
 }

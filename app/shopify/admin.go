@@ -156,10 +156,17 @@ func (s *Service) EnsureWebhookSubscriptions(ctx context.Context, shop *app.Shop
 		if err := query(ctx, client, webhookSubscriptionCreateMutation, vars, &resp); err != nil {
 			return created, err
 		}
+		if alreadySubscribed(resp.WebhookSubscriptionCreate.UserErrors) {
+			continue // a concurrent setup made it between our list and create
+		}
 		if err := userErrorsError("subscribe to "+topic, resp.WebhookSubscriptionCreate.UserErrors); err != nil {
 			return created, err
 		}
 		created++
 	}
 	return created, nil
+}
+
+func alreadySubscribed(errs []UserError) bool {
+	return len(errs) == 1 && strings.Contains(errs[0].Message, "already been taken")
 }

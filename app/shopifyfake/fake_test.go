@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -349,5 +350,33 @@ func TestOAuthCallbackSignatureMatchesShopifyVector(t *testing.T) {
 	q, _ := url.ParseQuery("code=0907a61c0c8d55e99db179b68161bc00&shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173")
 	if got := shopifyfake.SignQuery("hush", q).Get("hmac"); got != "700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf" {
 		t.Fatalf("hmac = %s", got)
+	}
+}
+
+func TestDevstorePageInstallsTheApp(t *testing.T) {
+	// The app side is the real server in the e2e test; here an app that
+	// refuses shows the devstore reports the failure instead of a 404.
+	appSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "nope", http.StatusTeapot)
+	}))
+	defer appSrv.Close()
+	store := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush"})
+	store.SeedDemo()
+	store.SetDevstoreApp(appSrv.URL)
+	srv := httptest.NewServer(store.Handler())
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/devstore/install?shop="+shopifyfake.DemoShop, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Install failed") || !strings.Contains(string(body), "418") {
+		t.Fatalf("install button: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = http.Post(srv.URL+"/devstore/order?shop="+shopifyfake.DemoShop, "text/plain", nil)
+	resp.Body.Close()
+	if n := len(store.Orders(shopifyfake.DemoShop)); n != 4 {
+		t.Fatalf("%d orders after the seed's 3 and one created", n)
 	}
 }

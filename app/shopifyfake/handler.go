@@ -13,7 +13,7 @@ func (s *Store) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		shop := hostShop(r)
 		switch {
-		case shop == "" && (r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/devstore")):
+		case !isShopHost(r) && (r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/devstore/")):
 			s.devstoreUI(w, r)
 		case shop == "":
 			http.Error(w, "name the shop in the Host header or ?shop=", http.StatusNotFound)
@@ -35,13 +35,19 @@ func (s *Store) Handler() http.Handler {
 	})
 }
 
-func hostShop(r *http.Request) string {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+func hostName(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		return h
 	}
-	if strings.HasSuffix(host, ".myshopify.com") {
-		return host
+	return r.Host
+}
+
+// isShopHost: the request was meant for https://{shop} (it kept the Host).
+func isShopHost(r *http.Request) bool { return strings.HasSuffix(hostName(r), ".myshopify.com") }
+
+func hostShop(r *http.Request) string {
+	if isShopHost(r) {
+		return hostName(r)
 	}
 	return r.URL.Query().Get("shop")
 }
