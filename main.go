@@ -33,6 +33,7 @@ import (
 	"github.com/waybill-app/waybill/config"
 	"github.com/waybill-app/waybill/frontend"
 	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/webhooks"
 )
 
 const usage = `Usage: waybill <command> [flags]
@@ -144,7 +145,8 @@ func (a *application) close() {
 }
 
 func (a *application) jobDeps() jobs.Deps {
-	return jobs.Deps{Shops: a.db, Admin: a.shopfy, AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
+	return jobs.Deps{Shops: a.db, Orders: a.db, Shipments: a.db, Privacy: a.db, Webhooks: a.db,
+		Admin: a.shopfy, AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
 }
 
 // handler builds the HTTP server.
@@ -160,6 +162,7 @@ func (a *application) handler() *server.Server {
 		Dispatcher: a.jobs,
 		Ready:      []server.Check{{Name: "database", Check: a.db.Ping}, {Name: "redis", Check: a.redis.Ping}},
 		Registry:   registry,
+		Webhooks:   webhooks.New(a.shopfy, a.db, a.jobs, a.log),
 		Frontend:   frontend.Handler(frameAncestors),
 		Clock:      a.clock,
 		Log:        a.log,

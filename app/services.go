@@ -40,6 +40,9 @@ type ShopifyAuth interface {
 	ValidCallbackHMAC(query url.Values) bool
 	// ExchangeCode trades an authorization code for an expiring offline token.
 	ExchangeCode(ctx context.Context, shop, code string) (OfflineToken, error)
+	// ValidWebhookHMAC checks X-Shopify-Hmac-Sha256 over the raw body in
+	// constant time.
+	ValidWebhookHMAC(body []byte, header string) bool
 }
 
 // ShopifyAdmin is what jobs do to a store through the Admin API.
@@ -55,4 +58,26 @@ type ShopifyAdmin interface {
 // Dispatcher queues background work. Enqueueing is durable when it returns nil.
 type Dispatcher interface {
 	SetUpShop(ctx context.Context, shopDomain string) error
+	// EnqueueWebhook queues a verified webhook for its topic's job. Queuing
+	// the same (topic, dedup id) twice is a no-op.
+	EnqueueWebhook(ctx context.Context, w WebhookDelivery) error
+}
+
+// WebhookDelivery is a verified webhook, as received.
+type WebhookDelivery struct {
+	Shop       string
+	Topic      string
+	EventID    string // X-Shopify-Event-Id: the same for every topic one action fired
+	WebhookID  string // X-Shopify-Webhook-Id: this delivery's subscription message
+	APIVersion string
+	Body       []byte
+}
+
+// DedupID is what identifies the event for this topic: the event id when
+// Shopify sent one, else the webhook id.
+func (w WebhookDelivery) DedupID() string {
+	if w.EventID != "" {
+		return w.EventID
+	}
+	return w.WebhookID
 }

@@ -80,6 +80,9 @@ type ShopStore interface {
 	SaveInstall(ctx context.Context, domain string, token OfflineToken) (*Shop, error)
 	// UpdateToken replaces the shop's token after a refresh.
 	UpdateToken(ctx context.Context, domain string, token OfflineToken) error
+	// MarkUninstalled records app/uninstalled: tokens destroyed, background
+	// work for the shop becomes a no-op until a reinstall.
+	MarkUninstalled(ctx context.Context, domain string) error
 	// MarkNeedsReauth records that Shopify refused the shop's refresh token.
 	MarkNeedsReauth(ctx context.Context, domain, reason string) error
 	// ShopsWithTokensExpiringBefore lists active shops whose access token

@@ -19,3 +19,16 @@ const (
 var SubscribedTopics = []string{
 	TopicOrdersCreate, TopicOrdersUpdated, TopicFulfillmentsCreate, TopicFulfillmentsUpdate, TopicAppUninstalled,
 }
+
+// ComplianceTopics are Shopify's mandatory privacy webhooks. They are handled
+// even for shops that have uninstalled Waybill (shop/redact always comes after).
+var ComplianceTopics = map[string]bool{
+	TopicCustomersDataRequest: true, TopicCustomersRedact: true, TopicShopRedact: true,
+}
+
+// HandledTopics are the topics Waybill processes; others are acknowledged
+// and ignored.
+var HandledTopics = map[string]bool{
+	TopicOrdersCreate: true, TopicOrdersUpdated: true, TopicFulfillmentsCreate: true, TopicFulfillmentsUpdate: true,
+	TopicAppUninstalled: true, TopicCustomersDataRequest: true, TopicCustomersRedact: true, TopicShopRedact: true,
+}

@@ -34,22 +34,37 @@ var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueEmail:
 
 // Deps are what job handlers use, all through domain interfaces.
 type Deps struct {
-	Shops  app.ShopStore
-	Admin  app.ShopifyAdmin
-	AppURL string // webhooks are subscribed to AppURL + /webhooks
-	Clock  app.Clock
-	Log    *slog.Logger
+	Shops     app.ShopStore
+	Orders    app.OrderStore
+	Shipments app.ShipmentStore
+	Privacy   app.PrivacyStore
+	Webhooks  app.WebhookLog
+	Admin     app.ShopifyAdmin
+	AppURL    string // webhooks are subscribed to AppURL + /webhooks
+	Clock     app.Clock
+	Log       *slog.Logger
 }
 
 // Register adds every job type's handler to mux: the one registry.
 func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeShopSetup, d.handleShopSetup)
 	mux.HandleFunc(TypeTokenSweep, d.handleTokenSweep)
+	mux.HandleFunc(TypeWebhookPrune, d.handleWebhookPrune)
+
+	// Webhooks: one job type per topic.
+	mux.Handle(TypeOrdersCreate, d.webhook(d.handleOrderWebhook))
+	mux.Handle(TypeOrdersUpdated, d.webhook(d.handleOrderWebhook))
+	mux.Handle(TypeFulfillmentsCreate, d.webhook(d.handleFulfillmentWebhook))
+	mux.Handle(TypeFulfillmentsUpdate, d.webhook(d.handleFulfillmentWebhook))
+	mux.Handle(TypeAppUninstalled, d.webhook(d.handleAppUninstalled))
+	mux.Handle(TypeCustomersDataRequest, d.webhook(d.handleCustomersDataRequest))
+	mux.Handle(TypeCustomersRedact, d.webhook(d.handleCustomersRedact))
+	mux.Handle(TypeShopRedact, d.webhook(d.handleShopRedact))
 }
 
 // Periodic are the scheduler's entries: cron spec → task.
 func Periodic() map[string]*asynq.Task {
-	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask()}
+	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask(), "@daily": NewWebhookPruneTask()}
 }
 
 // payloadShop reads the "shop" field every payload has, for logs.
@@ -97,6 +112,9 @@ type WorkerOptions struct {
 	Concurrency     int
 	ShutdownTimeout time.Duration
 	Scheduler       bool // also run the periodic scheduler
+	// PollInterval is how long an idle worker waits before looking for new
+	// tasks again (Asynq's default is 1s; a webhook should not wait that long).
+	PollInterval time.Duration
 }
 
 // Run processes tasks until ctx ends, then shuts down gracefully: in-flight
@@ -108,16 +126,20 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 25 * time.Second
 	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 200 * time.Millisecond
+	}
 	logger := asynqLogger{d.Log}
 	conn := ownConnection(rdb)
 	srv := asynq.NewServer(conn, asynq.Config{
-		Concurrency:     opts.Concurrency,
-		Queues:          QueueWeights,
-		RetryDelayFunc:  RetryDelay,
-		IsFailure:       IsFailure,
-		ShutdownTimeout: opts.ShutdownTimeout,
-		Logger:          logger,
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:       opts.Concurrency,
+		TaskCheckInterval: opts.PollInterval,
+		Queues:            QueueWeights,
+		RetryDelayFunc:    RetryDelay,
+		IsFailure:         IsFailure,
+		ShutdownTimeout:   opts.ShutdownTimeout,
+		Logger:            logger,
+		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)
 			maxRetry, _ := asynq.GetMaxRetry(ctx)

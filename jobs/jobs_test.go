@@ -42,7 +42,7 @@ func (e *env) startWorker(shutdownTimeout time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done = cancel, make(chan error, 1)
 	go func() {
-		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout})
+		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 10 * time.Millisecond})
 	}()
 }
 
@@ -67,7 +67,8 @@ func newEnv(t *testing.T) *env {
 		RefreshToken: refresh, RefreshTokenExpiresAt: clock.Now().Add(2000 * time.Hour)})
 
 	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock,
-		deps: jobs.Deps{Shops: db, Admin: svc, AppURL: "https://app.example", Clock: clock, Log: log}}
+		deps: jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,
+			AppURL: "https://app.example", Clock: clock, Log: log}}
 	e.startWorker(5 * time.Second)
 	t.Cleanup(func() {
 		e.stopWorker()

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/webhooks"
 )
 
 // Config is what the server needs from the app's configuration.
@@ -41,8 +42,8 @@ type Deps struct {
 	Dispatcher app.Dispatcher
 	Ready      []Check
 	Registry   *prometheus.Registry
-	// Webhooks handles POST /webhooks (the webhooks package).
-	Webhooks http.Handler
+	// Webhooks receives POST /webhooks (the webhooks package).
+	Webhooks *webhooks.Intake
 	// Frontend serves the embedded admin UI for every other GET.
 	Frontend http.Handler
 	Clock    app.Clock
@@ -100,7 +101,7 @@ func New(deps Deps) *Server {
 	e.GET("/auth", s.authStart)
 	e.GET("/auth/callback", s.authCallback)
 	if deps.Webhooks != nil {
-		e.POST("/webhooks", echo.WrapHandler(deps.Webhooks))
+		e.POST("/webhooks", s.receiveWebhook)
 	}
 	if deps.Frontend != nil {
 		e.GET("/*", echo.WrapHandler(deps.Frontend))
@@ -206,4 +207,14 @@ func (s *Server) readyz(c echo.Context) error {
 		checks[ch.Name] = "ok"
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}
+
+// receiveWebhook is POST /webhooks: 200 only once the delivery is queued (or
+// deliberately ignored); the intake's errors become 401/413/400/503 here.
+func (s *Server) receiveWebhook(c echo.Context) error {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, webhooks.MaxBodyBytes)
+	if _, err := s.deps.Webhooks.Receive(c.Request().Context(), c.Request().Header, body); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusOK)
 }

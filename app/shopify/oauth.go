@@ -1,8 +1,10 @@
 package shopify
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -197,4 +199,14 @@ func (s *Service) needsReauth(ctx context.Context, shopDomain, reason string) er
 		return err
 	}
 	return app.Errorf(app.ErrNeedsReauth, "the shop %s must open Waybill again to re-authorise it: %s", shopDomain, reason)
+}
+
+// ValidWebhookHMAC implements app.ShopifyAuth with go-shopify's check
+// (base64 HMAC-SHA256 of the raw body, compared with hmac.Equal).
+func (s *Service) ValidWebhookHMAC(body []byte, header string) bool {
+	if header == "" || len(body) == 0 {
+		return false
+	}
+	req := &http.Request{Header: http.Header{"X-Shopify-Hmac-Sha256": {header}}, Body: io.NopCloser(bytes.NewReader(body))}
+	return s.app.VerifyWebhookRequest(req)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/waybill-app/waybill/app"
@@ -176,3 +177,13 @@ func (db *DB) ShopsWithTokensExpiringBefore(ctx context.Context, t time.Time) ([
 }
 
 var _ app.ShopStore = (*DB)(nil)
+
+// MarkUninstalled implements app.ShopStore. The tokens are destroyed:
+// Shopify has revoked them anyway.
+func (db *DB) MarkUninstalled(ctx context.Context, domain string) error {
+	now := db.clock.Now()
+	return db.updateShop(ctx, domain, map[string]any{
+		"uninstalled_at": gorm.Expr("COALESCE(uninstalled_at, ?)", now), "access_token_sealed": "", "access_token_expires_at": nil,
+		"refresh_token_sealed": "", "refresh_token_expires_at": nil, "updated_at": now,
+	})
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+type orderRow struct {
+	ShopID            string `gorm:"primaryKey"`
+	ID                int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name              string
+	Email             string
+	CustomerID        *int64
+	CustomerLocale    string
+	CustomerFirstName string
+	ShippingCountry   string
+	RedactedAt        *time.Time
+	ShopifyUpdatedAt  time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+type lineItemRow struct {
+	ShopID              string `gorm:"primaryKey"`
+	OrderID             int64  `gorm:"primaryKey;autoIncrement:false"`
+	ID                  int64  `gorm:"primaryKey;autoIncrement:false"`
+	SKU                 string `gorm:"column:sku"`
+	Title               string
+	Quantity            int
+	FulfillableQuantity int
+	Position            int
+}
+
+func (lineItemRow) TableName() string { return "order_line_items" }
+
+func nullableID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// SaveOrder implements app.OrderStore. The upsert's WHERE keeps a newer
+// stored version; a redacted order's personal data stays erased.
+func (db *DB) SaveOrder(ctx context.Context, o app.Order) (bool, error) {
+	now := db.clock.Now()
+	row := orderRow{
+		ShopID: o.ShopID, ID: o.ID, Name: o.Name, Email: o.Email, CustomerID: nullableID(o.CustomerID),
+		CustomerLocale: o.CustomerLocale, CustomerFirstName: o.CustomerFirstName, ShippingCountry: o.ShippingCountry,
+		ShopifyUpdatedAt: o.ShopifyUpdatedAt.UTC(), CreatedAt: now, UpdatedAt: now,
+	}
+	keepRedacted := func(col string) clause.Expr {
+		return gorm.Expr("CASE WHEN orders.redacted_at IS NULL THEN excluded." + col + " ELSE orders." + col + " END")
+	}
+	wrote := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "shop_id"}, {Name: "id"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"name": gorm.Expr("excluded.name"), "customer_locale": gorm.Expr("excluded.customer_locale"),
+				"email": keepRedacted("email"), "customer_id": keepRedacted("customer_id"),
+				"customer_first_name": keepRedacted("customer_first_name"), "shipping_country": keepRedacted("shipping_country"),
+				"shopify_updated_at": gorm.Expr("excluded.shopify_updated_at"), "updated_at": now,
+			}),
+			Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "orders.shopify_updated_at <= excluded.shopify_updated_at"}}},
+		}).Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // a newer version is stored
+		}
+		wrote = true
+		if err := tx.Where("shop_id = ? AND order_id = ?", o.ShopID, o.ID).Delete(&lineItemRow{}).Error; err != nil {
+			return err
+		}
+		if len(o.LineItems) == 0 {
+			return nil
+		}
+		items := make([]lineItemRow, len(o.LineItems))
+		for i, li := range o.LineItems {
+			items[i] = lineItemRow{ShopID: o.ShopID, OrderID: o.ID, ID: li.ID, SKU: li.SKU, Title: li.Title,
+				Quantity: li.Quantity, FulfillableQuantity: li.FulfillableQuantity, Position: i}
+		}
+		return tx.Create(&items).Error
+	})
+	return wrote, err
+}
+
+// OrderByID implements app.OrderStore.
+func (db *DB) OrderByID(ctx context.Context, shopID string, id int64) (*app.Order, error) {
+	var row orderRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND id = ?", shopID, id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "order %d is not known", id)
+	}
+	orders, err := db.withLineItems(ctx, []orderRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return &orders[0], nil
+}
+
+func (db *DB) withLineItems(ctx context.Context, rows []orderRow) ([]app.Order, error) {
+	out := make([]app.Order, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var items []lineItemRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND order_id IN ?", rows[0].ShopID, ids).
+		Order("order_id, position").Find(&items).Error; err != nil {
+		return nil, err
+	}
+	byOrder := map[int64][]app.LineItem{}
+	for _, li := range items {
+		byOrder[li.OrderID] = append(byOrder[li.OrderID], app.LineItem{ID: li.ID, SKU: li.SKU, Title: li.Title,
+			Quantity: li.Quantity, FulfillableQuantity: li.FulfillableQuantity})
+	}
+	for i, r := range rows {
+		out[i] = app.Order{ID: r.ID, ShopID: r.ShopID, Name: r.Name, Email: r.Email, CustomerLocale: r.CustomerLocale,
+			CustomerFirstName: r.CustomerFirstName, ShippingCountry: r.ShippingCountry, LineItems: byOrder[r.ID],
+			ShopifyUpdatedAt: r.ShopifyUpdatedAt.UTC(), RedactedAt: r.RedactedAt}
+		if r.CustomerID != nil {
+			out[i].CustomerID = *r.CustomerID
+		}
+	}
+	return out, nil
+}
+
+var _ app.OrderStore = (*DB)(nil)

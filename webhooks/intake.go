@@ -1,0 +1,108 @@
+// Package webhooks is Waybill's webhook intake: verify the delivery, hand it
+// to its topic's job, return. Nothing is parsed or processed before the HMAC
+// is proven, and nothing is acknowledged before the job is durably queued:
+// Shopify retries any non-2xx, so a failure here loses nothing.
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+// MaxBodyBytes bounds a delivery. Shopify's largest payloads (orders with
+// hundreds of lines) stay well under it.
+const MaxBodyBytes = 4 << 20
+
+// Verifier checks a delivery's signature (app.ShopifyAuth has it).
+type Verifier interface {
+	ValidWebhookHMAC(body []byte, header string) bool
+}
+
+// Queue takes verified deliveries (app.Dispatcher has it).
+type Queue interface {
+	EnqueueWebhook(ctx context.Context, w app.WebhookDelivery) error
+}
+
+// Intake receives webhooks.
+type Intake struct {
+	verifier Verifier
+	shops    app.ShopStore
+	queue    Queue
+	log      *slog.Logger
+}
+
+// New builds the intake.
+func New(verifier Verifier, shops app.ShopStore, queue Queue, log *slog.Logger) *Intake {
+	return &Intake{verifier: verifier, shops: shops, queue: queue, log: log}
+}
+
+// Outcome says what the intake did with an accepted delivery.
+type Outcome string
+
+const (
+	Queued           Outcome = "queued"
+	IgnoredTopic     Outcome = "ignored_topic"
+	IgnoredShop      Outcome = "ignored_shop"
+	IgnoredInstalled Outcome = "ignored_uninstalled"
+)
+
+// Receive handles one delivery. A nil error means "answer 200"; errors carry
+// the code the server turns into the status (401 bad signature, 413 too
+// large, 400 malformed, 503 queue down so Shopify retries).
+func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reader) (Outcome, error) {
+	raw, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return "", app.Errorf(app.ErrTooLarge, "the webhook body is larger than %d bytes", MaxBodyBytes)
+		}
+		return "", app.Errorf(app.ErrInvalid, "the webhook body could not be read completely")
+	}
+	if len(raw) > MaxBodyBytes {
+		return "", app.Errorf(app.ErrTooLarge, "the webhook body is larger than %d bytes", MaxBodyBytes)
+	}
+	if !in.verifier.ValidWebhookHMAC(raw, header.Get("X-Shopify-Hmac-Sha256")) {
+		return "", app.Errorf(app.ErrUnauthorized, "the webhook's X-Shopify-Hmac-Sha256 does not match its body")
+	}
+
+	d := app.WebhookDelivery{
+		Topic: header.Get("X-Shopify-Topic"), EventID: header.Get("X-Shopify-Event-Id"),
+		WebhookID: header.Get("X-Shopify-Webhook-Id"), APIVersion: header.Get("X-Shopify-API-Version"), Body: raw,
+	}
+	if d.Topic == "" {
+		return "", app.Errorf(app.ErrInvalid, "the webhook has no X-Shopify-Topic header")
+	}
+	shop, err := app.ValidateShopDomain(header.Get("X-Shopify-Shop-Domain"))
+	if err != nil {
+		return "", app.Errorf(app.ErrInvalid, "X-Shopify-Shop-Domain: %s", app.ErrorMessageOf(err))
+	}
+	d.Shop = shop
+	if d.DedupID() == "" {
+		return "", app.Errorf(app.ErrInvalid, "the webhook has neither X-Shopify-Event-Id nor X-Shopify-Webhook-Id")
+	}
+	if !app.HandledTopics[d.Topic] {
+		in.log.DebugContext(ctx, "webhook topic ignored", "topic", d.Topic, "shop", shop)
+		return IgnoredTopic, nil
+	}
+	known, err := in.shops.ShopByDomain(ctx, shop)
+	switch {
+	case app.ErrorCodeOf(err) == app.ErrNotFound:
+		in.log.InfoContext(ctx, "webhook for a shop that never installed Waybill ignored", "topic", d.Topic, "shop", shop)
+		return IgnoredShop, nil
+	case err != nil:
+		return "", app.WrapError(app.ErrUnavailable, err, "cannot look up the shop right now")
+	case known.UninstalledAt != nil && !app.ComplianceTopics[d.Topic] && d.Topic != app.TopicAppUninstalled:
+		// Shopify keeps delivering for a while after an uninstall; privacy
+		// requests still get done.
+		return IgnoredInstalled, nil
+	}
+	if err := in.queue.EnqueueWebhook(ctx, d); err != nil {
+		return "", err
+	}
+	return Queued, nil
+}

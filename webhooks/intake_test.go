@@ -1,0 +1,427 @@
+package webhooks_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/redis"
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/webhooks"
+)
+
+const (
+	shop   = "acme.myshopify.com"
+	secret = "hush"
+)
+
+type env struct {
+	t         *testing.T
+	db        *store.DB
+	fake      *shopifyfake.Store
+	url       string
+	rdb       *goredis.Client
+	inspector *asynq.Inspector
+	shopID    string
+}
+
+// newEnv runs the real server and worker. redisURL may point nowhere (Redis down).
+func newEnv(t *testing.T, engine store.Engine, queueRedis string) *env {
+	clock := app.SystemClock{}
+	db := storetest.Open(t, engine, clock)
+	rdb := redistest.Open(t, 5)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: secret})
+	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: secret, AppURL: "https://app.example"}, db, redis.New(rdb), clock, log, nil)
+
+	queueClient := rdb
+	if queueRedis != "" {
+		opts, _ := goredis.ParseURL(queueRedis)
+		queueClient = goredis.NewClient(opts)
+		t.Cleanup(func() { queueClient.Close() })
+	}
+	jobsClient := jobs.NewClient(queueClient)
+	srv := server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: secret, AppURL: "https://app.example"},
+		Shops: db, Auth: svc, Dispatcher: jobsClient, Webhooks: webhooks.New(svc, db, jobsClient, log), Clock: clock, Log: log})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.Run(ctx, rdb, jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,
+			AppURL: "https://app.example", Clock: clock, Log: log}, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	installed, err := db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: "shpat_x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, db: db, fake: fake, url: hs.URL, rdb: rdb, inspector: asynq.NewInspectorFromRedisClient(rdb), shopID: installed.ID}
+}
+
+func (e *env) send(topic, eventID string, body any) int {
+	b, ok := body.([]byte)
+	if !ok {
+		b, _ = json.Marshal(body)
+	}
+	req, _ := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: shop, Topic: topic, Payload: b, EventID: eventID})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// processed waits until the worker has handled (topic, event).
+func (e *env) processed(topic, eventID string) {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if done, _ := e.db.WebhookProcessed(context.Background(), topic, eventID); done {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("%s %s was not processed", topic, eventID)
+}
+
+func (e *env) queued() int {
+	info, err := e.inspector.GetQueueInfo(jobs.QueueCritical)
+	if err != nil {
+		return 0
+	}
+	return info.Pending + info.Active + info.Scheduled + info.Retry
+}
+
+func order(id int64, name, email string, updated time.Time, customerID int64) map[string]any {
+	return map[string]any{
+		"id": id, "name": name, "email": email, "customer_locale": "es", "updated_at": updated.Format(time.RFC3339),
+		"customer":         map[string]any{"id": customerID, "first_name": "Lucía"},
+		"shipping_address": map[string]any{"first_name": "Lucía", "country_code": "ES"},
+		"line_items":       []any{map[string]any{"id": id*10 + 1, "sku": "MUG-01", "title": "Taza", "quantity": 2, "fulfillable_quantity": 2}},
+	}
+}
+
+var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+
+func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
+	e := newEnv(t, store.SQLite, "")
+	body, _ := json.Marshal(order(1, "#1001", "a@example.com", t0, 7))
+	post := func(b []byte, sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/webhooks", bytes.NewReader(b))
+		req.Header.Set("X-Shopify-Topic", "orders/create")
+		req.Header.Set("X-Shopify-Shop-Domain", shop)
+		req.Header.Set("X-Shopify-Event-Id", "ev-bad")
+		if sig != "" {
+			req.Header.Set("X-Shopify-Hmac-Sha256", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post(body, shopifyfake.SignWebhook("not-the-secret", body)); got != 401 {
+		t.Errorf("forged: %d", got)
+	}
+	if got := post(body, ""); got != 401 {
+		t.Errorf("unsigned: %d", got)
+	}
+	if got := post(body[:len(body)/2], shopifyfake.SignWebhook(secret, body)); got != 401 {
+		t.Errorf("truncated (signature of the whole body): %d", got)
+	}
+	if got := post(bytes.Repeat([]byte("x"), webhooks.MaxBodyBytes+10), "irrelevant"); got != 413 {
+		t.Errorf("oversized: %d", got)
+	}
+	// A body cut off in transit: Content-Length promises more than arrives.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /webhooks HTTP/1.1\r\nHost: x\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: %s\r\n"+
+		"X-Shopify-Hmac-Sha256: %s\r\nContent-Length: %d\r\n\r\n%s", shop, shopifyfake.SignWebhook(secret, body), len(body), body[:len(body)/2])
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("cut off in transit: %d", resp.StatusCode)
+	}
+	// The valid signature with a missing topic is malformed, not forged.
+	if got := e.send("", "ev-x", body); got != 400 {
+		t.Errorf("no topic: %d", got)
+	}
+	if e.queued() != 0 {
+		t.Fatalf("%d tasks queued from refused deliveries", e.queued())
+	}
+	if _, err := e.db.OrderByID(context.Background(), e.shopID, 1); app.ErrorCodeOf(err) != app.ErrNotFound {
+		t.Fatal("a refused delivery stored an order")
+	}
+	// Unknown topics and unknown shops: acknowledged, ignored.
+	if got := e.send("products/update", "ev-p", map[string]any{"id": 1}); got != 200 {
+		t.Errorf("unknown topic: %d", got)
+	}
+	req, _ := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: "stranger.myshopify.com", Topic: "orders/create", Payload: body})
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 200 {
+		t.Errorf("unknown shop: %d", resp.StatusCode)
+	}
+	if e.queued() != 0 {
+		t.Fatal("ignored deliveries were queued")
+	}
+}
+
+func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		e := newEnv(t, engine, "")
+		ctx := context.Background()
+		body := order(2, "#1002", "a@example.com", t0, 7)
+		for range 3 { // Shopify retrying before it saw our 200
+			if got := e.send("orders/create", "ev-2", body); got != 200 {
+				t.Fatalf("delivery: %d", got)
+			}
+		}
+		e.processed("orders/create", "ev-2")
+		// One merchant action, several topics, one event id: each topic runs.
+		if got := e.send("orders/updated", "ev-2", body); got != 200 {
+			t.Fatal(got)
+		}
+		e.processed("orders/updated", "ev-2")
+
+		// Days later the finished task is gone from Redis; a re-delivery must
+		// still change nothing. Mark the stored order to see any rewrite.
+		e.db.Gorm().Exec("UPDATE orders SET name = 'kept' WHERE id = 2")
+		tasks, _ := e.inspector.ListCompletedTasks(jobs.QueueCritical)
+		for _, tk := range tasks {
+			e.inspector.DeleteTask(jobs.QueueCritical, tk.ID)
+		}
+		if got := e.send("orders/create", "ev-2", body); got != 200 {
+			t.Fatal(got)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for e.queued() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		info, _ := e.inspector.GetQueueInfo(jobs.QueueCritical)
+		if info.Pending+info.Active+info.Retry != 0 {
+			t.Fatalf("queue not drained: %+v", info)
+		}
+		time.Sleep(100 * time.Millisecond)
+		o, err := e.db.OrderByID(ctx, e.shopID, 2)
+		if err != nil || o.Name != "kept" {
+			t.Fatalf("re-delivered event was processed again: %+v %v", o, err)
+		}
+		if info.Processed != 3 {
+			t.Fatalf("%d tasks ran, want 3 (create, updated, the late re-delivery as a no-op)", info.Processed)
+		}
+	})
+}
+
+func TestOrdersUpdatedBeforeOrdersCreate(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		e := newEnv(t, engine, "")
+		newer := order(3, "#1003", "new@example.com", t0.Add(time.Minute), 7)
+		newer["line_items"] = []any{map[string]any{"id": 31, "sku": "MUG-01", "title": "Taza", "quantity": 3, "fulfillable_quantity": 1}}
+		e.send("orders/updated", "ev-3b", newer)
+		e.processed("orders/updated", "ev-3b")
+		e.send("orders/create", "ev-3a", order(3, "#1003", "old@example.com", t0, 7))
+		e.processed("orders/create", "ev-3a")
+		o, err := e.db.OrderByID(context.Background(), e.shopID, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Email != "new@example.com" || len(o.LineItems) != 1 || o.LineItems[0].Quantity != 3 || o.LineItems[0].FulfillableQuantity != 1 ||
+			!o.ShopifyUpdatedAt.Equal(t0.Add(time.Minute)) || o.CustomerLocale != "es" || o.CustomerFirstName != "Lucía" || o.ShippingCountry != "ES" {
+			t.Fatalf("the older create overwrote the newer update: %+v", o)
+		}
+	})
+}
+
+func TestUninstalledShop(t *testing.T) {
+	e := newEnv(t, store.SQLite, "")
+	ctx := context.Background()
+	if got := e.send("app/uninstalled", "ev-u", map[string]any{"id": 1, "domain": shop}); got != 200 {
+		t.Fatal(got)
+	}
+	e.processed("app/uninstalled", "ev-u")
+	s, _ := e.db.ShopByDomain(ctx, shop)
+	if s.UninstalledAt == nil || s.Token.AccessToken != "" || s.Active() {
+		t.Fatalf("after app/uninstalled: %+v", s)
+	}
+	if got := e.send("orders/create", "ev-after", order(4, "#1004", "a@example.com", t0, 7)); got != 200 {
+		t.Fatalf("webhook after uninstall: %d, want 200 (acknowledged)", got)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := e.db.OrderByID(ctx, e.shopID, 4); app.ErrorCodeOf(err) != app.ErrNotFound {
+		t.Fatal("an order was stored for an uninstalled shop")
+	}
+	if e.queued() != 0 {
+		t.Fatal("a task was queued for an uninstalled shop")
+	}
+}
+
+func TestFulfillmentsMadeOutsideWaybill(t *testing.T) {
+	e := newEnv(t, store.Postgres, "")
+	ctx := context.Background()
+	e.send("orders/create", "ev-o", order(5, "#1005", "a@example.com", t0, 7))
+	e.processed("orders/create", "ev-o")
+	f := map[string]any{"id": 900, "order_id": 5, "status": "success", "tracking_company": "Correos", "tracking_number": "PK123456789ES",
+		"tracking_url": "https://correos.example/PK123456789ES", "line_items": []any{map[string]any{"id": 51, "sku": "MUG-01", "title": "Taza", "quantity": 2}}}
+	e.send("fulfillments/create", "ev-f1", f)
+	e.processed("fulfillments/create", "ev-f1")
+	f["tracking_number"], f["tracking_company"] = "LX123456785CN", "China Post"
+	e.send("fulfillments/update", "ev-f2", f)
+	e.processed("fulfillments/update", "ev-f2")
+	e.send("fulfillments/create", "ev-f3", map[string]any{"id": 901, "order_id": 5, "status": "success", "tracking_number": nil})
+	e.processed("fulfillments/create", "ev-f3")
+
+	shipments, err := e.db.ShipmentsByOrder(ctx, e.shopID, 5)
+	if err != nil || len(shipments) != 1 {
+		t.Fatalf("shipments = %+v, %v; want one (the untracked fulfillment waits for a number)", shipments, err)
+	}
+	s := shipments[0]
+	if s.TrackingNumber != "LX123456785CN" || s.Carrier != "China Post" || s.Source != app.SourceShopify || s.State != app.ShipmentSynced ||
+		s.OrderName != "#1005" || s.ShopifyFulfillmentID != 900 || len(s.LineItems) != 1 || s.LineItems[0].Quantity != 2 {
+		t.Fatalf("shipment = %+v", s)
+	}
+	events, _ := e.db.ShipmentEvents(ctx, s.ID)
+	if len(events) != 2 || events[1].Kind != app.EventTrackingChanged || !strings.Contains(events[1].Detail, "PK123456789ES") || !strings.Contains(events[1].Detail, "LX123456785CN") {
+		t.Fatalf("history = %+v", events)
+	}
+}
+
+func TestComplianceTopics(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		e := newEnv(t, engine, "")
+		ctx := context.Background()
+		e.send("orders/create", "o10", order(10, "#1010", "ana@example.com", t0, 100))
+		e.send("orders/create", "o11", order(11, "#1011", "ana@example.com", t0, 100))
+		e.send("orders/create", "o12", order(12, "#1012", "bob@example.com", t0, 200))
+		e.send("fulfillments/create", "f10", map[string]any{"id": 910, "order_id": 10, "tracking_number": "1Z999AA10123456784", "tracking_company": "UPS"})
+		for _, id := range []string{"o10", "o11", "o12"} {
+			e.processed("orders/create", id)
+		}
+		e.processed("fulfillments/create", "f10")
+
+		// Data request: Ana's two orders and her shipment, nothing of Bob's.
+		e.send("customers/data_request", "dr", map[string]any{"shop_domain": shop, "customer": map[string]any{"id": 100, "email": "ana@example.com"},
+			"orders_requested": []int64{10, 11}, "data_request": map[string]any{"id": 9999}})
+		e.processed("customers/data_request", "dr")
+		reqs, err := e.db.DataRequests(ctx, e.shopID)
+		if err != nil || len(reqs) != 1 {
+			t.Fatalf("data requests = %v, %v", reqs, err)
+		}
+		r := reqs[0]
+		if len(r.Report.Orders) != 2 || len(r.Report.Shipments) != 1 || r.Report.Shipments[0].TrackingNumber != "1Z999AA10123456784" {
+			t.Fatalf("report = %+v", r.Report)
+		}
+		for _, o := range r.Report.Orders {
+			if o.Email != "ana@example.com" {
+				t.Fatalf("report holds someone else's order: %+v", o)
+			}
+		}
+
+		// Redact Ana: her personal data goes, Bob's stays, the request about her goes.
+		e.send("customers/redact", "rd", map[string]any{"shop_domain": shop, "customer": map[string]any{"id": 100, "email": "ana@example.com"},
+			"orders_to_redact": []int64{10, 11}})
+		e.processed("customers/redact", "rd")
+		for _, id := range []int64{10, 11} {
+			o, _ := e.db.OrderByID(ctx, e.shopID, id)
+			if o.Email != "" || o.CustomerFirstName != "" || o.ShippingCountry != "" || o.CustomerID != 0 || o.RedactedAt == nil {
+				t.Fatalf("order %d not redacted: %+v", id, o)
+			}
+		}
+		if o, _ := e.db.OrderByID(ctx, e.shopID, 12); o.Email != "bob@example.com" || o.CustomerFirstName != "Lucía" {
+			t.Fatalf("Bob's order was touched: %+v", o)
+		}
+		if reqs, _ := e.db.DataRequests(ctx, e.shopID); len(reqs) != 0 {
+			t.Fatal("the data request about a redacted customer is still there")
+		}
+		var leftovers int64
+		e.db.Gorm().Raw("SELECT COUNT(*) FROM orders WHERE email = 'ana@example.com'").Scan(&leftovers)
+		if leftovers != 0 {
+			t.Fatal("Ana's email is still in orders")
+		}
+		// A later update of a redacted order does not bring the data back.
+		e.send("orders/updated", "o10b", order(10, "#1010", "ana@example.com", t0.Add(time.Hour), 100))
+		e.processed("orders/updated", "o10b")
+		if o, _ := e.db.OrderByID(ctx, e.shopID, 10); o.Email != "" {
+			t.Fatalf("redacted data came back: %+v", o)
+		}
+
+		// Shop redact (after uninstall): everything of the shop goes.
+		e.send("app/uninstalled", "un", map[string]any{"id": 1})
+		e.processed("app/uninstalled", "un")
+		e.send("shop/redact", "sr", map[string]any{"shop_id": 1, "shop_domain": shop})
+		e.processed("shop/redact", "sr")
+		for _, table := range []string{"shops", "orders", "order_line_items", "shipments", "shipment_line_items", "shipment_events", "data_requests", "api_keys"} {
+			var n int64
+			e.db.Gorm().Raw("SELECT COUNT(*) FROM " + table).Scan(&n)
+			if n != 0 {
+				t.Errorf("%s still has %d rows after shop/redact", table, n)
+			}
+		}
+	})
+}
+
+func TestRedisDownMeansRetryLaterAndNothingProcessed(t *testing.T) {
+	e := newEnv(t, store.SQLite, "redis://127.0.0.1:1/0") // the queue's Redis does not answer
+	if got := e.send("orders/create", "ev-down", order(20, "#1020", "a@example.com", t0, 7)); got != 503 {
+		t.Fatalf("with Redis down: %d, want 503 so Shopify retries", got)
+	}
+	var n int64
+	e.db.Gorm().Raw("SELECT COUNT(*) FROM webhook_events").Scan(&n)
+	if n != 0 {
+		t.Fatal("an event was recorded as processed while Redis was down")
+	}
+	if _, err := e.db.OrderByID(context.Background(), e.shopID, 20); app.ErrorCodeOf(err) != app.ErrNotFound {
+		t.Fatal("an order was stored while Redis was down")
+	}
+}
+
+func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
+	e := newEnv(t, store.SQLite, "")
+	// Signed and well-formed as a delivery, but not an order Waybill can keep.
+	if got := e.send("orders/create", "ev-broken", map[string]any{"id": 99}); got != 200 {
+		t.Fatal(got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var archived []*asynq.TaskInfo
+	for time.Now().Before(deadline) {
+		if archived, _ = e.inspector.ListArchivedTasks(jobs.QueueCritical); len(archived) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(archived) != 1 || archived[0].Type != jobs.TypeOrdersCreate || !strings.Contains(archived[0].LastErr, "lacks id, name or updated_at") {
+		t.Fatalf("archived = %+v", archived)
+	}
+	if done, _ := e.db.WebhookProcessed(context.Background(), "orders/create", "ev-broken"); done {
+		t.Fatal("a failed event was recorded as processed")
+	}
+}
