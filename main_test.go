@@ -90,6 +90,9 @@ func TestEndToEndInstall(t *testing.T) {
 		if strings.Contains(logs.String(), shop.Token.AccessToken) || strings.Contains(logs.String(), shop.Token.RefreshToken) {
 			t.Fatal("a token appears in the logs")
 		}
+		if !strings.Contains(logs.String(), `"msg":"http request"`) || !strings.Contains(logs.String(), `"request_id":"`) || strings.Contains(logs.String(), "hmac=") {
+			t.Fatal("request logs must carry request ids and never query strings")
+		}
 
 		get := func(path string) (int, string) {
 			resp, err := http.Get(appURL + path)
