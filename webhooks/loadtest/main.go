@@ -218,4 +218,3 @@ func load(h http.Handler, fake *shopifyfake.Store, body []byte, n, c, rate int) 
 	return result{errors: errs.Load(), rate: float64(n) / elapsed.Seconds(),
 		p50: latencies[n/2], p99: latencies[n*99/100], max: latencies[n-1]}, nil
 }
-
