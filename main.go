@@ -24,12 +24,14 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/carrier"
 	"github.com/waybill-app/waybill/app/redis"
 	"github.com/waybill-app/waybill/app/seal"
 	"github.com/waybill-app/waybill/app/server"
 	"github.com/waybill-app/waybill/app/shopify"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/tracking"
 	"github.com/waybill-app/waybill/config"
 	"github.com/waybill-app/waybill/frontend"
 	"github.com/waybill-app/waybill/jobs"
@@ -101,6 +103,9 @@ type application struct {
 	rdb    *goredis.Client
 	shopfy *shopify.Service
 	jobs   *jobs.Client
+	// pushesPerShop bounds each shop's concurrent pushes to Shopify.
+	pushesPerShop int
+	tracking      *tracking.Service
 }
 
 // build opens the database and Redis and wires the adapters.
@@ -130,7 +135,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*applicati
 		rdb.Close()
 		return nil, fmt.Errorf("Redis at REDIS_URL is not reachable; start a local one with `redis-server --daemonize yes --save \"\" --appendonly no`: %w", err)
 	}
+	detector, err := carrier.New()
+	if err != nil {
+		return nil, err
+	}
 	a := &application{cfg: cfg, log: log, clock: clock, db: db, redis: redisClient, rdb: rdb, jobs: jobs.NewClient(rdb)}
+	a.tracking = &tracking.Service{Orders: db, Shipments: db, Dispatch: a.jobs, Carriers: detector, Log: log}
 	a.shopfy = shopify.New(shopify.Config{
 		APIKey: cfg.ShopifyAPIKey, APISecret: cfg.ShopifyAPISecret, Scopes: cfg.Scopes,
 		AppURL: cfg.AppURL, AdminOrigin: cfg.ShopifyAdminOrigin,
@@ -146,7 +156,8 @@ func (a *application) close() {
 
 func (a *application) jobDeps() jobs.Deps {
 	return jobs.Deps{Shops: a.db, Orders: a.db, Shipments: a.db, Privacy: a.db, Webhooks: a.db,
-		Admin: a.shopfy, AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
+		Admin: a.shopfy, Limiter: a.redis, Dispatch: a.jobs, PushesPerShop: a.pushesPerShop,
+		AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
 }
 
 // handler builds the HTTP server.
@@ -163,6 +174,8 @@ func (a *application) handler() *server.Server {
 		Ready:      []server.Check{{Name: "database", Check: a.db.Ping}, {Name: "redis", Check: a.redis.Ping}},
 		Registry:   registry,
 		Webhooks:   webhooks.New(a.shopfy, a.db, a.jobs, a.log),
+		APIKeys:    a.db,
+		Tracking:   a.tracking,
 		Frontend:   frontend.Handler(frameAncestors),
 		Clock:      a.clock,
 		Log:        a.log,

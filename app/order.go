@@ -38,4 +38,59 @@ type OrderStore interface {
 	SaveOrder(ctx context.Context, o Order) (bool, error)
 	// OrderByID returns the order or ErrNotFound.
 	OrderByID(ctx context.Context, shopID string, id int64) (*Order, error)
+	// OrderByName returns the order named like "#1001", or ErrNotFound.
+	OrderByName(ctx context.Context, shopID, name string) (*Order, error)
+	// OrdersByRef loads, in one go, the orders with these names or ids.
+	OrdersByRef(ctx context.Context, shopID string, names []string, ids []int64) ([]Order, error)
+}
+
+// ShopifyOrder is an order as the Admin API shows it when a shipment is
+// pushed: what is left to fulfil where, and what is fulfilled already.
+type ShopifyOrder struct {
+	ID                int64
+	Name              string
+	LineItems         []LineItem
+	FulfillmentOrders []FulfillmentOrder
+	Fulfillments      []ExistingFulfillment
+}
+
+// FulfillmentOrder is a group of lines to fulfil from one location.
+type FulfillmentOrder struct {
+	ID           int64
+	LocationID   int64
+	LocationName string
+	Status       string // OPEN, IN_PROGRESS, CLOSED, …
+	Lines        []FulfillmentOrderLine
+}
+
+// FulfillmentOrderLine is how much of an order line is left at the location.
+type FulfillmentOrderLine struct {
+	ID         int64
+	LineItemID int64
+	SKU        string
+	Title      string
+	Remaining  int
+}
+
+// ExistingFulfillment is a fulfillment already on the order.
+type ExistingFulfillment struct {
+	ID              int64
+	TrackingNumbers []string
+}
+
+// FulfillmentLine takes a quantity of a fulfillment order line.
+type FulfillmentLine struct {
+	FulfillmentOrderID     int64
+	FulfillmentOrderLineID int64
+	Quantity               int
+}
+
+// FulfillmentRequest is one fulfillmentCreate: lines from one location and
+// the tracking information.
+type FulfillmentRequest struct {
+	Lines          []FulfillmentLine
+	TrackingNumber string
+	Company        string
+	URL            string
+	NotifyCustomer bool
 }

@@ -53,11 +53,29 @@ type ShopifyAdmin interface {
 	// RefreshToken refreshes the shop's access token if it expires within
 	// the given time, one refresh at a time per shop.
 	RefreshToken(ctx context.Context, shopDomain string, within time.Duration) error
+	// FindOrder reads an order by id (or, when id is 0, by name) with its
+	// fulfillment orders and fulfillments; ErrNotFound when Shopify has none.
+	FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*ShopifyOrder, error)
+	// CreateFulfillment runs fulfillmentCreate and returns the fulfillment id.
+	// Shopify's userErrors come back as ErrInvalid with Shopify's message.
+	CreateFulfillment(ctx context.Context, shopDomain string, r FulfillmentRequest) (int64, error)
+	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
+	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
+}
+
+// Limiter bounds concurrent work per key across processes (pushes per shop,
+// so one big shop cannot starve the others).
+type Limiter interface {
+	// Acquire takes one of limit slots for ttl; ok is false when all are taken.
+	Acquire(ctx context.Context, key string, limit int, ttl time.Duration) (release func(), ok bool, err error)
 }
 
 // Dispatcher queues background work. Enqueueing is durable when it returns nil.
 type Dispatcher interface {
 	SetUpShop(ctx context.Context, shopDomain string) error
+	// SyncShipment queues the push of a shipment to Shopify (one task per
+	// shipment at a time).
+	SyncShipment(ctx context.Context, shopDomain, shipmentID string) error
 	// EnqueueWebhook queues a verified webhook for its topic's job. Queuing
 	// the same (topic, dedup id) twice is a no-op.
 	EnqueueWebhook(ctx context.Context, w WebhookDelivery) error

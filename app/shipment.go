@@ -28,9 +28,12 @@ const (
 
 // Shipment is one tracking number for (some of) an order's items.
 type Shipment struct {
-	ID                   string
-	ShopID               string
-	OrderID              int64
+	ID     string
+	ShopID string
+	// OrderRef is how the source named the order ("#1001", or "id:123" when
+	// only an id was given): with the number, the duplicate key.
+	OrderRef             string
+	OrderID              int64 // 0 until the order is resolved
 	OrderName            string
 	TrackingNumber       string
 	Carrier              string
@@ -38,18 +41,26 @@ type Shipment struct {
 	Source               ShipmentSource
 	State                ShipmentState
 	StateReason          string
+	NotifyCustomer       bool // false: the source asked that the customer not be told
 	ShopifyFulfillmentID int64
 	LineItems            []ShipmentLineItem
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
 
-// ShipmentLineItem is a quantity of an order line in a shipment.
+// ShipmentLineItem is a quantity of an order line in a shipment. Sources may
+// name the line by SKU only; LineItemID is filled when the order is resolved.
 type ShipmentLineItem struct {
 	LineItemID int64
 	SKU        string
 	Title      string
 	Quantity   int
+}
+
+// CreateOutcome is what CreateShipments did with one shipment.
+type CreateOutcome struct {
+	ShipmentID string
+	Created    bool
 }
 
 // ShipmentEvent is a line of a shipment's history.
@@ -65,6 +76,10 @@ type ShipmentEvent struct {
 const (
 	EventReceived        = "received"
 	EventTrackingChanged = "tracking_changed"
+	EventPushed          = "pushed"
+	EventFailed          = "failed"
+	EventNeedsAttention  = "needs_attention"
+	EventRetry           = "retry"
 )
 
 // ShopifyFulfillment is a fulfillment as Shopify reports it in a webhook.
@@ -97,4 +112,24 @@ type ShipmentStore interface {
 	ShipmentsByOrder(ctx context.Context, shopID string, orderID int64) ([]Shipment, error)
 	// ShipmentEvents is a shipment's history, oldest first.
 	ShipmentEvents(ctx context.Context, shipmentID string) ([]ShipmentEvent, error)
+
+	// CreateShipments stores new shipments, each with a "received" event
+	// (detail). Where the shop already has a shipment for (order ref,
+	// tracking number) — or an earlier one in the same batch does — nothing is
+	// stored and the outcome names the existing shipment.
+	CreateShipments(ctx context.Context, shipments []*Shipment, detail string) ([]CreateOutcome, error)
+	// ShipmentByID returns the shipment or ErrNotFound.
+	ShipmentByID(ctx context.Context, id string) (*Shipment, error)
+	// ResolveShipmentOrder records the Shopify order and the resolved lines.
+	ResolveShipmentOrder(ctx context.Context, id string, orderID int64, orderName string, lines []ShipmentLineItem) error
+	// SetShipmentState moves the shipment and adds a history line (kind may be empty).
+	SetShipmentState(ctx context.Context, id string, state ShipmentState, reason, kind, detail string) error
+	// MarkShipmentSynced records the fulfillment the shipment became.
+	MarkShipmentSynced(ctx context.Context, id string, fulfillmentID int64, detail string) error
+	// EditShipmentTracking changes number, carrier and URL and makes the
+	// shipment pending again so the change is pushed.
+	EditShipmentTracking(ctx context.Context, id, number, carrier, url string) (*Shipment, error)
+	// StalledShipments lists pending shipments not touched since before t
+	// (their push was never queued or was lost), oldest first.
+	StalledShipments(ctx context.Context, before time.Time, limit int) ([]Shipment, error)
 }

@@ -62,9 +62,18 @@ type Shop struct {
 	// stops for the shop and the merchant is asked to open the app again.
 	NeedsReauthAt     *time.Time
 	NeedsReauthReason string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// CustomerEmails says who tells the customer about a shipment:
+	// CustomerEmailsWaybill (branded) or CustomerEmailsShopify. Never both.
+	CustomerEmails string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
+
+// Who emails customers about shipments.
+const (
+	CustomerEmailsWaybill = "waybill"
+	CustomerEmailsShopify = "shopify"
+)
 
 // Active reports whether Waybill may act for the shop.
 func (s *Shop) Active() bool {
@@ -75,6 +84,8 @@ func (s *Shop) Active() bool {
 type ShopStore interface {
 	// ShopByDomain returns the shop or an ErrNotFound error.
 	ShopByDomain(ctx context.Context, domain string) (*Shop, error)
+	// ShopByID returns the shop or an ErrNotFound error.
+	ShopByID(ctx context.Context, id string) (*Shop, error)
 	// SaveInstall creates or updates the shop with a fresh token, clearing any
 	// uninstalled or needs-reauthorisation mark (a reinstall).
 	SaveInstall(ctx context.Context, domain string, token OfflineToken) (*Shop, error)

@@ -40,9 +40,14 @@ type Deps struct {
 	Privacy   app.PrivacyStore
 	Webhooks  app.WebhookLog
 	Admin     app.ShopifyAdmin
-	AppURL    string // webhooks are subscribed to AppURL + /webhooks
-	Clock     app.Clock
-	Log       *slog.Logger
+	Limiter   app.Limiter
+	// Dispatch lets sweeps queue work.
+	Dispatch app.Dispatcher
+	// PushesPerShop bounds a shop's concurrent pushes (default DefaultPushesPerShop).
+	PushesPerShop int
+	AppURL        string // webhooks are subscribed to AppURL + /webhooks
+	Clock         app.Clock
+	Log           *slog.Logger
 }
 
 // Register adds every job type's handler to mux: the one registry.
@@ -50,6 +55,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeShopSetup, d.handleShopSetup)
 	mux.HandleFunc(TypeTokenSweep, d.handleTokenSweep)
 	mux.HandleFunc(TypeWebhookPrune, d.handleWebhookPrune)
+	mux.HandleFunc(TypeTrackingSync, d.handleTrackingSync)
+	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
 
 	// Webhooks: one job type per topic.
 	mux.Handle(TypeOrdersCreate, d.webhook(d.handleOrderWebhook))
@@ -64,7 +71,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 
 // Periodic are the scheduler's entries: cron spec → task.
 func Periodic() map[string]*asynq.Task {
-	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask(), "@daily": NewWebhookPruneTask()}
+	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask(), "@daily": NewWebhookPruneTask(), "@every 1m": NewTrackingResyncTask()}
 }
 
 // payloadShop reads the "shop" field every payload has, for logs.

@@ -87,3 +87,31 @@ func TestLockIsExclusive(t *testing.T) {
 		t.Fatal("a held lock was taken twice")
 	}
 }
+
+func TestLimiterHoldsTheLimitAndFreesSlots(t *testing.T) {
+	c := open(t)
+	ctx := context.Background()
+	key := "test-" + app.NewID()
+	var releases []func()
+	for i := 0; i < 3; i++ {
+		release, ok, err := c.Acquire(ctx, key, 3, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("slot %d: %v %v", i, ok, err)
+		}
+		releases = append(releases, release)
+	}
+	if _, ok, _ := c.Acquire(ctx, key, 3, time.Minute); ok {
+		t.Fatal("a fourth slot of three was given")
+	}
+	releases[0]()
+	if _, ok, _ := c.Acquire(ctx, key, 3, time.Minute); !ok {
+		t.Fatal("a released slot was not given again")
+	}
+	// A holder that died: its slot expires.
+	other := "test-" + app.NewID()
+	c.Acquire(ctx, other, 1, 50*time.Millisecond)
+	time.Sleep(80 * time.Millisecond)
+	if _, ok, _ := c.Acquire(ctx, other, 1, time.Minute); !ok {
+		t.Fatal("an expired slot was not freed")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/tracking"
 	"github.com/waybill-app/waybill/webhooks"
 )
 
@@ -40,6 +41,8 @@ type Deps struct {
 	Auth       app.ShopifyAuth
 	States     app.OAuthStates
 	Dispatcher app.Dispatcher
+	APIKeys    app.APIKeyStore
+	Tracking   *tracking.Service
 	Ready      []Check
 	Registry   *prometheus.Registry
 	// Webhooks receives POST /webhooks (the webhooks package).
@@ -102,6 +105,9 @@ func New(deps Deps) *Server {
 	e.GET("/auth/callback", s.authCallback)
 	if deps.Webhooks != nil {
 		e.POST("/webhooks", s.receiveWebhook)
+	}
+	if deps.Tracking != nil {
+		e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
 	}
 	if deps.Frontend != nil {
 		e.GET("/*", echo.WrapHandler(deps.Frontend))

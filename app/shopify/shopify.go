@@ -41,6 +41,8 @@ type Service struct {
 	locker app.Locker
 	clock  app.Clock
 	log    *slog.Logger
+	// buckets paces Admin API calls per shop.
+	buckets buckets
 }
 
 // New builds the adapter. httpClient may be nil (NewHTTPClient is used).

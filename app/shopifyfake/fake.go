@@ -70,6 +70,11 @@ type Faults struct {
 	Throttles     int
 	// RetryAfter is the Retry-After of HTTP throttles, in seconds (default 1).
 	RetryAfter int
+	// FulfillmentUserErrors makes the next fulfillmentCreate calls answer
+	// with this userError, as when a fulfillment order was put on hold
+	// between Waybill's read and its write.
+	FulfillmentUserErrors int
+	UserErrorMessage      string
 }
 
 // Shop is one store's state. Read it through the Store's methods, which

@@ -342,6 +342,14 @@ func (e *execution) fulfillmentCreate(args map[string]any) any {
 	fail := func(msg string, field ...string) any {
 		return obj{"__typename": "FulfillmentCreatePayload", "fulfillment": nil, "userErrors": userErrors(userError(msg, field...))}
 	}
+	if e.store.faults.FulfillmentUserErrors > 0 {
+		e.store.faults.FulfillmentUserErrors--
+		msg := e.store.faults.UserErrorMessage
+		if msg == "" {
+			msg = "Fulfillment order has an unfulfillable status= on_hold."
+		}
+		return fail(msg, "fulfillment")
+	}
 	in, _ := args["fulfillment"].(map[string]any)
 	if in == nil {
 		e.fail("Variable $fulfillment of type FulfillmentInput! was provided invalid value")

@@ -107,6 +107,49 @@ func (db *DB) OrderByID(ctx context.Context, shopID string, id int64) (*app.Orde
 	return &orders[0], nil
 }
 
+// OrderByName implements app.OrderStore.
+func (db *DB) OrderByName(ctx context.Context, shopID, name string) (*app.Order, error) {
+	var row orderRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND name = ?", shopID, name).Order("id").Take(&row).Error; err != nil {
+		return nil, notFound(err, "order %s is not known", name)
+	}
+	orders, err := db.withLineItems(ctx, []orderRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return &orders[0], nil
+}
+
+// OrdersByRef implements app.OrderStore.
+func (db *DB) OrdersByRef(ctx context.Context, shopID string, names []string, ids []int64) ([]app.Order, error) {
+	var rows []orderRow
+	const chunk = 500 // bound the IN lists
+	for start := 0; start < max(len(names), len(ids)); start += chunk {
+		q := db.gorm.WithContext(ctx).Where("shop_id = ?", shopID)
+		cond := db.gorm.Where("1 = 0")
+		if start < len(names) {
+			cond = cond.Or("name IN ?", names[start:min(start+chunk, len(names))])
+		}
+		if start < len(ids) {
+			cond = cond.Or("id IN ?", ids[start:min(start+chunk, len(ids))])
+		}
+		var part []orderRow
+		if err := q.Where(cond).Find(&part).Error; err != nil {
+			return nil, err
+		}
+		rows = append(rows, part...)
+	}
+	var out []app.Order
+	for start := 0; start < len(rows); start += chunk {
+		part, err := db.withLineItems(ctx, rows[start:min(start+chunk, len(rows))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
 func (db *DB) withLineItems(ctx context.Context, rows []orderRow) ([]app.Order, error) {
 	out := make([]app.Order, len(rows))
 	if len(rows) == 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -14,6 +15,7 @@ import (
 type shipmentRow struct {
 	ID                   string
 	ShopID               string
+	OrderRef             string
 	OrderID              int64
 	OrderName            string
 	TrackingNumber       string
@@ -22,6 +24,7 @@ type shipmentRow struct {
 	Source               string
 	State                string
 	StateReason          string
+	NotifyCustomer       bool
 	ShopifyFulfillmentID *int64
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
@@ -31,7 +34,8 @@ func (shipmentRow) TableName() string { return "shipments" }
 
 type shipmentLineItemRow struct {
 	ShipmentID string `gorm:"primaryKey"`
-	LineItemID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Position   int    `gorm:"primaryKey;autoIncrement:false"`
+	LineItemID int64
 	SKU        string `gorm:"column:sku"`
 	Title      string
 	Quantity   int
@@ -50,7 +54,7 @@ type shipmentEventRow struct {
 func (shipmentEventRow) TableName() string { return "shipment_events" }
 
 func (r shipmentRow) toShipment(items []shipmentLineItemRow) app.Shipment {
-	s := app.Shipment{ID: r.ID, ShopID: r.ShopID, OrderID: r.OrderID, OrderName: r.OrderName, TrackingNumber: r.TrackingNumber,
+	s := app.Shipment{ID: r.ID, ShopID: r.ShopID, OrderRef: r.OrderRef, NotifyCustomer: r.NotifyCustomer, OrderID: r.OrderID, OrderName: r.OrderName, TrackingNumber: r.TrackingNumber,
 		Carrier: r.Carrier, TrackingURL: r.TrackingURL, Source: app.ShipmentSource(r.Source), State: app.ShipmentState(r.State),
 		StateReason: r.StateReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.ShopifyFulfillmentID != nil {
@@ -92,17 +96,19 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			change = app.FulfillmentNew
 			id := f.ID
-			row = shipmentRow{ID: app.NewID(), ShopID: shopID, OrderID: f.OrderID, OrderName: f.OrderName,
+			ref := f.OrderName
+			if ref == "" {
+				ref = fmt.Sprintf("id:%d", f.OrderID)
+			}
+			row = shipmentRow{ID: app.NewID(), ShopID: shopID, OrderRef: ref, OrderID: f.OrderID, OrderName: f.OrderName, NotifyCustomer: true,
 				TrackingNumber: f.TrackingNumber, Carrier: f.Carrier, TrackingURL: f.TrackingURL,
 				Source: string(app.SourceShopify), State: string(app.ShipmentSynced), ShopifyFulfillmentID: &id,
 				CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&row).Error; err != nil {
 				return err
 			}
-			for _, li := range f.LineItems {
-				if err := tx.Create(&shipmentLineItemRow{ShipmentID: row.ID, LineItemID: li.LineItemID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity}).Error; err != nil {
-					return err
-				}
+			if err := insertLines(tx, row.ID, f.LineItems); err != nil {
+				return err
 			}
 			return db.addShipmentEvent(tx, row.ID, app.EventReceived, "Fulfillment created in Shopify")
 		case err != nil:
@@ -146,7 +152,7 @@ func (db *DB) shipmentsWhere(ctx context.Context, query string, args ...any) ([]
 		ids[i] = r.ID
 	}
 	var items []shipmentLineItemRow
-	if err := db.gorm.WithContext(ctx).Where("shipment_id IN ?", ids).Order("shipment_id, line_item_id").Find(&items).Error; err != nil {
+	if err := db.gorm.WithContext(ctx).Where("shipment_id IN ?", ids).Order("shipment_id, position").Find(&items).Error; err != nil {
 		return nil, err
 	}
 	byShipment := map[string][]shipmentLineItemRow{}
@@ -179,3 +185,205 @@ func (db *DB) ShipmentEvents(ctx context.Context, shipmentID string) ([]app.Ship
 }
 
 var _ app.ShipmentStore = (*DB)(nil)
+
+func insertLines(tx *gorm.DB, shipmentID string, lines []app.ShipmentLineItem) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	rows := make([]shipmentLineItemRow, len(lines))
+	for i, li := range lines {
+		rows[i] = shipmentLineItemRow{ShipmentID: shipmentID, Position: i, LineItemID: li.LineItemID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity}
+	}
+	return tx.Create(&rows).Error
+}
+
+// CreateShipments implements app.ShipmentStore. The unique index on (shop,
+// order ref, number) decides duplicates, so concurrent submissions of one
+// number cannot both be created. Work is done in chunks, one transaction each.
+func (db *DB) CreateShipments(ctx context.Context, shipments []*app.Shipment, detail string) ([]app.CreateOutcome, error) {
+	out := make([]app.CreateOutcome, len(shipments))
+	const chunk = 500
+	for start := 0; start < len(shipments); start += chunk {
+		end := min(start+chunk, len(shipments))
+		if err := db.createShipmentChunk(ctx, shipments[start:end], detail, out[start:end]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, detail string, out []app.CreateOutcome) error {
+	now := db.clock.Now()
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rows := make([]shipmentRow, 0, len(batch))
+		inBatch := map[string]int{}
+		for i, s := range batch {
+			key := s.OrderRef + "\x00" + s.TrackingNumber
+			if _, dup := inBatch[key]; dup {
+				continue // a repeat inside the batch: resolved below with the first's outcome
+			}
+			inBatch[key] = i
+			if s.ID == "" {
+				s.ID = app.NewID()
+			}
+			rows = append(rows, shipmentRow{ID: s.ID, ShopID: s.ShopID, OrderRef: s.OrderRef, OrderID: s.OrderID, OrderName: s.OrderName,
+				TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackingURL: s.TrackingURL, Source: string(s.Source),
+				State: string(s.State), StateReason: s.StateReason, NotifyCustomer: s.NotifyCustomer, CreatedAt: now, UpdatedAt: now})
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 100).Error; err != nil {
+			return err
+		}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		var createdIDs []string
+		if err := tx.Model(&shipmentRow{}).Where("id IN ?", ids).Pluck("id", &createdIDs).Error; err != nil {
+			return err
+		}
+		created := make(map[string]bool, len(createdIDs))
+		for _, id := range createdIDs {
+			created[id] = true
+		}
+		var lines []shipmentLineItemRow
+		var events []shipmentEventRow
+		for i, s := range batch {
+			key := s.OrderRef + "\x00" + s.TrackingNumber
+			if inBatch[key] != i {
+				continue
+			}
+			if !created[s.ID] {
+				var id string
+				if err := tx.Model(&shipmentRow{}).Where("shop_id = ? AND order_ref = ? AND tracking_number = ?", s.ShopID, s.OrderRef, s.TrackingNumber).
+					Pluck("id", &id).Error; err != nil {
+					return err
+				}
+				out[i] = app.CreateOutcome{ShipmentID: id}
+				continue
+			}
+			out[i] = app.CreateOutcome{ShipmentID: s.ID, Created: true}
+			for p, li := range s.LineItems {
+				lines = append(lines, shipmentLineItemRow{ShipmentID: s.ID, Position: p, LineItemID: li.LineItemID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity})
+			}
+			events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventReceived, Detail: detail, CreatedAt: now})
+			if s.State == app.ShipmentNeedsAttention {
+				events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventNeedsAttention, Detail: s.StateReason, CreatedAt: now})
+			}
+		}
+		// Repeats inside the batch point at the first one's shipment.
+		for i, s := range batch {
+			key := s.OrderRef + "\x00" + s.TrackingNumber
+			if first := inBatch[key]; first != i {
+				out[i] = app.CreateOutcome{ShipmentID: out[first].ShipmentID}
+			}
+		}
+		if len(lines) > 0 {
+			if err := tx.CreateInBatches(lines, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(events) > 0 {
+			return tx.CreateInBatches(events, 200).Error
+		}
+		return nil
+	})
+}
+
+// ShipmentByID implements app.ShipmentStore.
+func (db *DB) ShipmentByID(ctx context.Context, id string) (*app.Shipment, error) {
+	shipments, err := db.shipmentsWhere(ctx, "id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(shipments) == 0 {
+		return nil, app.Errorf(app.ErrNotFound, "no shipment %s", id)
+	}
+	return &shipments[0], nil
+}
+
+// ResolveShipmentOrder implements app.ShipmentStore.
+func (db *DB) ResolveShipmentOrder(ctx context.Context, id string, orderID int64, orderName string, lines []app.ShipmentLineItem) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"order_id": orderID, "order_name": orderName, "updated_at": db.clock.Now()}).Error; err != nil {
+			return err
+		}
+		if lines == nil {
+			return nil
+		}
+		if err := tx.Where("shipment_id = ?", id).Delete(&shipmentLineItemRow{}).Error; err != nil {
+			return err
+		}
+		return insertLines(tx, id, lines)
+	})
+}
+
+// SetShipmentState implements app.ShipmentStore.
+func (db *DB) SetShipmentState(ctx context.Context, id string, state app.ShipmentState, reason, kind, detail string) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"state": string(state), "state_reason": reason, "updated_at": db.clock.Now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return app.Errorf(app.ErrNotFound, "no shipment %s", id)
+		}
+		if kind == "" {
+			return nil
+		}
+		return db.addShipmentEvent(tx, id, kind, detail)
+	})
+}
+
+// MarkShipmentSynced implements app.ShipmentStore.
+func (db *DB) MarkShipmentSynced(ctx context.Context, id string, fulfillmentID int64, detail string) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"state": string(app.ShipmentSynced), "state_reason": "", "shopify_fulfillment_id": fulfillmentID,
+			"updated_at": db.clock.Now()}).Error; err != nil {
+			return err
+		}
+		return db.addShipmentEvent(tx, id, app.EventPushed, detail)
+	})
+}
+
+// EditShipmentTracking implements app.ShipmentStore.
+func (db *DB) EditShipmentTracking(ctx context.Context, id, number, carrierName, url string) (*app.Shipment, error) {
+	current, err := db.ShipmentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+			"tracking_number": number, "carrier": carrierName, "tracking_url": url,
+			"state": string(app.ShipmentPending), "state_reason": "", "updated_at": db.clock.Now()}).Error; err != nil {
+			return err
+		}
+		return db.addShipmentEvent(tx, id, app.EventTrackingChanged,
+			fmt.Sprintf("%s %s → %s %s", current.Carrier, current.TrackingNumber, carrierName, number))
+	})
+	if err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, app.Errorf(app.ErrConflict, "the order already has a shipment with tracking number %s", number)
+		}
+		return nil, err
+	}
+	return db.ShipmentByID(ctx, id)
+}
+
+// StalledShipments implements app.ShipmentStore.
+func (db *DB) StalledShipments(ctx context.Context, before time.Time, limit int) ([]app.Shipment, error) {
+	var ids []string
+	if err := db.gorm.WithContext(ctx).Model(&shipmentRow{}).Where("state = ? AND updated_at < ?", string(app.ShipmentPending), before.UTC()).
+		Order("updated_at").Limit(limit).Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.shipmentsWhere(ctx, "id IN ?", ids)
+}

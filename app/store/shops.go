@@ -23,6 +23,7 @@ type shopRow struct {
 	UninstalledAt         *time.Time
 	NeedsReauthAt         *time.Time
 	NeedsReauthReason     string
+	CustomerEmails        string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
@@ -64,7 +65,7 @@ func (db *DB) toShop(r shopRow) (*app.Shop, error) {
 	s := &app.Shop{
 		ID: r.ID, Domain: r.Domain, Name: r.Name,
 		InstalledAt: r.InstalledAt.UTC(), UninstalledAt: r.UninstalledAt, NeedsReauthAt: r.NeedsReauthAt,
-		NeedsReauthReason: r.NeedsReauthReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		NeedsReauthReason: r.NeedsReauthReason, CustomerEmails: r.CustomerEmails, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Token: app.OfflineToken{
 			Scopes:                r.Scopes,
 			AccessTokenExpiresAt:  timeOf(r.AccessTokenExpiresAt),
@@ -97,6 +98,15 @@ func (db *DB) ShopByDomain(ctx context.Context, domain string) (*app.Shop, error
 	return db.toShop(r)
 }
 
+// ShopByID implements app.ShopStore.
+func (db *DB) ShopByID(ctx context.Context, id string) (*app.Shop, error) {
+	var r shopRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, notFound(err, "no shop %s", id)
+	}
+	return db.toShop(r)
+}
+
 // SaveInstall implements app.ShopStore: an insert for a new shop, an update
 // for a reinstall, in one statement so two concurrent callbacks cannot create
 // two rows.
@@ -110,7 +120,7 @@ func (db *DB) SaveInstall(ctx context.Context, domain string, tok app.OfflineTok
 		ID: app.NewID(), Domain: domain, Scopes: tok.Scopes,
 		AccessTokenSealed: access, AccessTokenExpiresAt: timePtr(tok.AccessTokenExpiresAt),
 		RefreshTokenSealed: refresh, RefreshTokenExpiresAt: timePtr(tok.RefreshTokenExpiresAt),
-		InstalledAt: now, CreatedAt: now, UpdatedAt: now,
+		InstalledAt: now, CustomerEmails: app.CustomerEmailsWaybill, CreatedAt: now, UpdatedAt: now,
 	}
 	err = db.gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "domain"}},
@@ -186,4 +196,12 @@ func (db *DB) MarkUninstalled(ctx context.Context, domain string) error {
 		"uninstalled_at": gorm.Expr("COALESCE(uninstalled_at, ?)", now), "access_token_sealed": "", "access_token_expires_at": nil,
 		"refresh_token_sealed": "", "refresh_token_expires_at": nil, "updated_at": now,
 	})
+}
+
+// SetCustomerEmails chooses who emails the shop's customers about shipments.
+func (db *DB) SetCustomerEmails(ctx context.Context, domain, who string) error {
+	if who != app.CustomerEmailsWaybill && who != app.CustomerEmailsShopify {
+		return app.Errorf(app.ErrInvalid, "customer emails must be %q or %q", app.CustomerEmailsWaybill, app.CustomerEmailsShopify)
+	}
+	return db.updateShop(ctx, domain, map[string]any{"customer_emails": who, "updated_at": db.clock.Now()})
 }

@@ -16,6 +16,9 @@ CREATE TABLE shops (
     uninstalled_at           TIMESTAMP NULL,
     needs_reauth_at          TIMESTAMP NULL,
     needs_reauth_reason      TEXT NOT NULL DEFAULT '',
+    -- Who emails the customer about a shipment: 'waybill' (branded email) or
+    -- 'shopify' (Shopify's own shipping confirmation). Never both.
+    customer_emails          TEXT NOT NULL DEFAULT 'waybill',
     created_at               TIMESTAMP NOT NULL,
     updated_at               TIMESTAMP NOT NULL
 );

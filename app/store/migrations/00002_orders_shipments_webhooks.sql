@@ -38,7 +38,10 @@ CREATE TABLE order_line_items (
 CREATE TABLE shipments (
     id                     TEXT PRIMARY KEY,
     shop_id                TEXT NOT NULL REFERENCES shops (id) ON DELETE CASCADE,
-    order_id               BIGINT NOT NULL,
+    -- How the source named the order ("#1001", or "id:450789469" when only
+    -- the id was given and the order was not known yet): the duplicate key.
+    order_ref              TEXT NOT NULL,
+    order_id               BIGINT NOT NULL DEFAULT 0, -- 0 until resolved
     order_name             TEXT NOT NULL DEFAULT '',
     tracking_number        TEXT NOT NULL,
     carrier                TEXT NOT NULL DEFAULT '',
@@ -46,22 +49,28 @@ CREATE TABLE shipments (
     source                 TEXT NOT NULL,         -- api, csv, manual, shopify
     state                  TEXT NOT NULL,         -- pending, syncing, synced, failed, needs_attention
     state_reason           TEXT NOT NULL DEFAULT '',
+    notify_customer        BOOLEAN NOT NULL DEFAULT TRUE,
     shopify_fulfillment_id BIGINT NULL,
     created_at             TIMESTAMP NOT NULL,
     updated_at             TIMESTAMP NOT NULL
 );
 -- One shipment per Shopify fulfillment, and never two for one (order, number).
 CREATE UNIQUE INDEX shipments_shop_fulfillment ON shipments (shop_id, shopify_fulfillment_id);
-CREATE UNIQUE INDEX shipments_shop_order_number ON shipments (shop_id, order_id, tracking_number);
+CREATE UNIQUE INDEX shipments_shop_order_number ON shipments (shop_id, order_ref, tracking_number);
+CREATE INDEX shipments_shop_order ON shipments (shop_id, order_id, tracking_number);
 CREATE INDEX shipments_shop_created ON shipments (shop_id, created_at);
+CREATE INDEX shipments_state_updated ON shipments (state, updated_at);
 
+-- Lines as the source named them (by line item id, or by SKU until the
+-- order is resolved); no lines means everything still unfulfilled.
 CREATE TABLE shipment_line_items (
     shipment_id  TEXT NOT NULL REFERENCES shipments (id) ON DELETE CASCADE,
-    line_item_id BIGINT NOT NULL,
+    position     INTEGER NOT NULL,
+    line_item_id BIGINT NOT NULL DEFAULT 0,
     sku          TEXT NOT NULL DEFAULT '',
     title        TEXT NOT NULL DEFAULT '',
     quantity     INTEGER NOT NULL,
-    PRIMARY KEY (shipment_id, line_item_id)
+    PRIMARY KEY (shipment_id, position)
 );
 
 -- The history a merchant reads on a shipment: received, pushed, changed, failed.

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/tracking"
+)
+
+// maxAPIBody bounds POST /api/v1/tracking (1,000 rows fit in well under it).
+const maxAPIBody = 8 << 20
+
+const shopContextKey = "waybill.shop"
+
+// supplierAuth authenticates `Authorization: Bearer <API key>`.
+func (s *Server) supplierAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(key) == "" {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="waybill"`)
+			return app.Errorf(app.ErrUnauthorized, "send the supplier API key as `Authorization: Bearer <key>`")
+		}
+		shop, err := s.deps.APIKeys.ShopForAPIKey(c.Request().Context(), strings.TrimSpace(key))
+		if err != nil {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="waybill", error="invalid_token"`)
+			return err
+		}
+		c.Set(shopContextKey, shop)
+		return next(c)
+	}
+}
+
+func shopOf(c echo.Context) *app.Shop { return c.Get(shopContextKey).(*app.Shop) }
+
+// postTracking is POST /api/v1/tracking: 202 with one result per row.
+func (s *Server) postTracking(c echo.Context) error {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
+	if err != nil {
+		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+	}
+	subs, decodeErrs, err := tracking.DecodeJSON(body)
+	if err != nil {
+		return err
+	}
+	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), app.SourceAPI, subs, decodeErrs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"results": results})
+}

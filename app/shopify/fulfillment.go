@@ -1,0 +1,209 @@
+package shopify
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+func gid(kind string, id int64) string { return fmt.Sprintf("gid://shopify/%s/%d", kind, id) }
+
+func legacyID(gid string) int64 {
+	n, _ := strconv.ParseInt(gid[strings.LastIndex(gid, "/")+1:], 10, 64)
+	return n
+}
+
+// orderFields are what a push needs: remaining quantities per location and
+// the tracking numbers already on the order (to look before creating). Page
+// sizes keep the requested cost near 380 points, well under Shopify's 1,000.
+const orderFields = `id name
+  fulfillmentOrders(first: 5) {
+    nodes { id status assignedLocation { name location { id } }
+      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku title } } } } }
+  fulfillments(first: 20) { id trackingInfo(first: 3) { number } }`
+
+const orderByIDQuery = `query OrderForFulfillment($id: ID!) { order(id: $id) { ` + orderFields + ` } }`
+const orderByNameQuery = `query OrderByName($query: String!) { orders(first: 1, query: $query) { nodes { ` + orderFields + ` } } }`
+
+type orderNode struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	FulfillmentOrders struct {
+		Nodes []struct {
+			ID               string `json:"id"`
+			Status           string `json:"status"`
+			AssignedLocation struct {
+				Name     string `json:"name"`
+				Location *struct {
+					ID string `json:"id"`
+				} `json:"location"`
+			} `json:"assignedLocation"`
+			LineItems struct {
+				Nodes []struct {
+					ID                string `json:"id"`
+					RemainingQuantity int    `json:"remainingQuantity"`
+					LineItem          struct {
+						ID    string `json:"id"`
+						SKU   string `json:"sku"`
+						Title string `json:"title"`
+					} `json:"lineItem"`
+				} `json:"nodes"`
+			} `json:"lineItems"`
+		} `json:"nodes"`
+	} `json:"fulfillmentOrders"`
+	Fulfillments []struct {
+		ID           string `json:"id"`
+		TrackingInfo []struct {
+			Number string `json:"number"`
+		} `json:"trackingInfo"`
+	} `json:"fulfillments"`
+}
+
+func (n orderNode) toOrder() *app.ShopifyOrder {
+	o := &app.ShopifyOrder{ID: legacyID(n.ID), Name: n.Name}
+	seen := map[int64]bool{}
+	for _, fo := range n.FulfillmentOrders.Nodes {
+		f := app.FulfillmentOrder{ID: legacyID(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}
+		if fo.AssignedLocation.Location != nil {
+			f.LocationID = legacyID(fo.AssignedLocation.Location.ID)
+		}
+		for _, li := range fo.LineItems.Nodes {
+			line := app.FulfillmentOrderLine{ID: legacyID(li.ID), LineItemID: legacyID(li.LineItem.ID), SKU: li.LineItem.SKU,
+				Title: li.LineItem.Title, Remaining: li.RemainingQuantity}
+			f.Lines = append(f.Lines, line)
+			if !seen[line.LineItemID] {
+				seen[line.LineItemID] = true
+				o.LineItems = append(o.LineItems, app.LineItem{ID: line.LineItemID, SKU: line.SKU, Title: line.Title})
+			}
+		}
+		o.FulfillmentOrders = append(o.FulfillmentOrders, f)
+	}
+	for _, fl := range n.Fulfillments {
+		ef := app.ExistingFulfillment{ID: legacyID(fl.ID)}
+		for _, t := range fl.TrackingInfo {
+			ef.TrackingNumbers = append(ef.TrackingNumbers, t.Number)
+		}
+		o.Fulfillments = append(o.Fulfillments, ef)
+	}
+	return o
+}
+
+// FindOrder implements app.ShopifyAdmin.
+func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*app.ShopifyOrder, error) {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return nil, err
+	}
+	if id != 0 {
+		var resp struct {
+			Order *orderNode `json:"order"`
+		}
+		if err := s.paced(ctx, client, shopDomain, costOrderQuery, orderByIDQuery, map[string]any{"id": gid("Order", id)}, &resp); err != nil {
+			return nil, err
+		}
+		if resp.Order == nil {
+			return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %d in this store", id)
+		}
+		return resp.Order.toOrder(), nil
+	}
+	var resp struct {
+		Orders struct {
+			Nodes []orderNode `json:"nodes"`
+		} `json:"orders"`
+	}
+	q := "name:" + strconv.Quote(name)
+	if err := s.paced(ctx, client, shopDomain, costOrderQuery, orderByNameQuery, map[string]any{"query": q}, &resp); err != nil {
+		return nil, err
+	}
+	for _, n := range resp.Orders.Nodes {
+		if strings.EqualFold(strings.TrimPrefix(n.Name, "#"), strings.TrimPrefix(name, "#")) {
+			return n.toOrder(), nil
+		}
+	}
+	return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", name)
+}
+
+const fulfillmentCreateMutation = `mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}`
+
+// CreateFulfillment implements app.ShopifyAdmin.
+func (s *Service) CreateFulfillment(ctx context.Context, shopDomain string, r app.FulfillmentRequest) (int64, error) {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return 0, err
+	}
+	var groups []map[string]any
+	index := map[int64]int{}
+	for _, l := range r.Lines {
+		i, ok := index[l.FulfillmentOrderID]
+		if !ok {
+			i = len(groups)
+			index[l.FulfillmentOrderID] = i
+			groups = append(groups, map[string]any{"fulfillmentOrderId": gid("FulfillmentOrder", l.FulfillmentOrderID), "fulfillmentOrderLineItems": []any{}})
+		}
+		groups[i]["fulfillmentOrderLineItems"] = append(groups[i]["fulfillmentOrderLineItems"].([]any),
+			map[string]any{"id": gid("FulfillmentOrderLineItem", l.FulfillmentOrderLineID), "quantity": l.Quantity})
+	}
+	input := map[string]any{"lineItemsByFulfillmentOrder": groups, "notifyCustomer": r.NotifyCustomer, "trackingInfo": trackingInput(r.TrackingNumber, r.Company, r.URL)}
+	var resp struct {
+		FulfillmentCreate struct {
+			Fulfillment *struct {
+				ID string `json:"id"`
+			} `json:"fulfillment"`
+			UserErrors []UserError `json:"userErrors"`
+		} `json:"fulfillmentCreate"`
+	}
+	if err := s.paced(ctx, client, shopDomain, costMutation, fulfillmentCreateMutation, map[string]any{"fulfillment": input}, &resp); err != nil {
+		return 0, err
+	}
+	if err := userErrorsError("create the fulfillment", resp.FulfillmentCreate.UserErrors); err != nil {
+		return 0, err
+	}
+	if resp.FulfillmentCreate.Fulfillment == nil {
+		return 0, app.Errorf(app.ErrUnavailable, "Shopify returned no fulfillment")
+	}
+	return legacyID(resp.FulfillmentCreate.Fulfillment.ID), nil
+}
+
+func trackingInput(number, company, url string) map[string]any {
+	t := map[string]any{"number": number}
+	if company != "" {
+		t["company"] = company
+	}
+	if url != "" {
+		t["url"] = url
+	}
+	return t
+}
+
+const trackingUpdateMutation = `mutation FulfillmentTrackingInfoUpdate($fulfillmentId: ID!, $trackingInfoInput: FulfillmentTrackingInput!, $notifyCustomer: Boolean) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $fulfillmentId, trackingInfoInput: $trackingInfoInput, notifyCustomer: $notifyCustomer) {
+    fulfillment { id }
+    userErrors { field message }
+  }
+}`
+
+// UpdateFulfillmentTracking implements app.ShopifyAdmin.
+func (s *Service) UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return err
+	}
+	var resp struct {
+		FulfillmentTrackingInfoUpdate struct {
+			UserErrors []UserError `json:"userErrors"`
+		} `json:"fulfillmentTrackingInfoUpdate"`
+	}
+	vars := map[string]any{"fulfillmentId": gid("Fulfillment", fulfillmentID), "trackingInfoInput": trackingInput(number, company, url), "notifyCustomer": notify}
+	if err := s.paced(ctx, client, shopDomain, costMutation, trackingUpdateMutation, vars, &resp); err != nil {
+		return err
+	}
+	return userErrorsError("update the tracking number", resp.FulfillmentTrackingInfoUpdate.UserErrors)
+}

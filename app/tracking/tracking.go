@@ -1,0 +1,267 @@
+// Package tracking turns tracking numbers from any source (supplier API, CSV,
+// the merchant) into shipments, and decides how a shipment becomes Shopify
+// fulfillments. Every source goes through Submit: one validation, one
+// duplicate rule, one way to the push queue.
+package tracking
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/carrier"
+)
+
+// Row statuses, as CONTRACT.md names them.
+const (
+	Accepted  = "accepted"
+	Duplicate = "duplicate"
+	Rejected  = "rejected"
+)
+
+// MaxBatch is the most rows one API call may send.
+const MaxBatch = 1000
+
+// Submission is one tracking number for an order, from any source.
+type Submission struct {
+	OrderName      string // "#1001" or "1001"
+	OrderID        int64  // Shopify's order id, when the source gave one
+	TrackingNumber string
+	Carrier        string // optional: detected when empty
+	TrackingURL    string // optional: the carrier's page when empty
+	Lines          []Line // optional: everything still unfulfilled when empty
+	NotifyCustomer *bool  // optional: the shop's choice when nil
+}
+
+// Line names an order line by SKU or line item id, with a quantity.
+type Line struct {
+	SKU        string
+	LineItemID int64
+	Quantity   int
+}
+
+// Result is the outcome of one submission.
+type Result struct {
+	Index      int    `json:"index"`
+	Status     string `json:"status"`
+	ShipmentID string `json:"shipment_id,omitempty"`
+	Error      string `json:"error,omitempty"`
+	// Warning is set on accepted rows that need the merchant's attention.
+	Warning string `json:"warning,omitempty"`
+}
+
+// Service accepts tracking numbers.
+type Service struct {
+	Orders    app.OrderStore
+	Shipments app.ShipmentStore
+	Dispatch  app.Dispatcher
+	Carriers  *carrier.Detector
+	Log       *slog.Logger
+}
+
+var trackingNumberPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{3,59}$`)
+
+// validate returns a sentence naming what is wrong, or "".
+func (s Submission) validate() string {
+	switch {
+	case strings.TrimSpace(s.OrderName) == "" && s.OrderID == 0:
+		return "order is required: an order name like #1001 or a Shopify order id"
+	case s.OrderID < 0:
+		return "order must be an order name like #1001 or a positive Shopify order id"
+	case len(s.OrderName) > 100:
+		return "order is longer than 100 characters"
+	case strings.TrimSpace(s.TrackingNumber) == "":
+		return "tracking_number is required"
+	case !trackingNumberPattern.MatchString(carrier.Normalize(s.TrackingNumber)):
+		return fmt.Sprintf("tracking_number %q is not a tracking number: 4 to 60 letters, digits or dashes", truncate(s.TrackingNumber, 70))
+	case len(s.Carrier) > 100:
+		return "carrier is longer than 100 characters"
+	}
+	if s.TrackingURL != "" {
+		u, err := url.Parse(s.TrackingURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s.TrackingURL) > 2000 {
+			return "tracking_url must be an http(s) URL"
+		}
+	}
+	for i, l := range s.Lines {
+		switch {
+		case l.SKU == "" && l.LineItemID == 0:
+			return fmt.Sprintf("line_items[%d] needs a sku or a line_item_id", i)
+		case l.Quantity <= 0:
+			return fmt.Sprintf("line_items[%d].quantity must be a whole number above 0", i)
+		case l.Quantity > 100000:
+			return fmt.Sprintf("line_items[%d].quantity is too large", i)
+		}
+	}
+	return ""
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// nameCandidates are the names an order reference may stand for: "1001" is
+// "#1001" in most stores, but a store may name orders without "#".
+func nameCandidates(ref string) []string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil
+	}
+	if strings.HasPrefix(ref, "#") {
+		return []string{ref}
+	}
+	return []string{"#" + ref, ref}
+}
+
+// Submit judges each submission on its own: nothing valid is dropped because
+// a neighbour was bad. Accepted shipments are queued for their push.
+func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.ShipmentSource, subs []Submission) ([]Result, error) {
+	results := make([]Result, len(subs))
+	var names []string
+	var ids []int64
+	for i, s := range subs {
+		results[i].Index = i
+		if msg := s.validate(); msg != "" {
+			results[i].Status, results[i].Error = Rejected, msg
+			continue
+		}
+		names = append(names, nameCandidates(s.OrderName)...)
+		if s.OrderID != 0 {
+			ids = append(ids, s.OrderID)
+		}
+	}
+	known, err := svc.Orders.OrdersByRef(ctx, shop.ID, names, ids)
+	if err != nil {
+		return nil, err
+	}
+	byName, byID := map[string]*app.Order{}, map[int64]*app.Order{}
+	for i := range known {
+		byName[known[i].Name], byID[known[i].ID] = &known[i], &known[i]
+	}
+
+	var shipments []*app.Shipment
+	var rows []int
+	for i, sub := range subs {
+		if results[i].Status == Rejected {
+			continue
+		}
+		sh, warning, msg := svc.shipment(shop, source, sub, byName, byID)
+		if msg != "" {
+			results[i].Status, results[i].Error = Rejected, msg
+			continue
+		}
+		results[i].Warning = warning
+		shipments = append(shipments, sh)
+		rows = append(rows, i)
+	}
+	outcomes, err := svc.Shipments.CreateShipments(ctx, shipments, "Received from "+string(source))
+	if err != nil {
+		return nil, err
+	}
+	for k, o := range outcomes {
+		i := rows[k]
+		results[i].ShipmentID = o.ShipmentID
+		if !o.Created {
+			results[i].Status, results[i].Warning = Duplicate, ""
+			continue
+		}
+		results[i].Status = Accepted
+		if shipments[k].State != app.ShipmentPending {
+			continue
+		}
+		if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, o.ShipmentID); err != nil {
+			// Stored and pending: the stalled-shipment sweep queues it later.
+			svc.Log.WarnContext(ctx, "push not queued yet", "shop", shop.Domain, "shipment_id", o.ShipmentID, "err", err)
+		}
+	}
+	return results, nil
+}
+
+// shipment builds the shipment of a valid submission, or says why the
+// submission cannot be one.
+func (svc *Service) shipment(shop *app.Shop, source app.ShipmentSource, sub Submission, byName map[string]*app.Order, byID map[int64]*app.Order) (*app.Shipment, string, string) {
+	sh := &app.Shipment{ShopID: shop.ID, Source: source, State: app.ShipmentPending, NotifyCustomer: sub.NotifyCustomer == nil || *sub.NotifyCustomer}
+	sh.TrackingNumber = carrier.Normalize(sub.TrackingNumber)
+
+	var order *app.Order
+	if sub.OrderID != 0 {
+		order = byID[sub.OrderID]
+	}
+	for _, n := range nameCandidates(sub.OrderName) {
+		if order == nil {
+			order = byName[n]
+		}
+	}
+	switch {
+	case order != nil:
+		sh.OrderRef, sh.OrderID, sh.OrderName = order.Name, order.ID, order.Name
+	case sub.OrderName != "":
+		sh.OrderRef = nameCandidates(sub.OrderName)[0]
+		sh.OrderName, sh.OrderID = sh.OrderRef, sub.OrderID
+	default:
+		sh.OrderRef, sh.OrderID = "id:"+strconv.FormatInt(sub.OrderID, 10), sub.OrderID
+	}
+
+	for i, l := range sub.Lines {
+		line := app.ShipmentLineItem{LineItemID: l.LineItemID, SKU: l.SKU, Quantity: l.Quantity}
+		if order != nil {
+			// The order is known: a line that is not in it is the source's mistake.
+			li := findLine(order, l)
+			if li == nil {
+				if l.LineItemID != 0 {
+					return nil, "", fmt.Sprintf("line_items[%d]: order %s has no line item %d", i, order.Name, l.LineItemID)
+				}
+				return nil, "", fmt.Sprintf("line_items[%d]: order %s has no line with sku %q", i, order.Name, l.SKU)
+			}
+			line.LineItemID, line.SKU, line.Title = li.ID, li.SKU, li.Title
+		}
+		sh.LineItems = append(sh.LineItems, line)
+	}
+
+	warning := ""
+	switch {
+	case strings.TrimSpace(sub.Carrier) != "":
+		c, _ := svc.Carriers.ByName(sub.Carrier)
+		sh.Carrier, sh.TrackingURL = c.Name, c.TrackingURL(sh.TrackingNumber)
+	default:
+		res := svc.Carriers.Detect(sh.TrackingNumber)
+		switch {
+		case res.Carrier != nil:
+			sh.Carrier, sh.TrackingURL = res.Carrier.Name, res.Carrier.TrackingURL(sh.TrackingNumber)
+		case res.Ambiguous():
+			names := make([]string, 0, len(res.Candidates))
+			seen := map[string]bool{}
+			for _, c := range res.Candidates {
+				if !seen[c.Carrier.Name] {
+					seen[c.Carrier.Name] = true
+					names = append(names, c.Carrier.Name)
+				}
+			}
+			sh.State = app.ShipmentNeedsAttention
+			sh.StateReason = "The tracking number fits several carriers (" + strings.Join(names, ", ") + "): choose the carrier."
+			warning = sh.StateReason
+		}
+	}
+	if sub.TrackingURL != "" {
+		sh.TrackingURL = sub.TrackingURL
+	}
+	return sh, warning, ""
+}
+
+func findLine(o *app.Order, l Line) *app.LineItem {
+	for i := range o.LineItems {
+		li := &o.LineItems[i]
+		if (l.LineItemID != 0 && li.ID == l.LineItemID) || (l.LineItemID == 0 && l.SKU != "" && strings.EqualFold(li.SKU, l.SKU)) {
+			return li
+		}
+	}
+	return nil
+}

@@ -1,0 +1,367 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/carrier"
+	"github.com/waybill-app/waybill/app/redis"
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/jobs"
+)
+
+type pushEnv struct {
+	t        *testing.T
+	fake     *shopifyfake.Store
+	db       *store.DB
+	shop     *app.Shop
+	tracking *tracking.Service
+	detector *carrier.Detector
+	inspect  *asynq.Inspector
+	client   *jobs.Client
+}
+
+func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
+	clock := app.SystemClock{}
+	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush"})
+	fake.AddShop(shopifyfake.Shop{Domain: shop})
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	db := storetest.Open(t, engine, clock)
+	rdb := redistest.Open(t, 3)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := redis.New(rdb)
+	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL}, db, r, clock, log, nil)
+	access, refresh := fake.IssueAccessToken(shop)
+	installed, err := db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: time.Now().Add(time.Hour),
+		RefreshToken: refresh, RefreshTokenExpiresAt: time.Now().Add(2000 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	detector, _ := carrier.New()
+	client := jobs.NewClient(rdb)
+	t.Cleanup(func() { client.Close() })
+	deps := jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc, Limiter: r, Dispatch: client,
+		AppURL: "https://app.example", Clock: clock, Log: log}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.Run(ctx, rdb, deps, jobs.WorkerOptions{Concurrency: 6, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return &pushEnv{t: t, fake: fake, db: db, shop: installed, detector: detector, inspect: asynq.NewInspectorFromRedisClient(rdb), client: client,
+		tracking: &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}}
+}
+
+// order creates an order in Shopify and, unless remoteOnly, in Waybill's copy
+// (as the orders/create webhook would).
+func (e *pushEnv) order(n shopifyfake.NewOrder, remoteOnly bool) shopifyfake.Order {
+	o := e.fake.CreateOrder(shop, n)
+	if !remoteOnly {
+		lo := app.Order{ID: o.ID, ShopID: e.shop.ID, Name: o.Name, Email: o.Email, CustomerLocale: o.CustomerLocale, ShopifyUpdatedAt: o.UpdatedAt}
+		for _, li := range o.LineItems {
+			lo.LineItems = append(lo.LineItems, app.LineItem{ID: li.ID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity, FulfillableQuantity: li.Quantity})
+		}
+		if _, err := e.db.SaveOrder(context.Background(), lo); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return o
+}
+
+func (e *pushEnv) submit(subs ...tracking.Submission) []tracking.Result {
+	res, err := e.tracking.Submit(context.Background(), e.shop, app.SourceAPI, subs)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// settled waits until the shipment leaves pending/syncing and returns it.
+func (e *pushEnv) settled(id string) *app.Shipment {
+	e.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		s, err := e.db.ShipmentByID(context.Background(), id)
+		if err == nil && s.State != app.ShipmentPending && s.State != app.ShipmentSyncing {
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s, _ := e.db.ShipmentByID(context.Background(), id)
+	e.t.Fatalf("shipment %s did not settle: %+v", id, s)
+	return nil
+}
+
+func (e *pushEnv) fulfillments(orderID int64) []*shopifyfake.Fulfillment {
+	o, _ := e.fake.Order(shop, orderID)
+	return o.Fulfillments
+}
+
+func mug(qty int) []shopifyfake.NewLineItem {
+	return []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: qty}}
+}
+
+func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		e := newPushEnv(t, engine)
+		o := e.order(shopifyfake.NewOrder{LineItems: mug(2)}, false)
+		sub := tracking.Submission{OrderName: "1001", TrackingNumber: "1Z5R89390357567127"}
+		var wg sync.WaitGroup
+		results := make(chan tracking.Result, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, r := range e.submit(sub) {
+					results <- r
+				}
+			}()
+		}
+		wg.Wait()
+		close(results)
+		accepted, duplicates, id := 0, 0, ""
+		for r := range results {
+			switch r.Status {
+			case tracking.Accepted:
+				accepted++
+				id = r.ShipmentID
+			case tracking.Duplicate:
+				duplicates++
+			default:
+				t.Fatalf("row: %+v", r)
+			}
+		}
+		if accepted != 1 || duplicates != 7 {
+			t.Fatalf("%d accepted, %d duplicates; want 1 and 7", accepted, duplicates)
+		}
+		s := e.settled(id)
+		if s.State != app.ShipmentSynced || s.Carrier != "UPS" || s.OrderID != o.ID {
+			t.Fatalf("shipment = %+v", s)
+		}
+		if again := e.submit(sub); again[0].Status != tracking.Duplicate || again[0].ShipmentID != id {
+			t.Fatalf("later repeat: %+v", again)
+		}
+		// A push that runs again (a retry after a timeout whose fulfillment
+		// did get made) finds the fulfillment instead of making another.
+		e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
+		if err := e.client.SyncShipment(context.Background(), shop, id); err != nil {
+			t.Fatal(err)
+		}
+		if s := e.settled(id); s.State != app.ShipmentSynced {
+			t.Fatalf("re-push: %+v", s)
+		}
+		events, _ := e.db.ShipmentEvents(context.Background(), id)
+		if last := events[len(events)-1]; !strings.Contains(last.Detail, "Already a fulfillment") {
+			t.Fatalf("re-push history: %+v", events)
+		}
+		fs := e.fulfillments(o.ID)
+		if len(fs) != 1 || fs[0].TrackingInfo[0].Number != "1Z5R89390357567127" || fs[0].TrackingInfo[0].Company != "UPS" ||
+			!strings.Contains(fs[0].TrackingInfo[0].URL, "1Z5R89390357567127") {
+			t.Fatalf("fulfillments = %+v", fs)
+		}
+	})
+}
+
+func TestPartialThenRemaining(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(3)}, false)
+	first := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 2}}})
+	if s := e.settled(first[0].ShipmentID); s.State != app.ShipmentSynced || s.Carrier != "Correos" || len(s.LineItems) != 1 || s.LineItems[0].Title != "Taza" {
+		t.Fatalf("first = %+v", s)
+	}
+	got, _ := e.fake.Order(shop, o.ID)
+	if rem := got.FulfillmentOrders[0].LineItems[0].RemainingQuantity; rem != 1 {
+		t.Fatalf("remaining after 2 of 3: %d", rem)
+	}
+	rest := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "LX123456785CN"})
+	s := e.settled(rest[0].ShipmentID)
+	if s.State != app.ShipmentSynced || len(s.LineItems) != 1 || s.LineItems[0].Quantity != 1 {
+		t.Fatalf("rest = %+v", s)
+	}
+	got, _ = e.fake.Order(shop, o.ID)
+	if len(got.Fulfillments) != 2 || got.FulfillmentOrders[0].Status != "CLOSED" {
+		t.Fatalf("after both: %d fulfillments, FO %s", len(got.Fulfillments), got.FulfillmentOrders[0].Status)
+	}
+	// Nothing left: a third number needs the merchant.
+	third := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "UG123456789YW"})
+	if s := e.settled(third[0].ShipmentID); s.State != app.ShipmentNeedsAttention || s.StateReason != "Nothing is left to fulfil on order #1001." {
+		t.Fatalf("third = %+v", s)
+	}
+	if len(e.fulfillments(o.ID)) != 2 {
+		t.Fatal("a fulfillment was made with nothing left")
+	}
+}
+
+func TestTwoLocations(t *testing.T) {
+	e := newPushEnv(t, store.Postgres)
+	supplier := e.fake.AddLocation(shop, "Proveedor Shenzhen")
+	o := e.order(shopifyfake.NewOrder{LineItems: []shopifyfake.NewLineItem{
+		{SKU: "MUG-01", Title: "Taza", Quantity: 1}, {SKU: "LAMP-7", Title: "Lámpara", Quantity: 1, LocationID: supplier}}}, false)
+	one := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678901"})
+	s := e.settled(one[0].ShipmentID)
+	if s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "2 locations (Main warehouse, Proveedor Shenzhen)") {
+		t.Fatalf("one number for two locations: %+v", s)
+	}
+	a := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})
+	b := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678902", Lines: []tracking.Line{{SKU: "LAMP-7", Quantity: 1}}})
+	if e.settled(a[0].ShipmentID).State != app.ShipmentSynced || e.settled(b[0].ShipmentID).State != app.ShipmentSynced {
+		t.Fatal("per-location shipments did not sync")
+	}
+	fs := e.fulfillments(o.ID)
+	if len(fs) != 2 || fs[0].LocationID == fs[1].LocationID {
+		t.Fatalf("fulfillments = %+v", fs)
+	}
+	for _, f := range fs {
+		if f.TrackingInfo[0].Number == "YT2300012345678902" && (f.LocationID != supplier || f.TrackingInfo[0].Company != "YunExpress") {
+			t.Fatalf("the YunExpress parcel: %+v", f)
+		}
+	}
+}
+
+func TestThrottleStormAndOutagesEndSynced(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	var ids []string
+	var orders []int64
+	for i := range 5 {
+		o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+		orders = append(orders, o.ID)
+		r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})
+		ids = append(ids, r[0].ShipmentID)
+	}
+	e.fake.InjectFaults(shopifyfake.Faults{Throttles: 25, HTTPThrottles: 5, RetryAfter: 1})
+	for i, id := range ids {
+		if s := e.settled(id); s.State != app.ShipmentSynced {
+			t.Fatalf("after a throttle storm: %+v", s)
+		}
+		if n := len(e.fulfillments(orders[i])); n != 1 {
+			t.Fatalf("order %d has %d fulfillments", orders[i], n)
+		}
+	}
+	// 5xx, then success: retried with backoff, never lost.
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+	e.fake.InjectFaults(shopifyfake.Faults{ServerErrors: 4})
+	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || len(e.fulfillments(o.ID)) != 1 {
+		t.Fatalf("after 5xx: %+v", s)
+	}
+}
+
+func TestUserErrorsAreFinalAndRecorded(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+	e.fake.InjectFaults(shopifyfake.Faults{FulfillmentUserErrors: 1, UserErrorMessage: "Fulfillment order 42 has an unfulfillable status= on_hold."})
+	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	s := e.settled(r[0].ShipmentID)
+	if s.State != app.ShipmentFailed || !strings.Contains(s.StateReason, "unfulfillable status= on_hold") {
+		t.Fatalf("shipment = %+v", s)
+	}
+	tasks, _ := e.inspect.ListArchivedTasks(jobs.QueueDefault)
+	if len(tasks) != 1 || tasks[0].Retried != 0 {
+		t.Fatalf("a userError must not be retried: %+v", tasks)
+	}
+	if len(e.fulfillments(o.ID)) != 0 {
+		t.Fatal("a fulfillment exists after a refusal")
+	}
+}
+
+func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	r := e.submit(tracking.Submission{OrderName: "#9999", TrackingNumber: "LX123456785CN"})
+	if r[0].Status != tracking.Accepted {
+		t.Fatalf("unknown order row: %+v", r[0])
+	}
+	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentNeedsAttention || s.StateReason != "Shopify has no order #9999 in this store." {
+		t.Fatalf("unknown order: %+v", s)
+	}
+
+	// An order Shopify has but Waybill has not seen yet is fetched.
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, true)
+	r = e.submit(tracking.Submission{OrderName: o.Name, TrackingNumber: "RB123456785MX"})
+	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || s.OrderID != o.ID || s.Carrier != "Correos de México" {
+		t.Fatalf("order known only to Shopify: %+v", s)
+	}
+
+	var ambiguous string
+	for i := 0; i < 100000 && ambiguous == ""; i++ {
+		if n := fmt.Sprintf("%015d", i); e.detector.Detect(n).Ambiguous() {
+			ambiguous = n
+		}
+	}
+	o2 := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+	r = e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: ambiguous})
+	s, _ := e.db.ShipmentByID(context.Background(), r[0].ShipmentID)
+	if r[0].Status != tracking.Accepted || r[0].Warning == "" || s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "fits several carriers") {
+		t.Fatalf("ambiguous %s: %+v %+v", ambiguous, r[0], s)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if len(e.fulfillments(o2.ID)) != 0 {
+		t.Fatal("an ambiguous number was pushed")
+	}
+	// With the carrier named, the merchant's or supplier's word decides.
+	r = e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "X" + ambiguous, Carrier: "fedex"})
+	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || s.Carrier != "FedEx" {
+		t.Fatalf("named carrier: %+v", s)
+	}
+}
+
+func TestChangedNumberUpdatesTheSameFulfillment(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	first := e.settled(r[0].ShipmentID)
+	if _, err := e.db.EditShipmentTracking(context.Background(), first.ID, "RB123456785ES", "Correos", "https://correos.example/RB123456785ES"); err != nil {
+		t.Fatal(err)
+	}
+	e.client.SyncShipment(context.Background(), shop, first.ID)
+	s := e.settled(first.ID)
+	fs := e.fulfillments(o.ID)
+	if s.State != app.ShipmentSynced || len(fs) != 1 || fs[0].TrackingInfo[0].Number != "RB123456785ES" || fs[0].TrackingInfo[0].Company != "Correos" {
+		t.Fatalf("after edit: %+v, %+v", s, fs)
+	}
+}
+
+func TestPushesPerShopAreBounded(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	e.fake.InjectFaults(shopifyfake.Faults{Latency: 150 * time.Millisecond})
+	var ids []string
+	for i := range 12 {
+		o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+		ids = append(ids, e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})[0].ShipmentID)
+	}
+	maxSyncing := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var syncing, done int64
+		e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'syncing'").Scan(&syncing)
+		e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'synced'").Scan(&done)
+		maxSyncing = max(maxSyncing, int(syncing))
+		if done == 12 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, id := range ids {
+		if s := e.settled(id); s.State != app.ShipmentSynced {
+			t.Fatalf("%+v", s)
+		}
+	}
+	if maxSyncing > jobs.DefaultPushesPerShop || maxSyncing < 2 {
+		t.Fatalf("at most %d pushes ran at once; want between 2 and %d", maxSyncing, jobs.DefaultPushesPerShop)
+	}
+}
