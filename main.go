@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -46,6 +47,7 @@ Commands:
   migrate    apply database migrations and exit
   devstore   run the fake Shopify store for local demos
   apikey     create a supplier API key: waybill apikey create --shop SHOP [--name NAME]
+  import     import tracking numbers from a CSV file: waybill import --shop SHOP FILE
 
 Configuration comes from the environment; see README.md.
 `
@@ -76,6 +78,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = devstoreCommand(ctx, args[1:], getenv, log, stdout)
 	case "apikey":
 		err = apikeyCommand(ctx, args[1:], stdout)
+	case "import":
+		var rejected bool
+		rejected, err = importCommand(ctx, args[1:], log, stdout)
+		if err == nil && rejected {
+			return 3 // the file was imported, but some rows were rejected (see the report)
+		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -166,19 +174,22 @@ func (a *application) handler() *server.Server {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewQueueCollector(a.rdb))
 	return server.New(server.Deps{
-		Config:     server.Config{APIKey: a.cfg.ShopifyAPIKey, APISecret: a.cfg.ShopifyAPISecret, AppURL: a.cfg.AppURL},
-		Shops:      a.db,
-		Auth:       a.shopfy,
-		States:     a.redis,
-		Dispatcher: a.jobs,
-		Ready:      []server.Check{{Name: "database", Check: a.db.Ping}, {Name: "redis", Check: a.redis.Ping}},
-		Registry:   registry,
-		Webhooks:   webhooks.New(a.shopfy, a.db, a.jobs, a.log),
-		APIKeys:    a.db,
-		Tracking:   a.tracking,
-		Frontend:   frontend.Handler(frameAncestors),
-		Clock:      a.clock,
-		Log:        a.log,
+		Config:          server.Config{APIKey: a.cfg.ShopifyAPIKey, APISecret: a.cfg.ShopifyAPISecret, AppURL: a.cfg.AppURL},
+		Shops:           a.db,
+		Auth:            a.shopfy,
+		States:          a.redis,
+		Dispatcher:      a.jobs,
+		Ready:           []server.Check{{Name: "database", Check: a.db.Ping}, {Name: "redis", Check: a.redis.Ping}},
+		Registry:        registry,
+		Webhooks:        webhooks.New(a.shopfy, a.db, a.jobs, a.log),
+		APIKeys:         a.db,
+		Tracking:        a.tracking,
+		Lister:          a.db,
+		ShipmentStore:   a.db,
+		SessionExchange: a.shopfy,
+		Frontend:        frontend.Handler(frameAncestors),
+		Clock:           a.clock,
+		Log:             a.log,
 	})
 }
 
@@ -234,6 +245,7 @@ func serveCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	withWorker := fs.Bool("worker", true, "also run the background worker and scheduler in this process")
 	migrate := fs.Bool("migrate", true, "apply database migrations at start")
 	concurrency := fs.Int("concurrency", 10, "worker concurrency")
+	pushes := fs.Int("pushes-per-shop", jobs.DefaultPushesPerShop, "most pushes to Shopify running at once for one shop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -246,6 +258,7 @@ func serveCommand(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer a.close()
+	a.pushesPerShop = *pushes
 	if *migrate {
 		n, err := a.db.Migrate(ctx)
 		if err != nil {
@@ -266,6 +279,7 @@ func workerCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	concurrency := fs.Int("concurrency", 10, "tasks processed at once")
 	scheduler := fs.Bool("scheduler", false, "also run the periodic scheduler (serve runs one already)")
+	pushes := fs.Int("pushes-per-shop", jobs.DefaultPushesPerShop, "most pushes to Shopify running at once for one shop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -278,6 +292,7 @@ func workerCommand(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer a.close()
+	a.pushesPerShop = *pushes
 	if err := a.db.CheckSchemaCurrent(ctx); err != nil {
 		return err
 	}
@@ -389,4 +404,62 @@ func devstoreCommand(ctx context.Context, args []string, getenv func(string) str
 	}
 	log.Info("devstore stopped")
 	return nil
+}
+
+// importCommand is `waybill import --shop SHOP FILE`: the same import as the
+// admin's upload. It prints one line per row and a summary, and reports
+// whether any row was rejected.
+func importCommand(ctx context.Context, args []string, log *slog.Logger, stdout io.Writer) (bool, error) {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	shopFlag := fs.String("shop", "", "the installed shop, e.g. acme.myshopify.com")
+	if err := fs.Parse(args); err != nil {
+		return false, err
+	}
+	if fs.NArg() != 1 {
+		return false, errors.New("usage: waybill import --shop SHOP FILE (columns: order, tracking_number, carrier, tracking_url, sku, quantity)")
+	}
+	shopDomain, err := app.ValidateShopDomain(*shopFlag)
+	if err != nil {
+		return false, fmt.Errorf("--shop: %s", app.ErrorMessageOf(err))
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return false, fmt.Errorf("cannot open %s: %w", fs.Arg(0), errors.Unwrap(err))
+	}
+	defer f.Close()
+	cfg, err := config.Load(config.Requirements{})
+	if err != nil {
+		return false, err
+	}
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return false, err
+	}
+	defer a.close()
+	if err := a.db.CheckSchemaCurrent(ctx); err != nil {
+		return false, err
+	}
+	shop, err := a.db.ShopByDomain(ctx, shopDomain)
+	if err != nil {
+		return false, errors.New(app.ErrorMessageOf(err))
+	}
+	report, err := a.tracking.ImportCSV(ctx, shop, app.SourceCSV, f)
+	if err != nil {
+		return false, errors.New(app.ErrorMessageOf(err))
+	}
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	fmt.Fprintln(w, "line\tstatus\torder\ttracking_number\tshipment_id\tmessage")
+	for _, r := range report.Rows {
+		msg := r.Error
+		if msg == "" {
+			msg = r.Warning
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Line, r.Status, r.Order, r.Tracking, r.ShipmentID, msg)
+	}
+	if len(report.Ignored) > 0 {
+		fmt.Fprintf(w, "ignored columns: %s\n", strings.Join(report.Ignored, ", "))
+	}
+	fmt.Fprintf(w, "%d accepted, %d duplicate, %d rejected\n", report.Accepted, report.Duplicate, report.Rejected)
+	return report.Rejected > 0, nil
 }

@@ -133,3 +133,26 @@ type ShipmentStore interface {
 	// (their push was never queued or was lost), oldest first.
 	StalledShipments(ctx context.Context, before time.Time, limit int) ([]Shipment, error)
 }
+
+// ShipmentFilter selects a shop's shipments for the admin.
+type ShipmentFilter struct {
+	State   ShipmentState // empty: any
+	Source  ShipmentSource
+	Query   string // order name, tracking number or carrier, partial
+	Page    int    // from 1
+	PerPage int
+}
+
+// ShipmentPage is one page of shipments, newest first.
+type ShipmentPage struct {
+	Shipments []Shipment `json:"shipments"`
+	Total     int64      `json:"total"`
+	Page      int        `json:"page"`
+	PerPage   int        `json:"per_page"`
+}
+
+// ShipmentLister serves the admin's lists and counts (always for one shop).
+type ShipmentLister interface {
+	ListShipments(ctx context.Context, shopID string, f ShipmentFilter) (ShipmentPage, error)
+	CountShipments(ctx context.Context, shopID string, since time.Time) (map[ShipmentState]int64, error)
+}

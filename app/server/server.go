@@ -43,8 +43,12 @@ type Deps struct {
 	Dispatcher app.Dispatcher
 	APIKeys    app.APIKeyStore
 	Tracking   *tracking.Service
-	Ready      []Check
-	Registry   *prometheus.Registry
+	// The admin API (embedded app).
+	Lister          app.ShipmentLister
+	ShipmentStore   app.ShipmentStore
+	SessionExchange SessionTokens
+	Ready           []Check
+	Registry        *prometheus.Registry
 	// Webhooks receives POST /webhooks (the webhooks package).
 	Webhooks *webhooks.Intake
 	// Frontend serves the embedded admin UI for every other GET.
@@ -108,6 +112,7 @@ func New(deps Deps) *Server {
 	}
 	if deps.Tracking != nil {
 		e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
+		s.adminRoutes()
 	}
 	if deps.Frontend != nil {
 		e.GET("/*", echo.WrapHandler(deps.Frontend))

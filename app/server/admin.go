@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/tracking"
+)
+
+// SessionTokens are what the admin API needs of Shopify: trading an App
+// Bridge session token for an offline token (Shopify-managed installation).
+type SessionTokens interface {
+	ExchangeSessionToken(ctx context.Context, shop, sessionToken string) (app.OfflineToken, error)
+}
+
+// sessionLeeway tolerates clock skew between Shopify and this server.
+const sessionLeeway = 10 * time.Second
+
+// sessionAuth verifies the App Bridge session token (HS256 with the app
+// secret, aud = API key, dest = the shop) and puts the shop on the request.
+// A shop that opens the app without an offline token gets one by token
+// exchange, so Shopify-managed installation needs no OAuth redirect.
+func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		raw, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if !ok || raw == "" {
+			return app.Errorf(app.ErrUnauthorized, "the admin API needs a Shopify session token (Authorization: Bearer <token>)")
+		}
+		claims := jwt.MapClaims{}
+		_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(s.deps.Config.APISecret), nil },
+			jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(s.deps.Config.APIKey), jwt.WithExpirationRequired(),
+			jwt.WithLeeway(sessionLeeway), jwt.WithTimeFunc(s.deps.Clock.Now))
+		if err != nil {
+			c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
+			return app.WrapError(app.ErrUnauthorized, err, "the session token is not valid")
+		}
+		dest, _ := claims["dest"].(string)
+		shopDomain, err := app.ValidateShopDomain(strings.TrimPrefix(dest, "https://"))
+		if err != nil {
+			return app.Errorf(app.ErrUnauthorized, "the session token names no shop")
+		}
+		ctx := c.Request().Context()
+		shop, err := s.deps.Shops.ShopByDomain(ctx, shopDomain)
+		if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
+			return err
+		}
+		if shop == nil || !shop.Active() {
+			if s.deps.SessionExchange == nil {
+				return app.Errorf(app.ErrNeedsReauth, "Waybill is not installed in %s", shopDomain)
+			}
+			tok, err := s.deps.SessionExchange.ExchangeSessionToken(ctx, shopDomain, raw)
+			if err != nil {
+				return err
+			}
+			if shop, err = s.deps.Shops.SaveInstall(ctx, shopDomain, tok); err != nil {
+				return err
+			}
+			if err := s.deps.Dispatcher.SetUpShop(ctx, shopDomain); err != nil {
+				s.deps.Log.WarnContext(ctx, "shop setup not queued", "shop", shopDomain, "err", err)
+			}
+			s.deps.Log.InfoContext(ctx, "shop installed by token exchange", "shop", shopDomain)
+		}
+		c.Set(shopContextKey, shop)
+		return next(c)
+	}
+}
+
+func (s *Server) adminRoutes() {
+	g := s.echo.Group("/api/admin", s.sessionAuth)
+	g.GET("/shipments", s.listShipments)
+	g.POST("/shipments", s.createShipments)
+	g.GET("/shipments/:id", s.getShipment)
+	g.PATCH("/shipments/:id", s.editShipment)
+	g.POST("/shipments/:id/retry", s.retryShipment)
+	g.POST("/imports", s.importCSV)
+	g.GET("/stats", s.stats)
+}
+
+func (s *Server) listShipments(c echo.Context) error {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	state := app.ShipmentState(c.QueryParam("state"))
+	switch state {
+	case "", app.ShipmentPending, app.ShipmentSyncing, app.ShipmentSynced, app.ShipmentFailed, app.ShipmentNeedsAttention:
+	default:
+		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention")
+	}
+	result, err := s.deps.Lister.ListShipments(c.Request().Context(), shopOf(c).ID, app.ShipmentFilter{
+		State: state, Source: app.ShipmentSource(c.QueryParam("source")), Query: c.QueryParam("q"), Page: page})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, result)
+}
+
+func (s *Server) getShipment(c echo.Context) error {
+	ctx := c.Request().Context()
+	sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, c.Param("id"))
+	if err != nil || sh.ShopID != shopOf(c).ID {
+		return app.Errorf(app.ErrNotFound, "no shipment %s in this store", c.Param("id"))
+	}
+	events, err := s.deps.ShipmentStore.ShipmentEvents(ctx, sh.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shipment": sh, "history": events})
+}
+
+// createShipments is manual entry: the supplier API's body, from the admin.
+func (s *Server) createShipments(c echo.Context) error {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
+	if err != nil {
+		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+	}
+	subs, decodeErrs, err := tracking.DecodeJSON(body)
+	if err != nil {
+		return err
+	}
+	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), app.SourceManual, subs, decodeErrs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"results": results})
+}
+
+func (s *Server) editShipment(c echo.Context) error {
+	var in struct {
+		TrackingNumber string `json:"tracking_number"`
+		Carrier        string `json:"carrier"`
+		TrackingURL    string `json:"tracking_url"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with tracking_number, carrier or tracking_url")
+	}
+	sh, err := s.deps.Tracking.Edit(c.Request().Context(), shopOf(c), c.Param("id"), in.TrackingNumber, in.Carrier, in.TrackingURL)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shipment": sh})
+}
+
+func (s *Server) retryShipment(c echo.Context) error {
+	sh, err := s.deps.Tracking.Retry(c.Request().Context(), shopOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shipment": sh})
+}
+
+// importCSV takes the CSV as the body (text/csv) or as the "file" field of a
+// multipart form, and answers with the per-row report.
+func (s *Server) importCSV(c echo.Context) error {
+	r := io.Reader(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<20))
+	if strings.HasPrefix(c.Request().Header.Get("Content-Type"), "multipart/form-data") {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return app.Errorf(app.ErrInvalid, "send the CSV as the \"file\" field of the form")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	report, err := s.deps.Tracking.ImportCSV(c.Request().Context(), shopOf(c), app.SourceCSV, r)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return app.Errorf(app.ErrTooLarge, "the file is larger than 64 MiB")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, report)
+}
+
+func (s *Server) stats(c echo.Context) error {
+	now := s.deps.Clock.Now()
+	out := map[string]any{}
+	for _, days := range []int{7, 30} {
+		counts, err := s.deps.Lister.CountShipments(c.Request().Context(), shopOf(c).ID, now.AddDate(0, 0, -days))
+		if err != nil {
+			return err
+		}
+		out["last_"+strconv.Itoa(days)+"_days"] = counts
+	}
+	return c.JSON(http.StatusOK, out)
+}
