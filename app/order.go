@@ -8,25 +8,25 @@ import (
 // Order is what Waybill keeps of a Shopify order: enough to match tracking
 // numbers to line items and to write to the customer in their language.
 type Order struct {
-	ID                int64 // Shopify's id
-	ShopID            string
-	Name              string // "#1001"
-	Email             string
-	CustomerID        int64
-	CustomerLocale    string
-	CustomerFirstName string
-	ShippingCountry   string
-	LineItems         []LineItem
-	ShopifyUpdatedAt  time.Time
+	ID                int64      `json:"id"` // Shopify's id
+	ShopID            string     `json:"-"`
+	Name              string     `json:"name"` // "#1001"
+	Email             string     `json:"email"`
+	CustomerID        int64      `json:"customer_id"`
+	CustomerLocale    string     `json:"customer_locale"`
+	CustomerFirstName string     `json:"customer_first_name"`
+	ShippingCountry   string     `json:"shipping_country"`
+	LineItems         []LineItem `json:"line_items"`
+	ShopifyUpdatedAt  time.Time  `json:"updated_at"`
 	RedactedAt        *time.Time
 }
 
 // LineItem is an order line.
 type LineItem struct {
-	ID                  int64
-	SKU                 string
-	Title               string
-	Quantity            int
+	ID                  int64  `json:"id"`
+	SKU                 string `json:"sku"`
+	Title               string `json:"title"`
+	Quantity            int    `json:"quantity"`
 	FulfillableQuantity int
 }
 

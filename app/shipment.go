@@ -28,32 +28,32 @@ const (
 
 // Shipment is one tracking number for (some of) an order's items.
 type Shipment struct {
-	ID     string
-	ShopID string
+	ID     string `json:"id"`
+	ShopID string `json:"-"`
 	// OrderRef is how the source named the order ("#1001", or "id:123" when
 	// only an id was given): with the number, the duplicate key.
-	OrderRef             string
-	OrderID              int64 // 0 until the order is resolved
-	OrderName            string
-	TrackingNumber       string
-	Carrier              string
-	TrackingURL          string
-	Source               ShipmentSource
-	State                ShipmentState
-	StateReason          string
-	NotifyCustomer       bool // false: the source asked that the customer not be told
-	ShopifyFulfillmentID int64
-	LineItems            []ShipmentLineItem
-	CreatedAt            time.Time
+	OrderRef             string             `json:"order_ref"`
+	OrderID              int64              `json:"order_id"` // 0 until the order is resolved
+	OrderName            string             `json:"order_name"`
+	TrackingNumber       string             `json:"tracking_number"`
+	Carrier              string             `json:"carrier"`
+	TrackingURL          string             `json:"tracking_url"`
+	Source               ShipmentSource     `json:"source"`
+	State                ShipmentState      `json:"state"`
+	StateReason          string             `json:"state_reason"`
+	NotifyCustomer       bool               `json:"notify_customer"` // false: the source asked that the customer not be told
+	ShopifyFulfillmentID int64              `json:"shopify_fulfillment_id"`
+	LineItems            []ShipmentLineItem `json:"line_items"`
+	CreatedAt            time.Time          `json:"created_at"`
 	UpdatedAt            time.Time
 }
 
 // ShipmentLineItem is a quantity of an order line in a shipment. Sources may
 // name the line by SKU only; LineItemID is filled when the order is resolved.
 type ShipmentLineItem struct {
-	LineItemID int64
-	SKU        string
-	Title      string
+	LineItemID int64  `json:"line_item_id"`
+	SKU        string `json:"sku"`
+	Title      string `json:"title"`
 	Quantity   int
 }
 
@@ -65,10 +65,10 @@ type CreateOutcome struct {
 
 // ShipmentEvent is a line of a shipment's history.
 type ShipmentEvent struct {
-	ID         string
-	ShipmentID string
-	Kind       string // received, tracking_changed, pushed, failed …
-	Detail     string
+	ID         string `json:"id"`
+	ShipmentID string `json:"-"`
+	Kind       string `json:"kind"` // received, tracking_changed, pushed, failed …
+	Detail     string `json:"detail"`
 	CreatedAt  time.Time
 }
 

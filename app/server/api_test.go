@@ -1,0 +1,270 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/carrier"
+	"github.com/waybill-app/waybill/app/redis"
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/jobs"
+)
+
+type apiEnv struct {
+	t     *testing.T
+	url   string
+	db    *store.DB
+	fake  *shopifyfake.Store
+	shops map[string]*app.Shop
+	keys  map[string]string
+}
+
+// newAPIEnv runs the server (no worker) with two installed shops.
+func newAPIEnv(t *testing.T) *apiEnv {
+	clock := app.SystemClock{}
+	fake := shopifyfake.New(shopifyfake.Options{APIKey: apiKey, APISecret: apiSecret})
+	fakeSrv := httptest.NewServer(fake.Handler())
+	t.Cleanup(fakeSrv.Close)
+	db := storetest.Open(t, store.SQLite, clock)
+	rdb := redistest.Open(t, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := shopify.New(shopify.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example", AdminOrigin: fakeSrv.URL}, db, redis.New(rdb), clock, log, nil)
+	client := jobs.NewClient(rdb)
+	t.Cleanup(func() { client.Close() })
+	detector, _ := carrier.New()
+	trk := &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}
+	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example"},
+		Shops: db, Auth: svc, Dispatcher: client, APIKeys: db, Tracking: trk, Lister: db, ShipmentStore: db, SessionExchange: svc,
+		Clock: clock, Log: log})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	e := &apiEnv{t: t, url: hs.URL, db: db, fake: fake, shops: map[string]*app.Shop{}, keys: map[string]string{}}
+	ctx := context.Background()
+	for i, domain := range []string{"acme.myshopify.com", "rival.myshopify.com"} {
+		s, _ := db.SaveInstall(ctx, domain, app.OfflineToken{AccessToken: "shpat_" + domain})
+		e.shops[domain] = s
+		e.keys[domain], _, _ = db.CreateAPIKey(ctx, domain, "supplier")
+		db.SaveOrder(ctx, app.Order{ID: int64(700 + i), ShopID: s.ID, Name: "#1001", ShopifyUpdatedAt: time.Now(),
+			LineItems: []app.LineItem{{ID: int64(7000 + i), SKU: "MUG-01", Title: "Taza", Quantity: 2, FulfillableQuantity: 2}}})
+	}
+	return e
+}
+
+func (e *apiEnv) do(method, path, auth, contentType string, body []byte) (int, map[string]any) {
+	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestTrackingAPI(t *testing.T) {
+	e := newAPIEnv(t)
+	key := e.keys["acme.myshopify.com"]
+	post := func(auth, body string) (int, map[string]any) {
+		return e.do("POST", "/api/v1/tracking", auth, "application/json", []byte(body))
+	}
+	if code, _ := post("", `{}`); code != 401 {
+		t.Fatalf("no key: %d", code)
+	}
+	if code, _ := post("wbk_forged", `{}`); code != 401 {
+		t.Fatalf("bad key: %d", code)
+	}
+	if code, body := post(key, `order=1001`); code != 400 || !strings.Contains(fmt.Sprint(body["message"]), "JSON") {
+		t.Fatalf("not JSON: %d %v", code, body)
+	}
+	// One object.
+	code, body := post(key, `{"order": "#1001", "tracking_number": "1Z5R89390357567127"}`)
+	results, _ := body["results"].([]any)
+	if code != 202 || len(results) != 1 || results[0].(map[string]any)["status"] != "accepted" || results[0].(map[string]any)["shipment_id"] == "" {
+		t.Fatalf("one row: %d %v", code, body)
+	}
+	// A batch mixing good and bad rows: each judged alone.
+	batch := `[
+	  {"order": "#1001", "tracking_number": "1Z5R89390357567127"},
+	  {"order": 700, "tracking_number": "RB123456785ES", "line_items": [{"sku": "MUG-01", "quantity": 1}], "notify_customer": false},
+	  {"order": "#1001"},
+	  {"order": "#1001", "tracking_number": "LX123456785CN", "line_items": [{"sku": "MUG-01", "quantity": "2"}]},
+	  {"order": "#1001", "tracking_number": "LX123456785CN", "line_items": [{"quantity": 1}]},
+	  {"order": "#1001", "tracking_number": "LX123456785CN", "trackng_url": "x"},
+	  {"order": true, "tracking_number": "LX123456785CN"},
+	  "not an object",
+	  {"order": "#1001", "tracking_number": "LX123456785CN", "line_items": [{"sku": "NOPE", "quantity": 1}]},
+	  {"order": "#1001", "tracking_number": "LX 1234 5678 5CN", "carrier": "china post"}
+	]`
+	code, body = post(key, batch)
+	results, _ = body["results"].([]any)
+	want := []struct{ status, err string }{
+		{"duplicate", ""}, {"accepted", ""}, {"rejected", "tracking_number is required"},
+		{"rejected", "line_items[0].quantity must be a whole number above 0"}, {"rejected", "line_items[0] needs a sku or a line_item_id"},
+		{"rejected", `unknown field "trackng_url"`}, {"rejected", "order must be"}, {"rejected", "each row must be a JSON object"},
+		{"rejected", `order #1001 has no line with sku "NOPE"`}, {"accepted", ""},
+	}
+	if code != 202 || len(results) != len(want) {
+		t.Fatalf("batch: %d %v", code, body)
+	}
+	for i, w := range want {
+		r := results[i].(map[string]any)
+		if r["status"] != w.status || !strings.Contains(fmt.Sprint(r["error"]), w.err) || int(r["index"].(float64)) != i {
+			t.Errorf("row %d: %v, want %s %q", i, r, w.status, w.err)
+		}
+	}
+	// Too many rows.
+	var many []string
+	for i := 0; i <= tracking.MaxBatch; i++ {
+		many = append(many, fmt.Sprintf(`{"order":"#1001","tracking_number":"YT23000123456%05d"}`, i))
+	}
+	if code, _ := post(key, "["+strings.Join(many, ",")+"]"); code != 413 {
+		t.Fatalf("1,001 rows: %d", code)
+	}
+	// The rival shop's key never lands in acme's orders: its #1001 is its own.
+	code, body = post(e.keys["rival.myshopify.com"], `{"order": "#1001", "tracking_number": "1Z5R89390357567127"}`)
+	r := body["results"].([]any)[0].(map[string]any)
+	s, _ := e.db.ShipmentByID(context.Background(), fmt.Sprint(r["shipment_id"]))
+	if code != 202 || r["status"] != "accepted" || s.ShopID != e.shops["rival.myshopify.com"].ID || s.OrderID != 701 {
+		t.Fatalf("rival shop: %d %v %+v", code, r, s)
+	}
+}
+
+func (e *apiEnv) sessionToken(shop string, mutate func(jwt.MapClaims), secret string) string {
+	now := time.Now()
+	claims := jwt.MapClaims{"iss": "https://" + shop + "/admin", "dest": "https://" + shop, "aud": apiKey, "sub": "1",
+		"exp": now.Add(time.Minute).Unix(), "nbf": now.Add(-time.Second).Unix(), "iat": now.Unix(), "jti": "x", "sid": "y"}
+	if mutate != nil {
+		mutate(claims)
+	}
+	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(secret))
+	return s
+}
+
+func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
+	e := newAPIEnv(t)
+	acme := e.sessionToken("acme.myshopify.com", nil, apiSecret)
+	bad := map[string]string{
+		"expired":         e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Minute).Unix() }, apiSecret),
+		"wrong audience":  e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["aud"] = "another-app" }, apiSecret),
+		"wrong signature": e.sessionToken("acme.myshopify.com", nil, "not-the-secret"),
+		"no shop":         e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["dest"] = "https://evil.com" }, apiSecret),
+		"not yet valid":   e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }, apiSecret),
+		"none":            "",
+	}
+	for name, tok := range bad {
+		for _, path := range []string{"/api/admin/shipments", "/api/admin/stats"} {
+			if code, _ := e.do("GET", path, tok, "", nil); code != 401 {
+				t.Errorf("%s token on %s: %d, want 401", name, path, code)
+			}
+		}
+	}
+
+	// Manual entry for acme, then the list, detail, edit and retry.
+	code, body := e.do("POST", "/api/admin/shipments", acme, "application/json", []byte(`{"order":"#1001","tracking_number":"RB123456785ES"}`))
+	if code != 200 {
+		t.Fatalf("manual entry: %d %v", code, body)
+	}
+	id := fmt.Sprint(body["results"].([]any)[0].(map[string]any)["shipment_id"])
+	rivalID := ""
+	{
+		rival := e.sessionToken("rival.myshopify.com", nil, apiSecret)
+		_, body := e.do("POST", "/api/admin/shipments", rival, "application/json", []byte(`{"order":"#1001","tracking_number":"LX123456785CN"}`))
+		rivalID = fmt.Sprint(body["results"].([]any)[0].(map[string]any)["shipment_id"])
+	}
+	code, body = e.do("GET", "/api/admin/shipments?state=pending", acme, "", nil)
+	list, _ := body["shipments"].([]any)
+	if code != 200 || len(list) != 1 || list[0].(map[string]any)["id"] != id {
+		t.Fatalf("list: %d %v", code, body)
+	}
+	if code, _ := e.do("GET", "/api/admin/shipments?state=lost", acme, "", nil); code != 400 {
+		t.Fatalf("bad state filter: %d", code)
+	}
+	if code, body := e.do("GET", "/api/admin/shipments?q=rb1234", acme, "", nil); code != 200 || len(body["shipments"].([]any)) != 1 {
+		t.Fatalf("search: %d %v", code, body)
+	}
+	if code, body := e.do("GET", "/api/admin/shipments/"+id, acme, "", nil); code != 200 || len(body["history"].([]any)) != 1 {
+		t.Fatalf("detail: %d %v", code, body)
+	}
+	// Another shop's shipment does not exist for acme, whatever the action.
+	for _, req := range []struct{ method, path, body string }{
+		{"GET", "/api/admin/shipments/" + rivalID, ""},
+		{"PATCH", "/api/admin/shipments/" + rivalID, `{"carrier":"UPS"}`},
+		{"POST", "/api/admin/shipments/" + rivalID + "/retry", ""},
+	} {
+		if code, _ := e.do(req.method, req.path, acme, "application/json", []byte(req.body)); code != 404 {
+			t.Errorf("%s %s across shops: %d, want 404", req.method, req.path, code)
+		}
+	}
+	code, body = e.do("PATCH", "/api/admin/shipments/"+id, acme, "application/json", []byte(`{"tracking_number":"LX123456785CN"}`))
+	if code != 200 || body["shipment"].(map[string]any)["carrier"] != "China Post" {
+		t.Fatalf("edit: %d %v", code, body)
+	}
+	if code, body := e.do("PATCH", "/api/admin/shipments/"+id, acme, "application/json", []byte(`{"tracking_number":"??"}`)); code != 400 {
+		t.Fatalf("bad edit: %d %v", code, body)
+	}
+	e.db.SetShipmentState(context.Background(), id, app.ShipmentFailed, "Shopify said no", app.EventFailed, "Shopify said no")
+	code, body = e.do("POST", "/api/admin/shipments/"+id+"/retry", acme, "", nil)
+	if code != 200 || body["shipment"].(map[string]any)["state"] != "pending" {
+		t.Fatalf("retry: %d %v", code, body)
+	}
+	// CSV upload as a form.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "tracking.csv")
+	fw.Write([]byte("order,tracking_number\n#1001,YT2300012345678901\n#1001,\n"))
+	mw.Close()
+	code, body = e.do("POST", "/api/admin/imports", acme, mw.FormDataContentType(), form.Bytes())
+	if code != 200 || body["accepted"] != float64(1) || body["rejected"] != float64(1) {
+		t.Fatalf("upload: %d %v", code, body)
+	}
+	code, body = e.do("GET", "/api/admin/stats", acme, "", nil)
+	if week := body["last_7_days"].(map[string]any); code != 200 || week["pending"] != float64(2) {
+		t.Fatalf("stats: %d %v", code, body)
+	}
+}
+
+func TestAdminTokenExchangeInstallsTheShop(t *testing.T) {
+	e := newAPIEnv(t)
+	e.fake.AddShop(shopifyfake.Shop{Domain: "newcomer.myshopify.com"})
+	tok := e.sessionToken("newcomer.myshopify.com", nil, apiSecret)
+	if code, body := e.do("GET", "/api/admin/shipments", tok, "", nil); code != 200 {
+		t.Fatalf("first open of a Shopify-managed install: %d %v", code, body)
+	}
+	s, err := e.db.ShopByDomain(context.Background(), "newcomer.myshopify.com")
+	if err != nil || !s.Active() || s.Token.RefreshToken == "" {
+		t.Fatalf("token exchange: %+v %v", s, err)
+	}
+	if e.fake.Calls("grant:urn:ietf:params:oauth:grant-type:token-exchange") != 1 {
+		t.Fatal("no token exchange reached the store")
+	}
+	e.do("GET", "/api/admin/shipments", tok, "", nil)
+	if e.fake.Calls("grant:urn:ietf:params:oauth:grant-type:token-exchange") != 1 {
+		t.Fatal("an installed shop exchanged its token again")
+	}
+}
