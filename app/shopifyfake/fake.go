@@ -94,6 +94,7 @@ type Shop struct {
 	codes         map[string]time.Time // authorization code → expiry
 	bucket        float64
 	bucketAt      time.Time
+	pointsCharged float64
 }
 
 // Location is where inventory ships from.
@@ -404,6 +405,16 @@ func copyOrder(o *Order) Order {
 		c.Fulfillments = append(c.Fulfillments, &f)
 	}
 	return c
+}
+
+// PointsCharged is the GraphQL cost the shop's calls were charged in all.
+func (s *Store) PointsCharged(shop string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.shops[shop]; sh != nil {
+		return sh.pointsCharged
+	}
+	return 0
 }
 
 // InjectFaults replaces the pending faults.

@@ -86,6 +86,7 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 		if s.faults.Throttles > 0 {
 			s.faults.Throttles--
 		}
+		s.calls["throttled"]++
 		writeJSON(w, http.StatusOK, map[string]any{
 			"errors":     []gqlError{{Message: "Throttled", Extensions: map[string]any{"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}},
 			"extensions": map[string]any{"cost": map[string]any{"requestedQueryCost": cost, "actualQueryCost": nil, "throttleStatus": throttle}},
@@ -123,6 +124,7 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 		actual = max(1, min(cost, ex.objects))
 	}
 	sh.bucket = available - float64(actual)
+	sh.pointsCharged += float64(actual)
 	throttle["currentlyAvailable"] = sh.bucket
 	resp := map[string]any{"data": data, "extensions": map[string]any{"cost": map[string]any{
 		"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": throttle}}}

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
@@ -166,6 +168,7 @@ func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.Shipm
 	if err != nil {
 		return nil, err
 	}
+	var toPush []string
 	for k, o := range outcomes {
 		i := rows[k]
 		results[i].ShipmentID = o.ShipmentID
@@ -174,15 +177,41 @@ func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.Shipm
 			continue
 		}
 		results[i].Status = Accepted
-		if shipments[k].State != app.ShipmentPending {
-			continue
-		}
-		if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, o.ShipmentID); err != nil {
-			// Stored and pending: the stalled-shipment sweep queues it later.
-			svc.Log.WarnContext(ctx, "push not queued yet", "shop", shop.Domain, "shipment_id", o.ShipmentID, "err", err)
+		if shipments[k].State == app.ShipmentPending {
+			toPush = append(toPush, o.ShipmentID)
 		}
 	}
+	svc.queuePushes(ctx, shop, toPush)
 	return results, nil
+}
+
+// queuePushes queues the pushes with a few concurrent senders: one Redis
+// round trip each, and a big import has tens of thousands. A push that
+// cannot be queued stays pending; the stalled-shipment sweep queues it.
+func (svc *Service) queuePushes(ctx context.Context, shop *app.Shop, ids []string) {
+	const senders = 8
+	work := make(chan string)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range min(senders, len(ids)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, id); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	for _, id := range ids {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		svc.Log.WarnContext(ctx, "pushes not queued yet; the stalled-shipment sweep will", "shop", shop.Domain, "count", n)
+	}
 }
 
 // shipment builds the shipment of a valid submission, or says why the
