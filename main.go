@@ -240,6 +240,21 @@ func (a *application) serve(ctx context.Context, ln net.Listener, withWorker boo
 	return err
 }
 
+// start loads the configuration and builds the application for serve and
+// worker.
+func start(ctx context.Context, log *slog.Logger, pushesPerShop int) (*application, error) {
+	cfg, err := config.Load(config.Requirements{ShopifyCredentials: true})
+	if err != nil {
+		return nil, err
+	}
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.pushesPerShop = pushesPerShop
+	return a, nil
+}
+
 func serveCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	withWorker := fs.Bool("worker", true, "also run the background worker and scheduler in this process")
@@ -249,16 +264,11 @@ func serveCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(config.Requirements{ShopifyCredentials: true})
-	if err != nil {
-		return err
-	}
-	a, err := build(ctx, cfg, log)
+	a, err := start(ctx, log, *pushes)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	a.pushesPerShop = *pushes
 	if *migrate {
 		n, err := a.db.Migrate(ctx)
 		if err != nil {
@@ -268,9 +278,9 @@ func serveCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	} else if err := a.db.CheckSchemaCurrent(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr())
+	ln, err := net.Listen("tcp", a.cfg.Addr())
 	if err != nil {
-		return fmt.Errorf("PORT %s: %w", cfg.Port, err)
+		return fmt.Errorf("PORT %s: %w", a.cfg.Port, err)
 	}
 	return a.serve(ctx, ln, *withWorker, *concurrency)
 }
@@ -283,16 +293,11 @@ func workerCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(config.Requirements{ShopifyCredentials: true})
-	if err != nil {
-		return err
-	}
-	a, err := build(ctx, cfg, log)
+	a, err := start(ctx, log, *pushes)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	a.pushesPerShop = *pushes
 	if err := a.db.CheckSchemaCurrent(ctx); err != nil {
 		return err
 	}

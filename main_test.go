@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +130,31 @@ func TestEndToEndInstall(t *testing.T) {
 		key := lines[len(lines)-1]
 		if got, err := a.db.ShopForAPIKey(ctx, key); err != nil || got.Domain != testShop {
 			t.Fatalf("printed key %q does not authenticate: %v", key, err)
+		}
+
+		// A CSV through the CLI: the good row lands (and is pushed), the bad
+		// one is reported, and the exit code says some rows were rejected.
+		order := fake.CreateOrder(testShop, shopifyfake.NewOrder{LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}})
+		csvPath := filepath.Join(t.TempDir(), "tracking.csv")
+		os.WriteFile(csvPath, []byte("order;tracking_number\n"+order.Name+";RB123456785ES\n#1001;\n"), 0o600)
+		t.Setenv("REDIS_URL", redistest.URL(2))
+		out.Reset()
+		errOut.Reset()
+		if rc := run(ctx, []string{"import", "--shop", testShop, csvPath}, func(string) string { return "" }, &out, &errOut); rc != 3 {
+			t.Fatalf("import: exit %d, want 3 (a row rejected): %s %s", rc, out.String(), errOut.String())
+		}
+		if !strings.Contains(out.String(), "1 accepted, 0 duplicate, 1 rejected") || !strings.Contains(out.String(), "tracking_number is required") {
+			t.Fatalf("import report: %s", out.String())
+		}
+		deadline = time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if o, _ := fake.Order(testShop, order.ID); len(o.Fulfillments) == 1 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if o, _ := fake.Order(testShop, order.ID); len(o.Fulfillments) != 1 || o.Fulfillments[0].TrackingInfo[0].Company != "Correos" {
+			t.Fatalf("the imported number did not become a fulfillment: %+v", o.Fulfillments)
 		}
 	})
 }

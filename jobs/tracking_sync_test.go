@@ -365,3 +365,22 @@ func TestPushesPerShopAreBounded(t *testing.T) {
 		t.Fatalf("at most %d pushes ran at once; want between 2 and %d", maxSyncing, jobs.DefaultPushesPerShop)
 	}
 }
+
+func TestStalledShipmentsAreRequeued(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
+	// A shipment stored while Redis was down: pending, no task, a while ago.
+	outcomes, err := e.db.CreateShipments(context.Background(), []*app.Shipment{{ShopID: e.shop.ID, OrderRef: o.Name, OrderID: o.ID,
+		OrderName: o.Name, TrackingNumber: "LX123456785CN", Carrier: "China Post", Source: app.SourceAPI, State: app.ShipmentPending, NotifyCustomer: true}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := outcomes[0].ShipmentID
+	e.db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", time.Now().Add(-5*time.Minute).UTC(), id)
+	if _, err := asynq.NewClientFromRedisClient(redistest.Open(t, 3)).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.settled(id); s.State != app.ShipmentSynced || len(e.fulfillments(o.ID)) != 1 {
+		t.Fatalf("stalled shipment after the sweep: %+v", s)
+	}
+}

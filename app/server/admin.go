@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/tracking"
 )
 
 // SessionTokens are what the admin API needs of Shopify: trading an App
@@ -116,19 +115,7 @@ func (s *Server) getShipment(c echo.Context) error {
 
 // createShipments is manual entry: the supplier API's body, from the admin.
 func (s *Server) createShipments(c echo.Context) error {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
-	if err != nil {
-		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
-	}
-	subs, decodeErrs, err := tracking.DecodeJSON(body)
-	if err != nil {
-		return err
-	}
-	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), app.SourceManual, subs, decodeErrs)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"results": results})
+	return s.submitRows(c, app.SourceManual, http.StatusOK)
 }
 
 func (s *Server) editShipment(c echo.Context) error {

@@ -38,6 +38,12 @@ func shopOf(c echo.Context) *app.Shop { return c.Get(shopContextKey).(*app.Shop)
 
 // postTracking is POST /api/v1/tracking: 202 with one result per row.
 func (s *Server) postTracking(c echo.Context) error {
+	return s.submitRows(c, app.SourceAPI, http.StatusAccepted)
+}
+
+// submitRows reads the supplier API's body (from a supplier or, for manual
+// entry, the admin) and answers with one result per row.
+func (s *Server) submitRows(c echo.Context, source app.ShipmentSource, status int) error {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
 	if err != nil {
 		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
@@ -46,9 +52,9 @@ func (s *Server) postTracking(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), app.SourceAPI, subs, decodeErrs)
+	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), source, subs, decodeErrs)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, map[string]any{"results": results})
+	return c.JSON(status, map[string]any{"results": results})
 }
