@@ -102,10 +102,12 @@ func outcome(err error) error {
 }
 
 // RetryDelay is exponential with jitter, capped at an hour; a throttle
-// (ErrRateLimited) waits briefly instead, as Shopify's bucket refills fast.
+// (ErrRateLimited: the shop's push slots are busy, or Shopify's bucket is
+// empty) waits a second or two instead: slots free and the bucket refills
+// fast, and calls already wait for points before they are made.
 func RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 	if app.ErrorCodeOf(err) == app.ErrRateLimited {
-		return 2*time.Second + rand.N(2*time.Second)
+		return time.Second + rand.N(time.Second)
 	}
 	d := min(time.Hour, 5*time.Second*time.Duration(1<<min(n, 10)))
 	return d/2 + rand.N(d/2+1)
@@ -122,6 +124,9 @@ type WorkerOptions struct {
 	// PollInterval is how long an idle worker waits before looking for new
 	// tasks again (Asynq's default is 1s; a webhook should not wait that long).
 	PollInterval time.Duration
+	// RetryCheckInterval is how often tasks due for a retry are moved back to
+	// their queue (Asynq's default, 5s, would stretch a 1s throttle wait to 5s).
+	RetryCheckInterval time.Duration
 }
 
 // Run processes tasks until ctx ends, then shuts down gracefully: in-flight
@@ -136,17 +141,21 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 200 * time.Millisecond
 	}
+	if opts.RetryCheckInterval <= 0 {
+		opts.RetryCheckInterval = time.Second
+	}
 	logger := asynqLogger{d.Log}
 	conn := ownConnection(rdb)
 	srv := asynq.NewServer(conn, asynq.Config{
-		Concurrency:       opts.Concurrency,
-		TaskCheckInterval: opts.PollInterval,
-		Queues:            QueueWeights,
-		RetryDelayFunc:    RetryDelay,
-		IsFailure:         IsFailure,
-		ShutdownTimeout:   opts.ShutdownTimeout,
-		Logger:            logger,
-		LogLevel:          asynq.WarnLevel,
+		Concurrency:              opts.Concurrency,
+		TaskCheckInterval:        opts.PollInterval,
+		DelayedTaskCheckInterval: opts.RetryCheckInterval,
+		Queues:                   QueueWeights,
+		RetryDelayFunc:           RetryDelay,
+		IsFailure:                IsFailure,
+		ShutdownTimeout:          opts.ShutdownTimeout,
+		Logger:                   logger,
+		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)
 			maxRetry, _ := asynq.GetMaxRetry(ctx)

@@ -42,7 +42,7 @@ func (e *env) startWorker(shutdownTimeout time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel, e.done = cancel, make(chan error, 1)
 	go func() {
-		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 10 * time.Millisecond})
+		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
 	}()
 }
 
@@ -165,7 +165,7 @@ func TestRetryPolicy(t *testing.T) {
 	if jobs.IsFailure(throttled) || !jobs.IsFailure(outage) || !jobs.IsFailure(errors.New("x")) {
 		t.Fatal("only throttles must be free of the retry budget")
 	}
-	if d := jobs.RetryDelay(8, throttled, nil); d > 4*time.Second {
+	if d := jobs.RetryDelay(8, throttled, nil); d > 2*time.Second {
 		t.Fatalf("throttle delay %v, want a few seconds", d)
 	}
 	prev := time.Duration(0)

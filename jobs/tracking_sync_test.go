@@ -61,7 +61,7 @@ func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- jobs.Run(ctx, rdb, deps, jobs.WorkerOptions{Concurrency: 6, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond})
+		done <- jobs.Run(ctx, rdb, deps, jobs.WorkerOptions{Concurrency: 6, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return &pushEnv{t: t, fake: fake, db: db, shop: installed, detector: detector, inspect: asynq.NewInspectorFromRedisClient(rdb), client: client,

@@ -70,7 +70,7 @@ func newEnv(t *testing.T, engine store.Engine, queueRedis string) *env {
 	done := make(chan error, 1)
 	go func() {
 		done <- jobs.Run(ctx, rdb, jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,
-			AppURL: "https://app.example", Clock: clock, Log: log}, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond})
+			AppURL: "https://app.example", Clock: clock, Log: log}, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 

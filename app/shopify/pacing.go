@@ -8,11 +8,15 @@ import (
 	goshopify "github.com/bold-commerce/go-shopify/v4"
 )
 
-// Requested costs Waybill's calls declare (Shopify checks the requested cost
-// against the bucket, then charges the actual one).
-const (
-	costOrderQuery = 380
-	costMutation   = 10
+// A call's cost: Shopify lets a call through when its requested cost is
+// available, then charges (and the mirror reserves) the actual cost.
+type cost struct{ requested, actual float64 }
+
+var (
+	// The order read asks for up to 5 fulfillment orders × 50 lines, but a
+	// typical order returns a dozen objects.
+	costOrderQuery = cost{requested: 380, actual: 15}
+	costMutation   = cost{requested: 10, actual: 10}
 )
 
 // maxPacingWait bounds one wait: past it the call is tried anyway and a
@@ -33,17 +37,17 @@ type bucketState struct {
 	at                   time.Time
 }
 
-func (b *buckets) wait(ctx context.Context, shop string, cost float64, now func() time.Time) error {
+func (b *buckets) wait(ctx context.Context, shop string, c cost, now func() time.Time) error {
 	b.mu.Lock()
 	st, ok := b.shops[shop]
 	if ok {
 		elapsed := now().Sub(st.at).Seconds()
 		avail := min(st.max, st.available+elapsed*st.rate)
-		need := min(cost, st.max) - avail
+		need := min(c.requested, st.max) - avail
 		if need > 0 && st.rate > 0 {
 			// Reserve the points now, so concurrent jobs of this process queue
 			// behind each other instead of all waking at once.
-			st.available, st.at = avail-cost, now()
+			st.available, st.at = avail-c.actual, now()
 			b.shops[shop] = st
 			b.mu.Unlock()
 			d := min(time.Duration(need/st.rate*float64(time.Second)), maxPacingWait)
@@ -54,7 +58,7 @@ func (b *buckets) wait(ctx context.Context, shop string, cost float64, now func(
 			}
 			return nil
 		}
-		st.available, st.at = avail-cost, now()
+		st.available, st.at = avail-c.actual, now()
 		b.shops[shop] = st
 	}
 	b.mu.Unlock()
@@ -75,8 +79,8 @@ func (b *buckets) observe(shop string, c *goshopify.GraphQLCost, now time.Time) 
 }
 
 // paced runs one GraphQL call after waiting for its points.
-func (s *Service) paced(ctx context.Context, client *goshopify.Client, shop string, cost float64, q string, vars, resp any) error {
-	if err := s.buckets.wait(ctx, shop, cost, s.clock.Now); err != nil {
+func (s *Service) paced(ctx context.Context, client *goshopify.Client, shop string, c cost, q string, vars, resp any) error {
+	if err := s.buckets.wait(ctx, shop, c, s.clock.Now); err != nil {
 		return err
 	}
 	err := query(ctx, client, q, vars, resp)
