@@ -26,6 +26,8 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
+	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/mail"
 	"github.com/waybill-app/waybill/app/redis"
 	"github.com/waybill-app/waybill/app/seal"
 	"github.com/waybill-app/waybill/app/server"
@@ -114,6 +116,9 @@ type application struct {
 	// pushesPerShop bounds each shop's concurrent pushes to Shopify.
 	pushesPerShop int
 	tracking      *tracking.Service
+	emails        *email.Renderer
+	mailer        app.Mailer
+	unsubscribes  app.Unsubscribes
 }
 
 // build opens the database and Redis and wires the adapters.
@@ -149,6 +154,18 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*applicati
 	}
 	a := &application{cfg: cfg, log: log, clock: clock, db: db, redis: redisClient, rdb: rdb, jobs: jobs.NewClient(rdb)}
 	a.tracking = &tracking.Service{Orders: db, Shipments: db, Dispatch: a.jobs, Carriers: detector, Log: log}
+	if a.emails, err = email.New(); err != nil {
+		return nil, err
+	}
+	a.unsubscribes = app.NewUnsubscribes(cfg.ShopifyAPISecret, cfg.AppURL)
+	a.mailer = mail.Log{Logger: log}
+	if cfg.SMTPURL != "" {
+		smtp, err := mail.New(cfg.SMTPURL, cfg.AppURL)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		a.mailer = smtp
+	}
 	a.shopfy = shopify.New(shopify.Config{
 		APIKey: cfg.ShopifyAPIKey, APISecret: cfg.ShopifyAPISecret, Scopes: cfg.Scopes,
 		AppURL: cfg.AppURL, AdminOrigin: cfg.ShopifyAdminOrigin,
@@ -165,6 +182,7 @@ func (a *application) close() {
 func (a *application) jobDeps() jobs.Deps {
 	return jobs.Deps{Shops: a.db, Orders: a.db, Shipments: a.db, Privacy: a.db, Webhooks: a.db,
 		Admin: a.shopfy, Limiter: a.redis, Dispatch: a.jobs, PushesPerShop: a.pushesPerShop,
+		Notifications: a.db, Mailer: a.mailer, Renderer: a.emails, Unsubscribes: a.unsubscribes,
 		AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
 }
 
@@ -187,6 +205,11 @@ func (a *application) handler() *server.Server {
 		Lister:          a.db,
 		ShipmentStore:   a.db,
 		SessionExchange: a.shopfy,
+		Notifications:   a.db,
+		Emails:          a.emails,
+		Mailer:          a.mailer,
+		Unsubscribes:    a.unsubscribes,
+		CustomerEmails:  a.db,
 		Frontend:        frontend.Handler(frameAncestors),
 		Clock:           a.clock,
 		Log:             a.log,

@@ -49,6 +49,10 @@ type OrderStore interface {
 type ShopifyOrder struct {
 	ID                int64
 	Name              string
+	Email             string
+	CustomerLocale    string
+	CustomerFirstName string
+	UpdatedAt         time.Time
 	LineItems         []LineItem
 	FulfillmentOrders []FulfillmentOrder
 	Fulfillments      []ExistingFulfillment

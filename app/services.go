@@ -53,6 +53,8 @@ type ShopifyAdmin interface {
 	// RefreshToken refreshes the shop's access token if it expires within
 	// the given time, one refresh at a time per shop.
 	RefreshToken(ctx context.Context, shopDomain string, within time.Duration) error
+	// ShopProfile reads the store's name and contact email.
+	ShopProfile(ctx context.Context, shopDomain string) (name, email string, err error)
 	// FindOrder reads an order by id (or, when id is 0, by name) with its
 	// fulfillment orders and fulfillments; ErrNotFound when Shopify has none.
 	FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*ShopifyOrder, error)
@@ -76,6 +78,8 @@ type Dispatcher interface {
 	// SyncShipment queues the push of a shipment to Shopify (one task per
 	// shipment at a time).
 	SyncShipment(ctx context.Context, shopDomain, shipmentID string) error
+	// QueueEmail queues the sending of a recorded notification.
+	QueueEmail(ctx context.Context, shopDomain, notificationID string) error
 	// EnqueueWebhook queues a verified webhook for its topic's job. Queuing
 	// the same (topic, dedup id) twice is a no-op.
 	EnqueueWebhook(ctx context.Context, w WebhookDelivery) error

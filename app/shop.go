@@ -55,6 +55,7 @@ type Shop struct {
 	ID            string
 	Domain        string
 	Name          string
+	Email         string       // the store's contact address (reply-to of customer emails)
 	Token         OfflineToken // clear only in memory; the store seals it at rest
 	InstalledAt   time.Time
 	UninstalledAt *time.Time
@@ -75,6 +76,15 @@ const (
 	CustomerEmailsShopify = "shopify"
 )
 
+// DisplayName is the store's name, or its domain's first label.
+func (s *Shop) DisplayName() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	name, _, _ := strings.Cut(s.Domain, ".")
+	return name
+}
+
 // Active reports whether Waybill may act for the shop.
 func (s *Shop) Active() bool {
 	return s.UninstalledAt == nil && s.NeedsReauthAt == nil && s.Token.AccessToken != ""
@@ -91,6 +101,8 @@ type ShopStore interface {
 	SaveInstall(ctx context.Context, domain string, token OfflineToken) (*Shop, error)
 	// UpdateToken replaces the shop's token after a refresh.
 	UpdateToken(ctx context.Context, domain string, token OfflineToken) error
+	// UpdateShopProfile stores the store's name and contact email.
+	UpdateShopProfile(ctx context.Context, domain, name, email string) error
 	// MarkUninstalled records app/uninstalled: tokens destroyed, background
 	// work for the shop becomes a no-op until a reinstall.
 	MarkUninstalled(ctx context.Context, domain string) error

@@ -61,5 +61,11 @@ func (d Deps) handleFulfillmentWebhook(ctx context.Context, shop *app.Shop, p We
 		return err
 	}
 	d.Log.InfoContext(ctx, "fulfillment recorded", "shop", shop.Domain, "shipment_id", shipment.ID, "change", change)
+	switch change {
+	case app.FulfillmentNew:
+		d.notify(ctx, shop, shipment, app.NotifyShipped)
+	case app.FulfillmentTrackingChanged:
+		d.notify(ctx, shop, shipment, app.NotifyTrackingUpdated)
+	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
 )
 
 // Queues and their weights: webhooks first (Shopify is waiting on none, but
@@ -41,6 +42,11 @@ type Deps struct {
 	Webhooks  app.WebhookLog
 	Admin     app.ShopifyAdmin
 	Limiter   app.Limiter
+	// Customer emails.
+	Notifications app.NotificationStore
+	Mailer        app.Mailer
+	Renderer      *email.Renderer
+	Unsubscribes  app.Unsubscribes
 	// Dispatch lets sweeps queue work.
 	Dispatch app.Dispatcher
 	// PushesPerShop bounds a shop's concurrent pushes (default DefaultPushesPerShop).
@@ -57,6 +63,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeWebhookPrune, d.handleWebhookPrune)
 	mux.HandleFunc(TypeTrackingSync, d.handleTrackingSync)
 	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
+	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
 
 	// Webhooks: one job type per topic.
 	mux.Handle(TypeOrdersCreate, d.webhook(d.handleOrderWebhook))

@@ -41,6 +41,13 @@ func (d Deps) handleShopSetup(ctx context.Context, t *asynq.Task) error {
 	if shop.UninstalledAt != nil {
 		return nil // uninstalled since: nothing to set up
 	}
+	name, email, err := d.Admin.ShopProfile(ctx, shop.Domain)
+	if err != nil {
+		return outcome(err)
+	}
+	if err := d.Shops.UpdateShopProfile(ctx, shop.Domain, name, email); err != nil {
+		return err
+	}
 	created, err := d.Admin.EnsureWebhookSubscriptions(ctx, shop, d.AppURL+"/webhooks", app.SubscribedTopics)
 	if err != nil {
 		return outcome(err)

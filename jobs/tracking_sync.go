@@ -99,6 +99,11 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 		if err := d.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, nil); err != nil {
 			return err
 		}
+		s.OrderID, s.OrderName = order.ID, order.Name
+		// Waybill had not seen the order: keep what the customer email needs
+		// (an older copy never overwrites a newer one).
+		d.Orders.SaveOrder(ctx, app.Order{ID: order.ID, ShopID: shop.ID, Name: order.Name, Email: order.Email,
+			CustomerLocale: order.CustomerLocale, CustomerFirstName: order.CustomerFirstName, ShopifyUpdatedAt: order.UpdatedAt, LineItems: order.LineItems})
 	}
 	notify := s.NotifyCustomer && shop.CustomerEmails == app.CustomerEmailsShopify
 
@@ -106,7 +111,11 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 	// first attempt made, and a number fulfilled in the admin is not repeated.
 	for _, f := range order.Fulfillments {
 		if slices.Contains(f.TrackingNumbers, s.TrackingNumber) {
-			return d.Shipments.MarkShipmentSynced(ctx, s.ID, f.ID, "Already a fulfillment in Shopify with this tracking number.")
+			if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, f.ID, "Already a fulfillment in Shopify with this tracking number."); err != nil {
+				return err
+			}
+			d.notify(ctx, shop, s, app.NotifyShipped) // once: a first attempt may have stopped before telling
+			return nil
 		}
 	}
 	if s.ShopifyFulfillmentID != 0 {
@@ -114,7 +123,11 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 		if err := d.Admin.UpdateFulfillmentTracking(ctx, shop.Domain, s.ShopifyFulfillmentID, s.TrackingNumber, s.Carrier, s.TrackingURL, notify); err != nil {
 			return err
 		}
-		return d.Shipments.MarkShipmentSynced(ctx, s.ID, s.ShopifyFulfillmentID, "Tracking number updated in Shopify.")
+		if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, s.ShopifyFulfillmentID, "Tracking number updated in Shopify."); err != nil {
+			return err
+		}
+		d.notify(ctx, shop, s, app.NotifyTrackingUpdated)
+		return nil
 	}
 	plan, problem := tracking.PlanFulfillment(order, s.LineItems)
 	if problem != "" {
@@ -129,7 +142,12 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 	if err := d.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, plan.Resolved); err != nil {
 		return err
 	}
-	return d.Shipments.MarkShipmentSynced(ctx, s.ID, id, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location))
+	if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, id, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location)); err != nil {
+		return err
+	}
+	s.LineItems = plan.Resolved
+	d.notify(ctx, shop, s, app.NotifyShipped)
+	return nil
 }
 
 func orderLabel(s *app.Shipment) string {
@@ -216,8 +234,24 @@ func (d Deps) handleTrackingResync(ctx context.Context, _ *asynq.Task) error {
 			queued++
 		}
 	}
+	if d.Notifications != nil {
+		emails, err := d.Notifications.StalledNotifications(ctx, d.Clock.Now().Add(-2*time.Minute), 1000)
+		if err != nil {
+			return err
+		}
+		for _, n := range emails {
+			shop, ok := shops[n.ShopID]
+			if !ok {
+				shop, _ = d.Shops.ShopByID(ctx, n.ShopID)
+				shops[n.ShopID] = shop
+			}
+			if shop != nil && d.Dispatch.QueueEmail(ctx, shop.Domain, n.ID) == nil {
+				queued++
+			}
+		}
+	}
 	if queued > 0 {
-		d.Log.InfoContext(ctx, "stalled shipments re-queued", "count", queued)
+		d.Log.InfoContext(ctx, "stalled shipments and emails re-queued", "count", queued)
 	}
 	return nil
 }

@@ -82,6 +82,13 @@ func (s *Server) adminRoutes() {
 	g.POST("/shipments/:id/retry", s.retryShipment)
 	g.POST("/imports", s.importCSV)
 	g.GET("/stats", s.stats)
+	if s.deps.Notifications != nil {
+		g.GET("/notifications", s.listNotifications)
+		g.GET("/notifications/settings", s.getNotificationSettings)
+		g.PUT("/notifications/settings", s.putNotificationSettings)
+		g.POST("/notifications/preview", s.previewNotification)
+		g.POST("/notifications/test", s.testNotification)
+	}
 }
 
 func (s *Server) listShipments(c echo.Context) error {

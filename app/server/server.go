@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
 	"github.com/waybill-app/waybill/app/tracking"
 	"github.com/waybill-app/waybill/webhooks"
 )
@@ -47,8 +48,16 @@ type Deps struct {
 	Lister          app.ShipmentLister
 	ShipmentStore   app.ShipmentStore
 	SessionExchange SessionTokens
-	Ready           []Check
-	Registry        *prometheus.Registry
+	// Customer emails.
+	Notifications  app.NotificationStore
+	Emails         *email.Renderer
+	Mailer         app.Mailer
+	Unsubscribes   app.Unsubscribes
+	CustomerEmails interface {
+		SetCustomerEmails(ctx context.Context, domain, who string) error
+	}
+	Ready    []Check
+	Registry *prometheus.Registry
 	// Webhooks receives POST /webhooks (the webhooks package).
 	Webhooks *webhooks.Intake
 	// Frontend serves the embedded admin UI for every other GET.
@@ -113,6 +122,10 @@ func New(deps Deps) *Server {
 	if deps.Tracking != nil {
 		e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
 		s.adminRoutes()
+	}
+	if deps.Notifications != nil {
+		e.GET("/unsubscribe/:token", s.unsubscribeForm)
+		e.POST("/unsubscribe/:token", s.unsubscribeDo)
 	}
 	if deps.Frontend != nil {
 		e.GET("/*", echo.WrapHandler(deps.Frontend))

@@ -170,3 +170,26 @@ func (s *Service) EnsureWebhookSubscriptions(ctx context.Context, shop *app.Shop
 func alreadySubscribed(errs []UserError) bool {
 	return len(errs) == 1 && strings.Contains(errs[0].Message, "already been taken")
 }
+
+// ShopProfile implements app.ShopifyAdmin.
+func (s *Service) ShopProfile(ctx context.Context, shopDomain string) (string, string, error) {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return "", "", err
+	}
+	var resp struct {
+		Shop struct {
+			Name         string `json:"name"`
+			Email        string `json:"email"`
+			ContactEmail string `json:"contactEmail"`
+		} `json:"shop"`
+	}
+	if err := s.paced(ctx, client, shopDomain, cost{requested: 1, actual: 1}, `query ShopProfile { shop { name email contactEmail } }`, nil, &resp); err != nil {
+		return "", "", err
+	}
+	email := resp.Shop.ContactEmail
+	if email == "" {
+		email = resp.Shop.Email
+	}
+	return resp.Shop.Name, email, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -19,7 +20,7 @@ func legacyID(gid string) int64 {
 // orderFields are what a push needs: remaining quantities per location and
 // the tracking numbers already on the order (to look before creating). Page
 // sizes keep the requested cost near 380 points, well under Shopify's 1,000.
-const orderFields = `id name
+const orderFields = `id name email customerLocale updatedAt customer { firstName }
   fulfillmentOrders(first: 5) {
     nodes { id status assignedLocation { name location { id } }
       lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku title } } } } }
@@ -29,8 +30,14 @@ const orderByIDQuery = `query OrderForFulfillment($id: ID!) { order(id: $id) { `
 const orderByNameQuery = `query OrderByName($query: String!) { orders(first: 1, query: $query) { nodes { ` + orderFields + ` } } }`
 
 type orderNode struct {
-	ID                string `json:"id"`
-	Name              string `json:"name"`
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Email          string    `json:"email"`
+	CustomerLocale string    `json:"customerLocale"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+	Customer       *struct {
+		FirstName string `json:"firstName"`
+	} `json:"customer"`
 	FulfillmentOrders struct {
 		Nodes []struct {
 			ID               string `json:"id"`
@@ -63,7 +70,10 @@ type orderNode struct {
 }
 
 func (n orderNode) toOrder() *app.ShopifyOrder {
-	o := &app.ShopifyOrder{ID: legacyID(n.ID), Name: n.Name}
+	o := &app.ShopifyOrder{ID: legacyID(n.ID), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale, UpdatedAt: n.UpdatedAt}
+	if n.Customer != nil {
+		o.CustomerFirstName = n.Customer.FirstName
+	}
 	seen := map[int64]bool{}
 	for _, fo := range n.FulfillmentOrders.Nodes {
 		f := app.FulfillmentOrder{ID: legacyID(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}

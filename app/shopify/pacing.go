@@ -24,45 +24,65 @@ var (
 const maxPacingWait = 20 * time.Second
 
 // buckets mirrors each shop's GraphQL cost bucket from the last response's
-// throttleStatus, so calls wait until the points are there instead of
-// hammering Shopify into THROTTLED answers. One mirror per process; other
-// processes' calls show up in the next observation.
+// throttleStatus, so calls wait until their points are there instead of
+// hammering Shopify into THROTTLED answers. Shopify admits a call when its
+// requested cost is available and charges the actual cost afterwards, so a
+// call in flight holds its requested cost until it returns. One mirror per
+// process; other processes' calls show in the next observation.
 type buckets struct {
 	mu    sync.Mutex
-	shops map[string]bucketState
+	shops map[string]*bucketState
 }
 
 type bucketState struct {
 	available, max, rate float64
 	at                   time.Time
+	inflight             float64 // requested cost of calls not yet answered
 }
 
-func (b *buckets) wait(ctx context.Context, shop string, c cost, now func() time.Time) error {
-	b.mu.Lock()
-	st, ok := b.shops[shop]
-	if ok {
-		elapsed := now().Sub(st.at).Seconds()
-		avail := min(st.max, st.available+elapsed*st.rate)
-		need := min(c.requested, st.max) - avail
-		if need > 0 && st.rate > 0 {
-			// Reserve the points now, so concurrent jobs of this process queue
-			// behind each other instead of all waking at once.
-			st.available, st.at = avail-c.actual, now()
-			b.shops[shop] = st
-			b.mu.Unlock()
-			d := min(time.Duration(need/st.rate*float64(time.Second)), maxPacingWait)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(d):
-			}
-			return nil
+// acquire waits until c.requested fits beside the calls in flight, and
+// returns the release to call when the answer is in.
+func (b *buckets) acquire(ctx context.Context, shop string, c cost, now func() time.Time) (func(), error) {
+	deadline := time.Now().Add(maxPacingWait)
+	for {
+		b.mu.Lock()
+		if b.shops == nil {
+			b.shops = map[string]*bucketState{}
 		}
-		st.available, st.at = avail-c.actual, now()
-		b.shops[shop] = st
+		st, ok := b.shops[shop]
+		if !ok {
+			st = &bucketState{}
+			b.shops[shop] = st
+		}
+		avail := st.available
+		if st.rate > 0 {
+			avail = min(st.max, st.available+now().Sub(st.at).Seconds()*st.rate)
+		}
+		need := min(c.requested, st.max) - (avail - st.inflight)
+		if st.rate == 0 || need <= 0 || time.Now().After(deadline) {
+			// Unknown bucket (first call), room enough, or waited long
+			// enough: go (a throttle then becomes a retry).
+			st.inflight += c.requested
+			b.mu.Unlock()
+			var once sync.Once
+			return func() {
+				once.Do(func() {
+					b.mu.Lock()
+					st.inflight -= c.requested
+					b.mu.Unlock()
+				})
+			}, nil
+		}
+		// Re-check soon: a call in flight may return and release its hold
+		// before the bucket refills.
+		wait := min(time.Duration(need/st.rate*float64(time.Second)), 50*time.Millisecond)
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(max(wait, 5*time.Millisecond)):
+		}
 	}
-	b.mu.Unlock()
-	return nil
 }
 
 func (b *buckets) observe(shop string, c *goshopify.GraphQLCost, now time.Time) {
@@ -71,19 +91,18 @@ func (b *buckets) observe(shop string, c *goshopify.GraphQLCost, now time.Time) 
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.shops == nil {
-		b.shops = map[string]bucketState{}
-	}
-	b.shops[shop] = bucketState{available: c.ThrottleStatus.CurrentlyAvailable, max: c.ThrottleStatus.MaximumAvailable,
-		rate: c.ThrottleStatus.RestoreRate, at: now}
+	st := b.shops[shop]
+	st.available, st.max, st.rate, st.at = c.ThrottleStatus.CurrentlyAvailable, c.ThrottleStatus.MaximumAvailable, c.ThrottleStatus.RestoreRate, now
 }
 
 // paced runs one GraphQL call after waiting for its points.
 func (s *Service) paced(ctx context.Context, client *goshopify.Client, shop string, c cost, q string, vars, resp any) error {
-	if err := s.buckets.wait(ctx, shop, c, s.clock.Now); err != nil {
+	release, err := s.buckets.acquire(ctx, shop, c, s.clock.Now)
+	if err != nil {
 		return err
 	}
-	err := query(ctx, client, q, vars, resp)
+	err = query(ctx, client, q, vars, resp)
 	s.buckets.observe(shop, client.RateLimits.GraphQLCost, s.clock.Now())
+	release()
 	return err
 }

@@ -97,16 +97,27 @@ func (db *DB) DataRequests(ctx context.Context, shopID string) ([]app.DataReques
 // customer's orders are blanked (the orders stay, so the merchant's shipment
 // records stay whole), and data requests about them are deleted.
 func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer, orderIDs []int64) (int, error) {
-	var n int64
+	var n int
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := customerOrders(tx, shopID, c, orderIDs).Updates(map[string]any{
-			"email": "", "customer_id": nil, "customer_first_name": "", "shipping_country": "",
-			"redacted_at": db.clock.Now(), "updated_at": db.clock.Now(),
-		})
-		if res.Error != nil {
-			return res.Error
+		// Find the customer's orders first: the update erases what finds them.
+		var ids []int64
+		if err := customerOrders(tx, shopID, c, orderIDs).Pluck("id", &ids).Error; err != nil {
+			return err
 		}
-		n = res.RowsAffected
+		n = len(ids)
+		if len(ids) > 0 {
+			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND id IN ?", shopID, ids).Updates(map[string]any{
+				"email": "", "customer_id": nil, "customer_first_name": "", "shipping_country": "",
+				"redacted_at": db.clock.Now(), "updated_at": db.clock.Now(),
+			}).Error; err != nil {
+				return err
+			}
+			// The email log names the customer too.
+			shipments := tx.Model(&shipmentRow{}).Select("id").Where("shop_id = ? AND order_id IN ?", shopID, ids)
+			if err := tx.Model(&notificationRow{}).Where("shipment_id IN (?)", shipments).Update("recipient", "").Error; err != nil {
+				return err
+			}
+		}
 		if c.ID != 0 {
 			if err := tx.Where("shop_id = ? AND customer_id = ?", shopID, c.ID).Delete(&dataRequestRow{}).Error; err != nil {
 				return err
@@ -119,7 +130,7 @@ func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer,
 		}
 		return nil
 	})
-	return int(n), err
+	return n, err
 }
 
 // DeleteShopData implements app.PrivacyStore: the shop row goes, and with it

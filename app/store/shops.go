@@ -24,6 +24,7 @@ type shopRow struct {
 	NeedsReauthAt         *time.Time
 	NeedsReauthReason     string
 	CustomerEmails        string
+	Email                 string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
@@ -63,7 +64,7 @@ func (db *DB) sealToken(domain string, tok app.OfflineToken) (access, refresh st
 
 func (db *DB) toShop(r shopRow) (*app.Shop, error) {
 	s := &app.Shop{
-		ID: r.ID, Domain: r.Domain, Name: r.Name,
+		ID: r.ID, Domain: r.Domain, Name: r.Name, Email: r.Email,
 		InstalledAt: r.InstalledAt.UTC(), UninstalledAt: r.UninstalledAt, NeedsReauthAt: r.NeedsReauthAt,
 		NeedsReauthReason: r.NeedsReauthReason, CustomerEmails: r.CustomerEmails, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Token: app.OfflineToken{
@@ -204,4 +205,9 @@ func (db *DB) SetCustomerEmails(ctx context.Context, domain, who string) error {
 		return app.Errorf(app.ErrInvalid, "customer emails must be %q or %q", app.CustomerEmailsWaybill, app.CustomerEmailsShopify)
 	}
 	return db.updateShop(ctx, domain, map[string]any{"customer_emails": who, "updated_at": db.clock.Now()})
+}
+
+// UpdateShopProfile implements app.ShopStore.
+func (db *DB) UpdateShopProfile(ctx context.Context, domain, name, email string) error {
+	return db.updateShop(ctx, domain, map[string]any{"name": name, "email": email, "updated_at": db.clock.Now()})
 }

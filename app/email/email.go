@@ -1,0 +1,326 @@
+// Package email renders Waybill's customer emails: HTML (html/template, CSS
+// inlined with go-premailer) and a plain-text alternative, branded per shop,
+// in the customer's language. The words live in locales/*.json, one file a
+// language, so a translator adds Portuguese with a file, not code.
+package email
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"net/mail"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/vanng822/go-premailer/premailer"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+//go:embed templates/* locales/*.json
+var files embed.FS
+
+// FallbackLocale is used when neither the customer's nor the shop's language
+// has a catalogue.
+const FallbackLocale = "en"
+
+// DefaultAccent is the button colour when the shop chose none.
+const DefaultAccent = "#1f6feb"
+
+// Item is a line of the shipment.
+type Item struct {
+	Title    string
+	Quantity int
+}
+
+// Message is what an email says, before it is rendered.
+type Message struct {
+	Event             app.NotificationEvent
+	Locale            string
+	ShopName          string
+	ShopEmail         string
+	CustomerFirstName string
+	OrderName         string
+	Items             []Item
+	Carrier           string
+	TrackingNumber    string
+	TrackingURL       string
+	UnsubscribeURL    string
+	Brand             app.Branding
+}
+
+// Rendered is a finished email body.
+type Rendered struct {
+	Locale  string
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// Renderer renders emails. Build one with New; safe for concurrent use.
+type Renderer struct {
+	html     *htmltemplate.Template
+	text     *texttemplate.Template
+	catalogs map[string]map[string]*texttemplate.Template
+}
+
+// New loads the templates and every locale catalogue, and refuses a
+// catalogue that lacks a key the English one has.
+func New() (*Renderer, error) {
+	r := &Renderer{catalogs: map[string]map[string]*texttemplate.Template{}}
+	var err error
+	if r.html, err = htmltemplate.ParseFS(files, "templates/email.html"); err != nil {
+		return nil, err
+	}
+	if r.text, err = texttemplate.ParseFS(files, "templates/email.txt"); err != nil {
+		return nil, err
+	}
+	names, _ := fs.Glob(files, "locales/*.json")
+	raw := map[string]map[string]string{}
+	for _, name := range names {
+		b, _ := fs.ReadFile(files, name)
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("email: %s: %w", name, err)
+		}
+		raw[strings.TrimSuffix(path.Base(name), ".json")] = m
+	}
+	base, ok := raw[FallbackLocale]
+	if !ok {
+		return nil, fmt.Errorf("email: no %s catalogue", FallbackLocale)
+	}
+	for locale, m := range raw {
+		compiled := map[string]*texttemplate.Template{}
+		for key := range base {
+			s, ok := m[key]
+			if !ok {
+				return nil, fmt.Errorf("email: locale %s lacks %q", locale, key)
+			}
+			t, err := texttemplate.New(key).Option("missingkey=error").Parse(s)
+			if err != nil {
+				return nil, fmt.Errorf("email: locale %s, %q: %w", locale, key, err)
+			}
+			compiled[key] = t
+		}
+		r.catalogs[locale] = compiled
+	}
+	return r, nil
+}
+
+// Locales lists the languages with a catalogue.
+func (r *Renderer) Locales() []string {
+	out := make([]string, 0, len(r.catalogs))
+	for l := range r.catalogs {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Locale picks the email's language: the customer's (es-MX → es when there
+// is no es-MX file), else the shop's, else English.
+func (r *Renderer) Locale(customerLocale, shopLocale string) string {
+	for _, l := range []string{customerLocale, shopLocale} {
+		l = strings.ReplaceAll(strings.TrimSpace(l), "_", "-")
+		if _, ok := r.catalogs[l]; ok && l != "" {
+			return l
+		}
+		if base, _, _ := strings.Cut(strings.ToLower(l), "-"); base != "" {
+			if _, ok := r.catalogs[base]; ok {
+				return base
+			}
+		}
+	}
+	return FallbackLocale
+}
+
+// words are the fixed labels of a locale, for the templates.
+type words struct{ Carrier, TrackingNumber, TrackButton, Unsubscribe, Items string }
+
+type view struct {
+	Message
+	Subject, Heading, Greeting, Intro, Questions, Footer, Accent string
+	T                                                            words
+}
+
+func (r *Renderer) say(locale, key string, m Message) (string, error) {
+	var b strings.Builder
+	if err := r.catalogs[locale][key].Execute(&b, m); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Say renders one catalogue entry (the unsubscribe page uses it).
+func (r *Renderer) Say(locale, key string, m Message) string {
+	if _, ok := r.catalogs[locale]; !ok {
+		locale = FallbackLocale
+	}
+	s, _ := r.say(locale, key, m)
+	return s
+}
+
+// Render renders m, with the shop's override of subject and intro if any.
+func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, error) {
+	if !m.Event.Valid() {
+		return Rendered{}, app.Errorf(app.ErrInvalid, "unknown email event %q", m.Event)
+	}
+	if _, ok := r.catalogs[m.Locale]; !ok {
+		m.Locale = FallbackLocale
+	}
+	v := view{Message: m, Accent: m.Brand.AccentColor}
+	if v.Accent == "" {
+		v.Accent = DefaultAccent
+	}
+	ev := string(m.Event)
+	pairs := []struct {
+		dst *string
+		key string
+	}{
+		{&v.Subject, ev + ".subject"}, {&v.Heading, ev + ".heading"}, {&v.Intro, ev + ".intro"},
+		{&v.Footer, "footer"}, {&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"},
+		{&v.T.TrackButton, "track_button"}, {&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"},
+	}
+	greeting, questions := "greeting", "questions"
+	if strings.TrimSpace(m.CustomerFirstName) == "" {
+		greeting = "greeting_anonymous"
+	}
+	if m.ShopEmail == "" {
+		questions = "questions_no_email"
+	}
+	pairs = append(pairs, struct {
+		dst *string
+		key string
+	}{&v.Greeting, greeting}, struct {
+		dst *string
+		key string
+	}{&v.Questions, questions})
+	for _, p := range pairs {
+		s, err := r.say(m.Locale, p.key, m)
+		if err != nil {
+			return Rendered{}, fmt.Errorf("email: %s: %w", p.key, err)
+		}
+		*p.dst = s
+	}
+	if m.Brand.FooterText != "" {
+		v.Footer = m.Brand.FooterText
+	}
+	if override != nil {
+		var err error
+		if override.Subject != "" {
+			if v.Subject, err = execOverride(override.Subject, m); err != nil {
+				return Rendered{}, err
+			}
+		}
+		if override.Intro != "" {
+			if v.Intro, err = execOverride(override.Intro, m); err != nil {
+				return Rendered{}, err
+			}
+		}
+	}
+	v.Subject = strings.Join(strings.Fields(v.Subject), " ") // no line breaks in a header
+
+	var html, text bytes.Buffer
+	if err := r.html.Execute(&html, v); err != nil {
+		return Rendered{}, err
+	}
+	if err := r.text.Execute(&text, v); err != nil {
+		return Rendered{}, err
+	}
+	p, err := premailer.NewPremailerFromString(html.String(), premailer.NewOptions())
+	if err != nil {
+		return Rendered{}, err
+	}
+	inlined, err := p.Transform()
+	if err != nil {
+		return Rendered{}, err
+	}
+	return Rendered{Locale: m.Locale, Subject: v.Subject, HTML: inlined, Text: text.String()}, nil
+}
+
+func execOverride(src string, m Message) (string, error) {
+	t, err := texttemplate.New("override").Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", app.WrapError(app.ErrInvalid, err, "the template does not parse")
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, m); err != nil {
+		return "", app.WrapError(app.ErrInvalid, err, "the template uses a field emails do not have")
+	}
+	return b.String(), nil
+}
+
+// Sample is example data for previews and template checks.
+func Sample(e app.NotificationEvent, locale string) Message {
+	return Message{Event: e, Locale: locale, ShopName: "Tienda Demo", ShopEmail: "hola@tienda.example", CustomerFirstName: "Lucía",
+		OrderName: "#1001", Items: []Item{{Title: "Taza de cerámica", Quantity: 2}, {Title: "Lámpara LED", Quantity: 1}},
+		Carrier: "Correos", TrackingNumber: "RB123456785ES", TrackingURL: "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number=RB123456785ES",
+		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample"}
+}
+
+var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// ValidateSettings refuses, at save, what would break at send: templates
+// that do not parse or use unknown fields, a colour that is not #rrggbb, a
+// logo that is not an https URL, a reply-to that is not an address.
+func (r *Renderer) ValidateSettings(s app.NotificationSettings) error {
+	b := s.Branding
+	if b.AccentColor != "" && !hexColour.MatchString(b.AccentColor) {
+		return app.Errorf(app.ErrInvalid, "accent_color must look like #0a7c59")
+	}
+	if b.LogoURL != "" {
+		u, err := url.Parse(b.LogoURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return app.Errorf(app.ErrInvalid, "logo_url must be an https URL")
+		}
+	}
+	if strings.ContainsAny(b.SenderName, "\r\n<>\"") || len(b.SenderName) > 100 {
+		return app.Errorf(app.ErrInvalid, "sender_name must be one line of at most 100 characters, without < > or quotes")
+	}
+	if b.ReplyTo != "" {
+		if a, err := mail.ParseAddress(b.ReplyTo); err != nil || a.Address != b.ReplyTo {
+			return app.Errorf(app.ErrInvalid, "reply_to must be an email address like hola@tienda.example")
+		}
+	}
+	if len(b.FooterText) > 500 {
+		return app.Errorf(app.ErrInvalid, "footer_text is longer than 500 characters")
+	}
+	if _, ok := r.catalogs[s.PrimaryLocale]; s.PrimaryLocale != "" && !ok {
+		return app.Errorf(app.ErrInvalid, "primary_locale %q has no catalogue (available: %s)", s.PrimaryLocale, strings.Join(r.Locales(), ", "))
+	}
+	for e := range s.Disabled {
+		if !e.Valid() {
+			return app.Errorf(app.ErrInvalid, "unknown event %q in disabled_events", e)
+		}
+	}
+	for locale, byEvent := range s.Templates {
+		if _, ok := r.catalogs[locale]; !ok {
+			return app.Errorf(app.ErrInvalid, "templates: locale %q has no catalogue (available: %s)", locale, strings.Join(r.Locales(), ", "))
+		}
+		for e, o := range byEvent {
+			if !e.Valid() {
+				return app.Errorf(app.ErrInvalid, "templates: unknown event %q", e)
+			}
+			for field, src := range map[string]string{"subject": o.Subject, "intro": o.Intro} {
+				if src == "" {
+					continue
+				}
+				if len(src) > 1000 {
+					return app.Errorf(app.ErrInvalid, "templates.%s.%s.%s is longer than 1,000 characters", locale, e, field)
+				}
+				if _, err := execOverride(src, Sample(e, locale)); err != nil {
+					return app.Errorf(app.ErrInvalid, "templates.%s.%s.%s: %s (fields: {{.OrderName}}, {{.CustomerFirstName}}, {{.ShopName}}, {{.Carrier}}, {{.TrackingNumber}})",
+						locale, e, field, app.ErrorMessageOf(err))
+				}
+			}
+		}
+	}
+	return nil
+}

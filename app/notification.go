@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// NotificationEvent is what a customer email is about.
+type NotificationEvent string
+
+const (
+	NotifyShipped           NotificationEvent = "shipped"          // the first tracking number
+	NotifyTrackingUpdated   NotificationEvent = "tracking_updated" // number or carrier changed
+	NotifyOutForDelivery    NotificationEvent = "out_for_delivery"
+	NotifyDelivered         NotificationEvent = "delivered"
+	NotifyDeliveryException NotificationEvent = "delivery_exception"
+)
+
+// NotificationEvents are all events, in the order the admin lists them.
+var NotificationEvents = []NotificationEvent{NotifyShipped, NotifyTrackingUpdated, NotifyOutForDelivery, NotifyDelivered, NotifyDeliveryException}
+
+// Valid reports whether e is a known event.
+func (e NotificationEvent) Valid() bool {
+	for _, x := range NotificationEvents {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Branding makes the emails look like the store.
+type Branding struct {
+	LogoURL     string `json:"logo_url"`
+	AccentColor string `json:"accent_color"` // #rrggbb
+	SenderName  string `json:"sender_name"`
+	ReplyTo     string `json:"reply_to"`
+	FooterText  string `json:"footer_text"`
+}
+
+// TemplateOverride replaces the subject or introduction of one event's email
+// in one locale (text/template with the email's fields, e.g. {{.OrderName}}).
+type TemplateOverride struct {
+	Subject string `json:"subject"`
+	Intro   string `json:"intro"`
+}
+
+// NotificationSettings are a shop's email choices.
+type NotificationSettings struct {
+	ShopID        string                                            `json:"-"`
+	Branding      Branding                                          `json:"branding"`
+	PrimaryLocale string                                            `json:"primary_locale"`
+	Disabled      map[NotificationEvent]bool                        `json:"disabled_events"`
+	Templates     map[string]map[NotificationEvent]TemplateOverride `json:"templates"` // locale → event → override
+}
+
+// Enabled reports whether the shop sends e.
+func (s NotificationSettings) Enabled(e NotificationEvent) bool { return !s.Disabled[e] }
+
+// Override returns the shop's override for (locale, event), if any.
+func (s NotificationSettings) Override(locale string, e NotificationEvent) *TemplateOverride {
+	if o, ok := s.Templates[locale][e]; ok && (o.Subject != "" || o.Intro != "") {
+		return &o
+	}
+	return nil
+}
+
+// NotificationStatus is where an email is.
+type NotificationStatus string
+
+const (
+	NotificationQueued     NotificationStatus = "queued"
+	NotificationSent       NotificationStatus = "sent"
+	NotificationFailed     NotificationStatus = "failed"
+	NotificationSuppressed NotificationStatus = "suppressed" // the customer unsubscribed
+	NotificationSkipped    NotificationStatus = "skipped"    // event off, no address, …
+)
+
+// Notification is one customer email (to be) sent.
+type Notification struct {
+	ID         string             `json:"id"`
+	ShopID     string             `json:"-"`
+	ShipmentID string             `json:"shipment_id"`
+	Event      NotificationEvent  `json:"event"`
+	EventKey   string             `json:"-"`
+	Recipient  string             `json:"recipient"`
+	Locale     string             `json:"locale"`
+	Status     NotificationStatus `json:"status"`
+	Detail     string             `json:"detail"`
+	QueuedAt   time.Time          `json:"queued_at"`
+	SentAt     *time.Time         `json:"sent_at"`
+	UpdatedAt  time.Time          `json:"updated_at"`
+}
+
+// NotificationKey is the once-only key of (event, shipment state): a
+// tracking update is keyed by its new number, so each change is told once.
+func NotificationKey(e NotificationEvent, trackingNumber string) string {
+	if e == NotifyTrackingUpdated {
+		return string(e) + ":" + trackingNumber
+	}
+	return string(e)
+}
+
+// EmailHash identifies an address for suppression without storing it.
+func EmailHash(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return hex.EncodeToString(sum[:])
+}
+
+// NotificationStore keeps settings, the email log and suppressions.
+type NotificationStore interface {
+	// NotificationSettings returns the shop's settings (defaults when unset).
+	NotificationSettings(ctx context.Context, shopID string) (NotificationSettings, error)
+	SaveNotificationSettings(ctx context.Context, s NotificationSettings) error
+	// QueueNotification records a queued email for (shipment, event key);
+	// when one exists already it returns that one and created false.
+	QueueNotification(ctx context.Context, n *Notification) (stored *Notification, created bool, err error)
+	NotificationByID(ctx context.Context, id string) (*Notification, error)
+	// SetNotificationStatus records an outcome (and the recipient and locale used).
+	SetNotificationStatus(ctx context.Context, id string, status NotificationStatus, recipient, locale, detail string) error
+	// StalledNotifications are queued emails not touched since before t.
+	StalledNotifications(ctx context.Context, before time.Time, limit int) ([]Notification, error)
+	ListNotifications(ctx context.Context, shopID string, page, perPage int) ([]Notification, int64, error)
+	Suppressed(ctx context.Context, shopID, email string) (bool, error)
+	// Suppress records an unsubscribe by address hash.
+	Suppress(ctx context.Context, shopID, emailHash string) error
+}
+
+// Email is one rendered message.
+type Email struct {
+	FromName       string
+	To             string
+	ReplyTo        string
+	Subject        string
+	HTML           string
+	Text           string
+	UnsubscribeURL string // List-Unsubscribe (one-click)
+	Locale         string
+}
+
+// Mailer delivers email. Its errors are ErrUnavailable when a retry may work
+// (connection refused, 4xx) and ErrInvalid when the server refused for good (5xx).
+type Mailer interface {
+	Send(ctx context.Context, e Email) error
+}

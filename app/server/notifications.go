@@ -1,0 +1,216 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
+)
+
+var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
+<html lang="{{.Locale}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>body{font:16px system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
+main{max-width:28rem;margin:3rem auto;background:#fff;border-radius:8px;padding:2rem}
+button{font:inherit;padding:.7rem 1.2rem;border:0;border-radius:6px;background:#1f2328;color:#fff;cursor:pointer}</style></head>
+<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p>
+{{if .Form}}<form method="post"><button type="submit">{{.Button}}</button></form>{{end}}
+</main></body></html>`))
+
+// unsubscribePage is GET /unsubscribe/{token}: a confirmation with a button.
+// GET never unsubscribes: mail scanners follow links.
+func (s *Server) unsubscribeForm(c echo.Context) error {
+	return s.unsubscribe(c, false)
+}
+
+// unsubscribeDo is POST /unsubscribe/{token}: the button, and RFC 8058
+// one-click unsubscribe from mail clients (List-Unsubscribe-Post).
+func (s *Server) unsubscribeDo(c echo.Context) error {
+	return s.unsubscribe(c, true)
+}
+
+func (s *Server) unsubscribe(c echo.Context, confirm bool) error {
+	locale := s.deps.Emails.Locale(c.QueryParam("l"), "")
+	page := map[string]any{"Locale": locale}
+	render := func(status int) error {
+		c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
+		c.Response().WriteHeader(status)
+		return unsubscribePage.Execute(c.Response(), page)
+	}
+	shopID, hash, err := s.deps.Unsubscribes.Parse(c.Param("token"))
+	var shop *app.Shop
+	if err == nil {
+		shop, err = s.deps.Shops.ShopByID(c.Request().Context(), shopID)
+	}
+	if err != nil {
+		page["Title"] = "Waybill"
+		page["Message"] = s.deps.Emails.Say(locale, "unsubscribe_invalid", email.Message{})
+		return render(http.StatusBadRequest)
+	}
+	m := email.Message{ShopName: shop.DisplayName()}
+	page["Title"] = s.deps.Emails.Say(locale, "unsubscribe_title", m)
+	if !confirm {
+		page["Message"] = s.deps.Emails.Say(locale, "unsubscribe_confirm", m)
+		page["Form"], page["Button"] = true, s.deps.Emails.Say(locale, "unsubscribe_button", m)
+		return render(http.StatusOK)
+	}
+	if err := s.deps.Notifications.Suppress(c.Request().Context(), shop.ID, hash); err != nil {
+		return err
+	}
+	page["Message"] = s.deps.Emails.Say(locale, "unsubscribed", m)
+	return render(http.StatusOK)
+}
+
+// settingsBody is the admin's notification settings document.
+type settingsBody struct {
+	app.NotificationSettings
+	CustomerEmails string   `json:"customer_emails"` // waybill or shopify
+	Locales        []string `json:"locales,omitempty"`
+	Events         []string `json:"events,omitempty"`
+}
+
+func (s *Server) getNotificationSettings(c echo.Context) error {
+	shop := shopOf(c)
+	settings, err := s.deps.Notifications.NotificationSettings(c.Request().Context(), shop.ID)
+	if err != nil {
+		return err
+	}
+	events := make([]string, len(app.NotificationEvents))
+	for i, e := range app.NotificationEvents {
+		events[i] = string(e)
+	}
+	return c.JSON(http.StatusOK, settingsBody{NotificationSettings: settings, CustomerEmails: shop.CustomerEmails,
+		Locales: s.deps.Emails.Locales(), Events: events})
+}
+
+// putNotificationSettings validates everything before saving: a broken
+// template is refused here, never at send.
+func (s *Server) putNotificationSettings(c echo.Context) error {
+	var in settingsBody
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be the settings JSON")
+	}
+	shop := shopOf(c)
+	in.ShopID = shop.ID
+	if err := s.deps.Emails.ValidateSettings(in.NotificationSettings); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if in.CustomerEmails != "" && in.CustomerEmails != shop.CustomerEmails {
+		if err := s.deps.CustomerEmails.SetCustomerEmails(ctx, shop.Domain, in.CustomerEmails); err != nil {
+			return err
+		}
+		shop.CustomerEmails = in.CustomerEmails
+	}
+	if err := s.deps.Notifications.SaveNotificationSettings(ctx, in.NotificationSettings); err != nil {
+		return err
+	}
+	return s.getNotificationSettings(c)
+}
+
+// previewRequest renders an email without saving anything: the admin's live
+// preview passes the branding being edited.
+type previewRequest struct {
+	Event      app.NotificationEvent `json:"event"`
+	Locale     string                `json:"locale"`
+	ShipmentID string                `json:"shipment_id"`
+	Branding   *app.Branding         `json:"branding"`
+	Template   *app.TemplateOverride `json:"template"`
+	To         string                `json:"to"` // test send only; default the store's email
+}
+
+func (s *Server) renderFor(c echo.Context, in previewRequest) (email.Rendered, *app.Shop, error) {
+	shop := shopOf(c)
+	ctx := c.Request().Context()
+	if !in.Event.Valid() {
+		return email.Rendered{}, nil, app.Errorf(app.ErrInvalid, "event must be one of shipped, tracking_updated, out_for_delivery, delivered, delivery_exception")
+	}
+	settings, err := s.deps.Notifications.NotificationSettings(ctx, shop.ID)
+	if err != nil {
+		return email.Rendered{}, nil, err
+	}
+	if in.Branding != nil {
+		settings.Branding = *in.Branding
+	}
+	locale := s.deps.Emails.Locale(in.Locale, settings.PrimaryLocale)
+	override := settings.Override(locale, in.Event)
+	if in.Template != nil {
+		override = in.Template
+		settings.Templates = map[string]map[app.NotificationEvent]app.TemplateOverride{locale: {in.Event: *in.Template}}
+	}
+	if err := s.deps.Emails.ValidateSettings(settings); err != nil {
+		return email.Rendered{}, nil, err
+	}
+	m := email.Sample(in.Event, locale)
+	m.ShopName, m.ShopEmail, m.Brand = shop.DisplayName(), shop.Email, settings.Branding
+	m.UnsubscribeURL = s.deps.Unsubscribes.URL(shop.ID, "preview@example.com", locale)
+	if in.ShipmentID != "" {
+		sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, in.ShipmentID)
+		if err != nil || sh.ShopID != shop.ID {
+			return email.Rendered{}, nil, app.Errorf(app.ErrNotFound, "no shipment %s in this store", in.ShipmentID)
+		}
+		m.OrderName, m.Carrier, m.TrackingNumber, m.TrackingURL, m.Items = sh.OrderName, sh.Carrier, sh.TrackingNumber, sh.TrackingURL, nil
+		for _, li := range sh.LineItems {
+			m.Items = append(m.Items, email.Item{Title: li.Title, Quantity: li.Quantity})
+		}
+	}
+	out, err := s.deps.Emails.Render(m, override)
+	return out, shop, err
+}
+
+func (s *Server) previewNotification(c echo.Context) error {
+	var in previewRequest
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
+	}
+	out, _, err := s.renderFor(c, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"locale": out.Locale, "subject": out.Subject, "html": out.HTML, "text": out.Text})
+}
+
+// testNotification sends a preview to the merchant (the store's address
+// unless "to" is given).
+func (s *Server) testNotification(c echo.Context) error {
+	var in previewRequest
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
+	}
+	out, shop, err := s.renderFor(c, in)
+	if err != nil {
+		return err
+	}
+	to := strings.TrimSpace(in.To)
+	if to == "" {
+		to = shop.Email
+	}
+	if to == "" {
+		return app.Errorf(app.ErrInvalid, "the store has no email address yet: give \"to\"")
+	}
+	settings, _ := s.deps.Notifications.NotificationSettings(c.Request().Context(), shop.ID)
+	from := settings.Branding.SenderName
+	if from == "" {
+		from = shop.DisplayName()
+	}
+	err = s.deps.Mailer.Send(c.Request().Context(), app.Email{FromName: from, To: to, ReplyTo: settings.Branding.ReplyTo,
+		Subject: "[Test] " + out.Subject, HTML: out.HTML, Text: out.Text, Locale: out.Locale})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"sent_to": to, "subject": "[Test] " + out.Subject})
+}
+
+func (s *Server) listNotifications(c echo.Context) error {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	items, total, err := s.deps.Notifications.ListNotifications(c.Request().Context(), shopOf(c).ID, page, 50)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"notifications": items, "total": total, "page": max(page, 1)})
+}
