@@ -7,7 +7,10 @@ SHOPIFY_API_KEY ?= waybill-dev
 SHOPIFY_API_SECRET ?= waybill-dev-secret
 export SHOPIFY_API_KEY SHOPIFY_API_SECRET
 
-.PHONY: run test devstore build services redis postgres
+# The real SMTP server the email tests send to.
+MAILPIT_VERSION := v1.27.11
+
+.PHONY: run test devstore build services redis postgres mailpit
 
 run: redis
 	go run . serve
@@ -18,7 +21,7 @@ devstore:
 build:
 	go build -o waybill .
 
-test: services
+test: services mailpit
 	go vet ./...
 	go test -count=1 -timeout 20m ./...
 
@@ -36,3 +39,6 @@ postgres:
 	@pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || { \
 	  echo "starting PostgreSQL"; pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	  for i in $$(seq 100); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.1; done; }
+
+mailpit:
+	@test -x "$$(go env GOPATH)/bin/mailpit" || { echo "installing mailpit $(MAILPIT_VERSION)"; go install github.com/axllent/mailpit@$(MAILPIT_VERSION); }

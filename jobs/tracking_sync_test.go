@@ -37,6 +37,11 @@ type pushEnv struct {
 }
 
 func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
+	return newPushEnvWith(t, engine, nil)
+}
+
+// newPushEnvWith lets a test add to the worker's dependencies (emails).
+func newPushEnvWith(t *testing.T, engine store.Engine, extend func(*jobs.Deps, *store.DB)) *pushEnv {
 	clock := app.SystemClock{}
 	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush"})
 	fake.AddShop(shopifyfake.Shop{Domain: shop})
@@ -58,6 +63,9 @@ func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
 	t.Cleanup(func() { client.Close() })
 	deps := jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc, Limiter: r, Dispatch: client,
 		AppURL: "https://app.example", Clock: clock, Log: log}
+	if extend != nil {
+		extend(&deps, db)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -73,7 +81,8 @@ func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
 func (e *pushEnv) order(n shopifyfake.NewOrder, remoteOnly bool) shopifyfake.Order {
 	o := e.fake.CreateOrder(shop, n)
 	if !remoteOnly {
-		lo := app.Order{ID: o.ID, ShopID: e.shop.ID, Name: o.Name, Email: o.Email, CustomerLocale: o.CustomerLocale, ShopifyUpdatedAt: o.UpdatedAt}
+		lo := app.Order{ID: o.ID, ShopID: e.shop.ID, Name: o.Name, Email: o.Email, CustomerLocale: o.CustomerLocale,
+			CustomerFirstName: o.CustomerFirstName, ShopifyUpdatedAt: o.UpdatedAt}
 		for _, li := range o.LineItems {
 			lo.LineItems = append(lo.LineItems, app.LineItem{ID: li.ID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity, FulfillableQuantity: li.Quantity})
 		}

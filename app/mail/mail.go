@@ -32,8 +32,8 @@ type SMTP struct {
 // defaults to shipping@ the app's host.
 func New(smtpURL, appURL string) (*SMTP, error) {
 	u, err := url.Parse(smtpURL)
-	if err != nil || u.Hostname() == "" {
-		return nil, errors.New("SMTP_URL is not a valid smtp:// URL")
+	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") {
+		return nil, errors.New("SMTP_URL is not a valid smtp:// or smtps:// URL")
 	}
 	host := u.Hostname()
 	port := 587

@@ -1,0 +1,141 @@
+// Package mailpittest runs a real SMTP server for tests: mailpit, installed
+// by the test set-up (`make test`: go install github.com/axllent/mailpit@v1.27.11),
+// started on free ports, read back through its HTTP API.
+package mailpittest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Version is the mailpit the tests are written against.
+const Version = "v1.27.11"
+
+// Server is a running mailpit.
+type Server struct {
+	SMTPAddr string
+	api      string
+	t        testing.TB
+}
+
+func binary(t testing.TB) string {
+	if p, err := exec.LookPath("mailpit"); err == nil {
+		return p
+	}
+	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "mailpit")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	t.Fatalf("mailpit is needed for the email tests: go install github.com/axllent/mailpit@%s (make test does it)", Version)
+	return ""
+}
+
+func freePort(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Start runs mailpit until the test ends. allowedRecipients, when set, is a
+// regular expression: other recipients are refused with a permanent error.
+func Start(t testing.TB, allowedRecipients string) *Server {
+	smtp, web := freePort(t), freePort(t)
+	args := []string{"--smtp", smtp, "--listen", web, "--disable-version-check", "--quiet",
+		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--smtp-disable-rdns",
+		"--database", filepath.Join(t.TempDir(), "mailpit.db")}
+	if allowedRecipients != "" {
+		args = append(args, "--smtp-allowed-recipients", allowedRecipients)
+	}
+	cmd := exec.Command(binary(t), args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	s := &Server{SMTPAddr: smtp, api: "http://" + web + "/api/v1", t: t}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(s.api + "/messages"); err == nil {
+			resp.Body.Close()
+			if c, err := net.Dial("tcp", smtp); err == nil {
+				c.Close()
+				return s
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("mailpit did not start")
+	return nil
+}
+
+// URL is an SMTP_URL for the server.
+func (s *Server) URL() string { return "smtp://" + s.SMTPAddr + "?tls=none&from=shipping@waybill.test" }
+
+// Summary is a message in the list.
+type Summary struct {
+	ID      string
+	Subject string
+	To      []struct{ Address string }
+	From    struct{ Name, Address string }
+}
+
+// Message is one message's content.
+type Message struct {
+	Subject string
+	Text    string
+	HTML    string
+	Headers map[string][]string
+}
+
+func (s *Server) get(path string, v any) {
+	resp, err := http.Get(s.api + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		s.t.Fatalf("mailpit %s: %v", path, err)
+	}
+}
+
+// Messages lists what arrived, newest first.
+func (s *Server) Messages() []Summary {
+	var out struct{ Messages []Summary }
+	s.get("/messages", &out)
+	return out.Messages
+}
+
+// Read returns a message with its parts and headers.
+func (s *Server) Read(id string) Message {
+	var m Message
+	s.get("/message/"+id, &m)
+	s.get("/message/"+id+"/headers", &m.Headers)
+	return m
+}
+
+// Wait waits until n messages arrived, and a little more to see that no
+// more come; it returns them.
+func (s *Server) Wait(n int, settle time.Duration) []Summary {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && len(s.Messages()) < n {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(settle)
+	got := s.Messages()
+	if len(got) != n {
+		s.t.Fatalf("%d messages arrived, want %d: %v", len(got), n, fmt.Sprint(got))
+	}
+	return got
+}

@@ -1,0 +1,224 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/mail"
+	"github.com/waybill-app/waybill/app/mail/mailpittest"
+	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/jobs"
+)
+
+type mailEnv struct {
+	*pushEnv
+	pit *mailpittest.Server
+	app string // the server, for unsubscribe links
+}
+
+func newMailEnv(t *testing.T) *mailEnv {
+	pit := mailpittest.Start(t, `@example\.com$`)
+	renderer, err := email.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp, err := mail.New(pit.URL(), "https://waybill.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server that answers unsubscribe links; the links point at it.
+	var srv *httptest.Server
+	appURL := ""
+	ln := httptest.NewUnstartedServer(nil)
+	appURL = "http://" + ln.Listener.Addr().String()
+	unsubscribes := app.NewUnsubscribes("hush", appURL)
+	var db *store.DB
+	e := newPushEnvWith(t, store.SQLite, func(d *jobs.Deps, sdb *store.DB) {
+		d.Notifications, d.Mailer, d.Renderer, d.Unsubscribes = sdb, smtp, renderer, unsubscribes
+		db = sdb
+	})
+	ln.Config.Handler = server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: "hush", AppURL: appURL},
+		Shops: db, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: unsubscribes, CustomerEmails: db,
+		Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ln.Start()
+	srv = ln
+	t.Cleanup(srv.Close)
+	db.UpdateShopProfile(context.Background(), shop, "Tienda Demo", "hola@tienda.example")
+	e.shop, _ = db.ShopByDomain(context.Background(), shop)
+	return &mailEnv{pushEnv: e, pit: pit, app: appURL}
+}
+
+func (e *mailEnv) spanishOrder() shopifyfake.Order {
+	return e.order(shopifyfake.NewOrder{Email: "lucia@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Lucía",
+		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2}}}, false)
+}
+
+// notification waits for the shipment's email (by event) to leave "queued".
+func (e *mailEnv) notification(shipmentID string, event app.NotificationEvent) app.Notification {
+	e.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		list, _, _ := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 100)
+		for _, n := range list {
+			if n.ShipmentID == shipmentID && n.Event == event && n.Status != app.NotificationQueued {
+				return n
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("no settled %s email for %s", event, shipmentID)
+	return app.Notification{}
+}
+
+func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	if s := e.settled(id); s.State != app.ShipmentSynced {
+		t.Fatalf("%+v", s)
+	}
+	n := e.notification(id, app.NotifyShipped)
+	if n.Status != app.NotificationSent || n.Locale != "es" || n.Recipient != "lucia@example.com" || n.SentAt == nil {
+		t.Fatalf("log: %+v", n)
+	}
+	// The same event again three ways: the push runs again (a retry after a
+	// timeout), the webhook of Waybill's own fulfillment, and three queued
+	// copies of the task at once (concurrent workers).
+	e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
+	e.client.SyncShipment(context.Background(), shop, id)
+	e.settled(id)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.client.QueueEmail(context.Background(), shop, n.ID) }()
+	}
+	wg.Wait()
+	msgs := e.pit.Wait(1, 500*time.Millisecond)
+
+	m := e.pit.Read(msgs[0].ID)
+	if m.Subject != "Tu pedido #1001 está en camino" || msgs[0].To[0].Address != "lucia@example.com" || msgs[0].From.Name != "Tienda Demo" {
+		t.Fatalf("email: %+v / %q", msgs[0], m.Subject)
+	}
+	for _, want := range []string{"Hola, Lucía:", "Taza de cerámica × 2", "Correos", "RB123456785ES", "hola@tienda.example"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text part lacks %q", want)
+		}
+	}
+	for _, want := range []string{"Hola, Lucía:", "Taza de cerámica", "× 2", "Seguir mi paquete", "hola@tienda.example"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML part lacks %q", want)
+		}
+	}
+	if !strings.Contains(m.HTML, "tracking-number=RB123456785ES") || strings.Join(m.Headers["Content-Language"], "") != "es" {
+		t.Error("tracking link or language header missing")
+	}
+	o2, _ := e.fake.Order(shop, o.ID)
+	if o2.Fulfillments[0].NotifyCustomer {
+		t.Error("Shopify was asked to email the customer too: never both")
+	}
+}
+
+func TestUnsubscribeLinkWorksWithoutLoginAndSuppresses(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	first := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
+	e.notification(first, app.NotifyShipped)
+	msgs := e.pit.Wait(1, 0)
+	m := e.pit.Read(msgs[0].ID)
+	link := regexp.MustCompile(`http://[^\s"<>]+/unsubscribe/[^\s"<>]+`).FindString(m.Text)
+	if link == "" || strings.Join(m.Headers["List-Unsubscribe"], "") != "<"+link+">" {
+		t.Fatalf("unsubscribe link %q, header %v", link, m.Headers["List-Unsubscribe"])
+	}
+	// A tampered token is refused.
+	u, _ := url.Parse(link)
+	tampered := strings.Replace(link, u.Path, u.Path[:len(u.Path)-2]+"xx", 1)
+	if resp, _ := http.Post(tampered, "", nil); resp.StatusCode != 400 {
+		t.Fatalf("tampered token: %d", resp.StatusCode)
+	}
+	// GET asks (mail scanners follow links), POST does it: no login.
+	resp, _ := http.Get(link)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Darme de baja") {
+		t.Fatalf("unsubscribe page: %d %s", resp.StatusCode, page)
+	}
+	if ok, _ := e.db.Suppressed(context.Background(), e.shop.ID, "lucia@example.com"); ok {
+		t.Fatal("a GET unsubscribed")
+	}
+	resp, _ = http.Post(link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "ya no recibirás") {
+		t.Fatalf("unsubscribe: %d %s", resp.StatusCode, page)
+	}
+	// The next email to her is suppressed, and none arrives.
+	second := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
+	if n := e.notification(second, app.NotifyShipped); n.Status != app.NotificationSuppressed {
+		t.Fatalf("after unsubscribe: %+v", n)
+	}
+	e.pit.Wait(1, 300*time.Millisecond)
+}
+
+func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.notification(id, app.NotifyShipped)
+	// A changed number: one "tracking updated" email.
+	e.db.EditShipmentTracking(context.Background(), id, "LX123456785CN", "China Post", "https://t.17track.net/en#nums=LX123456785CN")
+	e.client.SyncShipment(context.Background(), shop, id)
+	if n := e.notification(id, app.NotifyTrackingUpdated); n.Status != app.NotificationSent {
+		t.Fatalf("tracking updated: %+v", n)
+	}
+	msgs := e.pit.Wait(2, 200*time.Millisecond)
+	if msgs[0].Subject != "Nuevos datos de seguimiento de tu pedido #1001" {
+		t.Fatalf("newest email: %q", msgs[0].Subject)
+	}
+
+	// Switched off: recorded as skipped, not sent.
+	settings, _ := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	settings.Disabled[app.NotifyShipped] = true
+	e.db.SaveNotificationSettings(context.Background(), settings)
+	o2 := e.spanishOrder()
+	id2 := e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "YT2300012345678901"})[0].ShipmentID
+	if n := e.notification(id2, app.NotifyShipped); n.Status != app.NotificationSkipped {
+		t.Fatalf("switched off: %+v", n)
+	}
+
+	// The shop lets Shopify email: Shopify is told to, Waybill stays silent.
+	e.db.SetCustomerEmails(context.Background(), shop, app.CustomerEmailsShopify)
+	e.shop, _ = e.db.ShopByDomain(context.Background(), shop)
+	o3 := e.spanishOrder()
+	id3 := e.submit(tracking.Submission{OrderID: o3.ID, TrackingNumber: "YT2300012345678902"})[0].ShipmentID
+	e.settled(id3)
+	got, _ := e.fake.Order(shop, o3.ID)
+	if !got.Fulfillments[0].NotifyCustomer {
+		t.Fatal("Shopify was not asked to email the customer")
+	}
+	e.pit.Wait(2, 300*time.Millisecond)
+}
+
+func TestPermanentRejectionIsRecorded(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.order(shopifyfake.NewOrder{Email: "nadie@refused.test", CustomerLocale: "en",
+		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Mug", Quantity: 1}}}, false)
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	n := e.notification(id, app.NotifyShipped)
+	if n.Status != app.NotificationFailed || !strings.Contains(n.Detail, "refused") {
+		t.Fatalf("a 5xx refusal: %+v", n)
+	}
+}
