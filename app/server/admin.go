@@ -75,13 +75,15 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *Server) adminRoutes() {
 	g := s.echo.Group("/api/admin", s.sessionAuth)
-	g.GET("/shipments", s.listShipments)
-	g.POST("/shipments", s.createShipments)
-	g.GET("/shipments/:id", s.getShipment)
-	g.PATCH("/shipments/:id", s.editShipment)
-	g.POST("/shipments/:id/retry", s.retryShipment)
-	g.POST("/imports", s.importCSV)
-	g.GET("/stats", s.stats)
+	if s.deps.Tracking != nil {
+		g.GET("/shipments", s.listShipments)
+		g.POST("/shipments", s.createShipments)
+		g.GET("/shipments/:id", s.getShipment)
+		g.PATCH("/shipments/:id", s.editShipment)
+		g.POST("/shipments/:id/retry", s.retryShipment)
+		g.POST("/imports", s.importCSV)
+		g.GET("/stats", s.stats)
+	}
 	if s.deps.Notifications != nil {
 		g.GET("/notifications", s.listNotifications)
 		g.GET("/notifications/settings", s.getNotificationSettings)

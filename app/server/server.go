@@ -121,8 +121,8 @@ func New(deps Deps) *Server {
 	}
 	if deps.Tracking != nil {
 		e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
-		s.adminRoutes()
 	}
+	s.adminRoutes()
 	if deps.Notifications != nil {
 		e.GET("/unsubscribe/:token", s.unsubscribeForm)
 		e.POST("/unsubscribe/:token", s.unsubscribeDo)

@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/mail"
+	"github.com/waybill-app/waybill/app/mail/mailpittest"
+	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/store/storetest"
+)
+
+func TestNotificationSettingsPreviewAndTestSend(t *testing.T) {
+	pit := mailpittest.Start(t, "")
+	db := storetest.Open(t, store.SQLite, app.SystemClock{})
+	renderer, _ := email.New()
+	smtp, _ := mail.New(pit.URL(), "https://waybill.example")
+	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://waybill.example"},
+		Shops: db, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: app.NewUnsubscribes(apiSecret, "https://waybill.example"),
+		CustomerEmails: db, Lister: db, ShipmentStore: db, Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ctx := context.Background()
+	db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
+	db.UpdateShopProfile(ctx, "acme.myshopify.com", "Tienda Acme", "hola@acme.example")
+	e := &apiEnv{t: t, url: hs.URL}
+	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
+	send := func(method, path string, body any) (int, map[string]any) {
+		b, _ := json.Marshal(body)
+		return e.do(method, path, tok, "application/json", b)
+	}
+
+	code, body := e.do("GET", "/api/admin/notifications/settings", tok, "", nil)
+	if code != 200 || body["customer_emails"] != "waybill" || body["primary_locale"] != "en" || len(body["locales"].([]any)) != 2 {
+		t.Fatalf("defaults: %d %v", code, body)
+	}
+	// A broken template is refused at save, naming the field; nothing is saved.
+	code, body = send("PUT", "/api/admin/notifications/settings", map[string]any{
+		"primary_locale": "es", "templates": map[string]any{"es": map[string]any{"shipped": map[string]any{"subject": "{{.OrderNme}}"}}}})
+	if code != 400 || !strings.Contains(body["message"].(string), "templates.es.shipped.subject") {
+		t.Fatalf("broken template: %d %v", code, body)
+	}
+	code, body = send("PUT", "/api/admin/notifications/settings", map[string]any{
+		"primary_locale": "es", "customer_emails": "waybill", "disabled_events": map[string]bool{"delivered": true},
+		"branding":  map[string]any{"accent_color": "#c2185b", "sender_name": "Acme", "reply_to": "ayuda@acme.example"},
+		"templates": map[string]any{"es": map[string]any{"shipped": map[string]any{"subject": "¡{{.OrderName}} va de camino!"}}}})
+	if code != 200 || body["primary_locale"] != "es" {
+		t.Fatalf("save: %d %v", code, body)
+	}
+	saved, _ := db.NotificationSettings(ctx, mustShop(t, db).ID)
+	if saved.Branding.AccentColor != "#c2185b" || !saved.Disabled[app.NotifyDelivered] || saved.Override("es", app.NotifyShipped) == nil {
+		t.Fatalf("stored: %+v", saved)
+	}
+
+	// Live preview: unsaved branding shows, in each locale.
+	code, body = send("POST", "/api/admin/notifications/preview", map[string]any{"event": "shipped", "locale": "es",
+		"branding": map[string]any{"accent_color": "#00897b"}})
+	if code != 200 || body["subject"] != "¡#1001 va de camino!" || !strings.Contains(body["html"].(string), "#00897b") || !strings.Contains(body["html"].(string), "Tienda Acme") {
+		t.Fatalf("preview es: %d %v", code, body["subject"])
+	}
+	code, body = send("POST", "/api/admin/notifications/preview", map[string]any{"event": "tracking_updated", "locale": "en"})
+	if code != 200 || body["subject"] != "New tracking details for order #1001" || !strings.Contains(body["html"].(string), "#c2185b") {
+		t.Fatalf("preview en: %d %v", code, body["subject"])
+	}
+	if code, _ := send("POST", "/api/admin/notifications/preview", map[string]any{"event": "teleported"}); code != 400 {
+		t.Fatalf("unknown event: %d", code)
+	}
+
+	// Test send: to the store's address.
+	code, body = send("POST", "/api/admin/notifications/test", map[string]any{"event": "shipped", "locale": "es"})
+	if code != 200 || body["sent_to"] != "hola@acme.example" {
+		t.Fatalf("test send: %d %v", code, body)
+	}
+	msgs := pit.Wait(1, 0)
+	if msgs[0].Subject != "[Test] ¡#1001 va de camino!" || msgs[0].From.Name != "Acme" {
+		t.Fatalf("test email: %+v", msgs[0])
+	}
+}
+
+func mustShop(t *testing.T, db *store.DB) *app.Shop {
+	s, err := db.ShopByDomain(context.Background(), "acme.myshopify.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestLogMailerNeverLogsTheAddress(t *testing.T) {
+	var buf bytes.Buffer
+	m := mail.Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	m.Send(context.Background(), app.Email{To: "lucia.garcia@example.com", Subject: "Tu pedido #1001 está en camino", Locale: "es"})
+	if !strings.Contains(buf.String(), `"recipient_domain":"example.com"`) || strings.Contains(buf.String(), "lucia") ||
+		!strings.Contains(buf.String(), "Tu pedido #1001") {
+		t.Fatalf("log: %s", buf.String())
+	}
+	_ = http.StatusOK
+}
