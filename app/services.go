@@ -43,6 +43,8 @@ type ShopifyAuth interface {
 	// ValidWebhookHMAC checks X-Shopify-Hmac-Sha256 over the raw body in
 	// constant time.
 	ValidWebhookHMAC(body []byte, header string) bool
+	// ValidProxySignature checks an app proxy request's signature parameter.
+	ValidProxySignature(query url.Values) bool
 }
 
 // ShopifyAdmin is what jobs do to a store through the Admin API.
@@ -61,8 +63,16 @@ type ShopifyAdmin interface {
 	// CreateFulfillment runs fulfillmentCreate and returns the fulfillment id.
 	// Shopify's userErrors come back as ErrInvalid with Shopify's message.
 	CreateFulfillment(ctx context.Context, shopDomain string, r FulfillmentRequest) (int64, error)
+	// CreateFulfillmentEvent adds a status to the fulfillment, so the
+	// store's order status page shows it.
+	CreateFulfillmentEvent(ctx context.Context, shopDomain string, fulfillmentID int64, status string, happenedAt time.Time, estimatedDelivery *time.Time, message string) error
 	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
 	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
+}
+
+// RateLimiter counts requests per key in a window (tracking page lookups).
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
 }
 
 // Limiter bounds concurrent work per key across processes (pushes per shop,
@@ -80,6 +90,8 @@ type Dispatcher interface {
 	SyncShipment(ctx context.Context, shopDomain, shipmentID string) error
 	// QueueEmail queues the sending of a recorded notification.
 	QueueEmail(ctx context.Context, shopDomain, notificationID string) error
+	// PublishStatus queues telling Shopify (and the customer) a status change.
+	PublishStatus(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error
 	// EnqueueWebhook queues a verified webhook for its topic's job. Queuing
 	// the same (topic, dedup id) twice is a no-op.
 	EnqueueWebhook(ctx context.Context, w WebhookDelivery) error

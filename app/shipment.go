@@ -32,20 +32,24 @@ type Shipment struct {
 	ShopID string `json:"-"`
 	// OrderRef is how the source named the order ("#1001", or "id:123" when
 	// only an id was given): with the number, the duplicate key.
-	OrderRef             string             `json:"order_ref"`
-	OrderID              int64              `json:"order_id"` // 0 until the order is resolved
-	OrderName            string             `json:"order_name"`
-	TrackingNumber       string             `json:"tracking_number"`
-	Carrier              string             `json:"carrier"`
-	TrackingURL          string             `json:"tracking_url"`
-	Source               ShipmentSource     `json:"source"`
-	State                ShipmentState      `json:"state"`
-	StateReason          string             `json:"state_reason"`
-	NotifyCustomer       bool               `json:"notify_customer"` // false: the source asked that the customer not be told
-	ShopifyFulfillmentID int64              `json:"shopify_fulfillment_id"`
-	LineItems            []ShipmentLineItem `json:"line_items"`
-	CreatedAt            time.Time          `json:"created_at"`
-	UpdatedAt            time.Time
+	OrderRef             string         `json:"order_ref"`
+	OrderID              int64          `json:"order_id"` // 0 until the order is resolved
+	OrderName            string         `json:"order_name"`
+	TrackingNumber       string         `json:"tracking_number"`
+	Carrier              string         `json:"carrier"`
+	TrackingURL          string         `json:"tracking_url"`
+	Source               ShipmentSource `json:"source"`
+	State                ShipmentState  `json:"state"`
+	StateReason          string         `json:"state_reason"`
+	NotifyCustomer       bool           `json:"notify_customer"` // false: the source asked that the customer not be told
+	ShopifyFulfillmentID int64          `json:"shopify_fulfillment_id"`
+	// Status is where the parcel is, as its carrier reports it.
+	Status              ParcelStatus       `json:"status"`
+	StatusAt            *time.Time         `json:"status_at"`
+	EstimatedDeliveryAt *time.Time         `json:"estimated_delivery_at"`
+	LineItems           []ShipmentLineItem `json:"line_items"`
+	CreatedAt           time.Time          `json:"created_at"`
+	UpdatedAt           time.Time
 }
 
 // ShipmentLineItem is a quantity of an order line in a shipment. Sources may

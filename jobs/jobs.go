@@ -64,6 +64,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeTrackingSync, d.handleTrackingSync)
 	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
 	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
+	mux.HandleFunc(TypeStatusEvent, d.handleStatusEvent)
 
 	// Webhooks: one job type per topic.
 	mux.Handle(TypeOrdersCreate, d.webhook(d.handleOrderWebhook))

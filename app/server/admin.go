@@ -84,6 +84,9 @@ func (s *Server) adminRoutes() {
 		g.POST("/imports", s.importCSV)
 		g.GET("/stats", s.stats)
 	}
+	if s.deps.StatusSources != nil {
+		g.POST("/status-sources", s.createStatusSource)
+	}
 	if s.deps.Notifications != nil {
 		g.GET("/notifications", s.listNotifications)
 		g.GET("/notifications/settings", s.getNotificationSettings)

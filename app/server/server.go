@@ -56,8 +56,14 @@ type Deps struct {
 	CustomerEmails interface {
 		SetCustomerEmails(ctx context.Context, domain, who string) error
 	}
-	Ready    []Check
-	Registry *prometheus.Registry
+	// Carrier status and the tracking page.
+	StatusSources app.StatusStore
+	StatusStore   app.StatusStore
+	StatusIntake  *tracking.StatusIntake
+	Orders        app.OrderStore
+	RateLimiter   app.RateLimiter
+	Ready         []Check
+	Registry      *prometheus.Registry
 	// Webhooks receives POST /webhooks (the webhooks package).
 	Webhooks *webhooks.Intake
 	// Frontend serves the embedded admin UI for every other GET.
@@ -126,6 +132,13 @@ func New(deps Deps) *Server {
 	if deps.Notifications != nil {
 		e.GET("/unsubscribe/:token", s.unsubscribeForm)
 		e.POST("/unsubscribe/:token", s.unsubscribeDo)
+	}
+	if deps.StatusIntake != nil {
+		e.POST("/carriers/easypost/:source", s.easyPostWebhook)
+		e.POST("/carriers/push/:source", s.pushStatus)
+	}
+	if deps.StatusStore != nil && deps.RateLimiter != nil {
+		e.GET("/proxy/track", s.track)
 	}
 	if deps.Frontend != nil {
 		e.GET("/*", echo.WrapHandler(deps.Frontend))

@@ -217,3 +217,34 @@ func (s *Service) UpdateFulfillmentTracking(ctx context.Context, shopDomain stri
 	}
 	return userErrorsError("update the tracking number", resp.FulfillmentTrackingInfoUpdate.UserErrors)
 }
+
+const fulfillmentEventCreateMutation = `mutation FulfillmentEventCreate($fulfillmentEvent: FulfillmentEventInput!) {
+  fulfillmentEventCreate(fulfillmentEvent: $fulfillmentEvent) {
+    fulfillmentEvent { id status }
+    userErrors { field message }
+  }
+}`
+
+// CreateFulfillmentEvent implements app.ShopifyAdmin.
+func (s *Service) CreateFulfillmentEvent(ctx context.Context, shopDomain string, fulfillmentID int64, status string, happenedAt time.Time, eta *time.Time, message string) error {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return err
+	}
+	in := map[string]any{"fulfillmentId": gid("Fulfillment", fulfillmentID), "status": status, "happenedAt": happenedAt.UTC().Format(time.RFC3339)}
+	if eta != nil {
+		in["estimatedDeliveryAt"] = eta.UTC().Format(time.RFC3339)
+	}
+	if message != "" {
+		in["message"] = message
+	}
+	var resp struct {
+		FulfillmentEventCreate struct {
+			UserErrors []UserError `json:"userErrors"`
+		} `json:"fulfillmentEventCreate"`
+	}
+	if err := s.paced(ctx, client, shopDomain, costMutation, fulfillmentEventCreateMutation, map[string]any{"fulfillmentEvent": in}, &resp); err != nil {
+		return err
+	}
+	return userErrorsError("add the fulfillment event", resp.FulfillmentEventCreate.UserErrors)
+}

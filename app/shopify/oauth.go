@@ -210,3 +210,13 @@ func (s *Service) ValidWebhookHMAC(body []byte, header string) bool {
 	req := &http.Request{Header: http.Header{"X-Shopify-Hmac-Sha256": {header}}, Body: io.NopCloser(bytes.NewReader(body))}
 	return s.app.VerifyWebhookRequest(req)
 }
+
+// ValidProxySignature implements app.ShopifyAuth with go-shopify's check
+// (sorted k=v pairs, repeated keys joined by commas, hex HMAC-SHA256,
+// compared with hmac.Equal).
+func (s *Service) ValidProxySignature(query url.Values) bool {
+	if query.Get("signature") == "" {
+		return false
+	}
+	return s.app.VerifySignature(&url.URL{RawQuery: query.Encode()})
+}

@@ -26,6 +26,9 @@ type shipmentRow struct {
 	StateReason          string
 	NotifyCustomer       bool
 	ShopifyFulfillmentID *int64
+	Status               string
+	StatusAt             *time.Time
+	EstimatedDeliveryAt  *time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
@@ -56,7 +59,11 @@ func (shipmentEventRow) TableName() string { return "shipment_events" }
 func (r shipmentRow) toShipment(items []shipmentLineItemRow) app.Shipment {
 	s := app.Shipment{ID: r.ID, ShopID: r.ShopID, OrderRef: r.OrderRef, NotifyCustomer: r.NotifyCustomer, OrderID: r.OrderID, OrderName: r.OrderName, TrackingNumber: r.TrackingNumber,
 		Carrier: r.Carrier, TrackingURL: r.TrackingURL, Source: app.ShipmentSource(r.Source), State: app.ShipmentState(r.State),
-		StateReason: r.StateReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		StateReason: r.StateReason, Status: app.ParcelStatus(r.Status), StatusAt: r.StatusAt, EstimatedDeliveryAt: r.EstimatedDeliveryAt,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if s.Status == "" {
+		s.Status = app.StatusPending
+	}
 	if r.ShopifyFulfillmentID != nil {
 		s.ShopifyFulfillmentID = *r.ShopifyFulfillmentID
 	}
@@ -102,7 +109,7 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 			}
 			row = shipmentRow{ID: app.NewID(), ShopID: shopID, OrderRef: ref, OrderID: f.OrderID, OrderName: f.OrderName, NotifyCustomer: true,
 				TrackingNumber: f.TrackingNumber, Carrier: f.Carrier, TrackingURL: f.TrackingURL,
-				Source: string(app.SourceShopify), State: string(app.ShipmentSynced), ShopifyFulfillmentID: &id,
+				Source: string(app.SourceShopify), State: string(app.ShipmentSynced), ShopifyFulfillmentID: &id, Status: string(app.StatusPending),
 				CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&row).Error; err != nil {
 				return err
@@ -228,7 +235,7 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 			}
 			rows = append(rows, shipmentRow{ID: s.ID, ShopID: s.ShopID, OrderRef: s.OrderRef, OrderID: s.OrderID, OrderName: s.OrderName,
 				TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackingURL: s.TrackingURL, Source: string(s.Source),
-				State: string(s.State), StateReason: s.StateReason, NotifyCustomer: s.NotifyCustomer, CreatedAt: now, UpdatedAt: now})
+				State: string(s.State), StateReason: s.StateReason, NotifyCustomer: s.NotifyCustomer, Status: string(app.StatusPending), CreatedAt: now, UpdatedAt: now})
 		}
 		if len(rows) == 0 {
 			return nil

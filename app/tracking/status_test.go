@@ -1,0 +1,58 @@
+package tracking_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/tracking"
+)
+
+const easyPostEvent = `{"object":"Event","description":"tracker.updated","result":{"object":"Tracker","id":"trk_1",
+"tracking_code":"EZ1000000001","status":"out_for_delivery","status_detail":"out_for_delivery","carrier":"USPS",
+"est_delivery_date":"2026-11-25T18:00:00Z","tracking_details":[
+{"object":"TrackingDetail","message":"Arrived at facility","status":"in_transit","datetime":"2026-11-23T08:00:00Z","tracking_location":{"city":"MADRID","state":"","country":"ES"}},
+{"object":"TrackingDetail","message":"Out for delivery","status":"out_for_delivery","datetime":"2026-11-24T07:30:00Z","tracking_location":{"city":"MADRID","country":"ES"}}]}}`
+
+func TestEasyPostSignatureAndMapping(t *testing.T) {
+	body := []byte(easyPostEvent)
+	sig := tracking.SignEasyPost(body, "s3cr3t")
+	if !tracking.VerifyEasyPost(body, sig, "s3cr3t") {
+		t.Fatal("good signature refused")
+	}
+	for name, header := range map[string]string{"missing": "", "wrong secret": tracking.SignEasyPost(body, "other"), "bare hex": sig[len("hmac-sha256-hex="):]} {
+		if tracking.VerifyEasyPost(body, header, "s3cr3t") {
+			t.Errorf("%s signature accepted", name)
+		}
+	}
+	if tracking.VerifyEasyPost(append(body, ' '), sig, "s3cr3t") {
+		t.Error("a changed body was accepted")
+	}
+	u, ok, err := tracking.ParseEasyPost(body)
+	if err != nil || !ok || u.TrackingNumber != "EZ1000000001" || u.Status != app.StatusOutForDelivery || u.EstimatedDelivery == nil ||
+		len(u.Checkpoints) != 2 || u.Checkpoints[0].Location != "MADRID, ES" || u.Checkpoints[0].Status != app.StatusInTransit {
+		t.Fatalf("parsed = %+v %v %v", u, ok, err)
+	}
+	if _, ok, _ := tracking.ParseEasyPost([]byte(`{"object":"Event","description":"batch.created","result":{"object":"Batch"}}`)); ok {
+		t.Fatal("a non-tracker event was taken as a status")
+	}
+}
+
+// Shopify's published app proxy vector (secret "hush"): repeated keys joined
+// by commas, sorted, k=v with no separator.
+func TestAppProxySignatureVector(t *testing.T) {
+	svc := shopify.New(shopify.Config{APIKey: "k", APISecret: "hush"}, nil, nil, app.SystemClock{}, nil, nil)
+	q, _ := url.ParseQuery("extra=1&extra=2&logged_in_customer_id=1&path_prefix=/apps/awesome_reviews&shop=shop-name.myshopify.com&timestamp=1317327555&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb")
+	if !svc.ValidProxySignature(q) {
+		t.Fatal("Shopify's vector refused")
+	}
+	q.Set("extra", "3")
+	if svc.ValidProxySignature(q) {
+		t.Fatal("a changed parameter accepted")
+	}
+	q.Del("signature")
+	if svc.ValidProxySignature(q) {
+		t.Fatal("a missing signature accepted")
+	}
+}
