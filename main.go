@@ -183,7 +183,8 @@ func (a *application) jobDeps() jobs.Deps {
 	return jobs.Deps{Shops: a.db, Orders: a.db, Shipments: a.db, Privacy: a.db, Webhooks: a.db,
 		Admin: a.shopfy, Limiter: a.redis, Dispatch: a.jobs, PushesPerShop: a.pushesPerShop,
 		Notifications: a.db, Mailer: a.mailer, Renderer: a.emails, Unsubscribes: a.unsubscribes,
-		AppURL: a.cfg.AppURL, Clock: a.clock, Log: a.log}
+		TrackingLinks: app.NewTrackingLinks(a.cfg.ShopifyAPISecret),
+		AppURL:        a.cfg.AppURL, Clock: a.clock, Log: a.log}
 }
 
 // handler builds the HTTP server.
@@ -215,6 +216,7 @@ func (a *application) handler() *server.Server {
 		StatusIntake:    &tracking.StatusIntake{Status: a.db, Dispatch: a.jobs, Log: a.log},
 		Orders:          a.db,
 		RateLimiter:     a.redis,
+		TrackingLinks:   app.NewTrackingLinks(a.cfg.ShopifyAPISecret),
 		Frontend:        frontend.Handler(frameAncestors),
 		Clock:           a.clock,
 		Log:             a.log,

@@ -107,7 +107,8 @@ func (d Deps) handleCustomerNotification(ctx context.Context, t *asynq.Task) err
 
 	msg := email.Message{Event: n.Event, Locale: locale, ShopName: shop.DisplayName(), ShopEmail: shop.Email,
 		CustomerFirstName: order.CustomerFirstName, OrderName: s.OrderName, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber,
-		TrackingURL: s.TrackingURL, UnsubscribeURL: d.Unsubscribes.URL(shop.ID, order.Email, locale), Brand: settings.Branding}
+		TrackingURL: s.TrackingURL, UnsubscribeURL: d.Unsubscribes.URL(shop.ID, order.Email, locale), Brand: settings.Branding,
+		TrackingPageURL: d.TrackingLinks.URL(shop.Domain, shop.ID, order.ID)}
 	for _, li := range s.LineItems {
 		title := li.Title
 		if title == "" {

@@ -49,11 +49,14 @@ func newMailEnv(t *testing.T) *mailEnv {
 	var db *store.DB
 	e := newPushEnvWith(t, store.SQLite, func(d *jobs.Deps, sdb *store.DB) {
 		d.Notifications, d.Mailer, d.Renderer, d.Unsubscribes = sdb, smtp, renderer, unsubscribes
+		d.TrackingLinks = app.NewTrackingLinks("hush")
 		db = sdb
 	})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ln.Config.Handler = server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: "hush", AppURL: appURL},
-		Shops: db, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: unsubscribes, CustomerEmails: db,
-		Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Shops: db, Auth: e.svc, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: unsubscribes, CustomerEmails: db,
+		StatusSources: db, StatusStore: db, StatusIntake: &tracking.StatusIntake{Status: db, Dispatch: e.client, Log: log},
+		Orders: db, RateLimiter: e.redis, ShipmentStore: db, TrackingLinks: app.NewTrackingLinks("hush"), Clock: app.SystemClock{}, Log: log})
 	ln.Start()
 	srv = ln
 	t.Cleanup(srv.Close)

@@ -47,6 +47,7 @@ type Deps struct {
 	Mailer        app.Mailer
 	Renderer      *email.Renderer
 	Unsubscribes  app.Unsubscribes
+	TrackingLinks app.TrackingLinks
 	// Dispatch lets sweeps queue work.
 	Dispatch app.Dispatcher
 	// PushesPerShop bounds a shop's concurrent pushes (default DefaultPushesPerShop).

@@ -34,6 +34,8 @@ type pushEnv struct {
 	detector *carrier.Detector
 	inspect  *asynq.Inspector
 	client   *jobs.Client
+	svc      *shopify.Service
+	redis    *redis.Client
 }
 
 func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
@@ -72,7 +74,7 @@ func newPushEnvWith(t *testing.T, engine store.Engine, extend func(*jobs.Deps, *
 		done <- jobs.Run(ctx, rdb, deps, jobs.WorkerOptions{Concurrency: 6, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	return &pushEnv{t: t, fake: fake, db: db, shop: installed, detector: detector, inspect: asynq.NewInspectorFromRedisClient(rdb), client: client,
+	return &pushEnv{t: t, fake: fake, db: db, shop: installed, detector: detector, inspect: asynq.NewInspectorFromRedisClient(rdb), client: client, svc: svc, redis: r,
 		tracking: &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}}
 }
 

@@ -53,7 +53,9 @@ type Message struct {
 	TrackingNumber    string
 	TrackingURL       string
 	UnsubscribeURL    string
-	Brand             app.Branding
+	// TrackingPageURL is the store's tracking page for the order (optional).
+	TrackingPageURL string
+	Brand           app.Branding
 }
 
 // Rendered is a finished email body.
@@ -142,7 +144,7 @@ func (r *Renderer) Locale(customerLocale, shopLocale string) string {
 }
 
 // words are the fixed labels of a locale, for the templates.
-type words struct{ Carrier, TrackingNumber, TrackButton, Unsubscribe, Items string }
+type words struct{ Carrier, TrackingNumber, TrackButton, Unsubscribe, Items, TrackPage string }
 
 type view struct {
 	Message
@@ -186,7 +188,7 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 	}{
 		{&v.Subject, ev + ".subject"}, {&v.Heading, ev + ".heading"}, {&v.Intro, ev + ".intro"},
 		{&v.Footer, "footer"}, {&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"},
-		{&v.T.TrackButton, "track_button"}, {&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"},
+		{&v.T.TrackButton, "track_button"}, {&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"}, {&v.T.TrackPage, "track_page"},
 	}
 	greeting, questions := "greeting", "questions"
 	if strings.TrimSpace(m.CustomerFirstName) == "" {
@@ -262,7 +264,7 @@ func Sample(e app.NotificationEvent, locale string) Message {
 	return Message{Event: e, Locale: locale, ShopName: "Tienda Demo", ShopEmail: "hola@tienda.example", CustomerFirstName: "Lucía",
 		OrderName: "#1001", Items: []Item{{Title: "Taza de cerámica", Quantity: 2}, {Title: "Lámpara LED", Quantity: 1}},
 		Carrier: "Correos", TrackingNumber: "RB123456785ES", TrackingURL: "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number=RB123456785ES",
-		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample"}
+		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample", TrackingPageURL: "https://tienda-demo.myshopify.com/apps/track?t=sample"}
 }
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)

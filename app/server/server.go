@@ -62,6 +62,7 @@ type Deps struct {
 	StatusIntake  *tracking.StatusIntake
 	Orders        app.OrderStore
 	RateLimiter   app.RateLimiter
+	TrackingLinks app.TrackingLinks
 	Ready         []Check
 	Registry      *prometheus.Registry
 	// Webhooks receives POST /webhooks (the webhooks package).

@@ -108,8 +108,16 @@ func (s *Server) track(c echo.Context) error {
 	page["OrderInput"], page["EmailInput"] = orderInput, emailInput
 
 	var order *app.Order
-	if orderInput != "" && emailInput != "" {
-		allowed, err := s.lookupAllowed(ctx, c.RealIP(), shop.ID, orderInput)
+	if token := q.Get("t"); token != "" {
+		// From the email's link: the token names the order, no questions.
+		if shopID, orderID, err := s.deps.TrackingLinks.Parse(token); err == nil && shopID == shop.ID {
+			order, _ = s.deps.Orders.OrderByID(ctx, shop.ID, orderID)
+		}
+		if order == nil {
+			return s.renderTrack(c, http.StatusOK, locale, page, "track.not_found")
+		}
+	} else if orderInput != "" && emailInput != "" {
+		allowed, err := s.lookupAllowed(ctx, customerIP(c.Request()), shop.ID, orderInput)
 		if err != nil {
 			return err
 		}
@@ -138,7 +146,11 @@ func (s *Server) track(c echo.Context) error {
 			return err
 		}
 		for _, cp := range cps {
-			v.Checkpoints = append(v.Checkpoints, trackCheckpoint{Checkpoint: cp, Label: s.deps.Emails.Say(locale, "track.status."+string(cp.Status), email.Message{})})
+			label := s.deps.Emails.Say(locale, "track.status."+string(cp.Status), email.Message{})
+			if strings.EqualFold(strings.TrimSpace(cp.Message), label) {
+				cp.Message = "" // the carrier's words say what the label says
+			}
+			v.Checkpoints = append(v.Checkpoints, trackCheckpoint{Checkpoint: cp, Label: label})
 		}
 		views = append(views, v)
 	}
@@ -192,6 +204,19 @@ func (s *Server) findOrder(ctx context.Context, shopID, orderInput, emailInput s
 		return nil
 	}
 	return o
+}
+
+// customerIP is who is asking. Through the app proxy every request comes
+// from Shopify, which appends the customer's address to X-Forwarded-For:
+// the rightmost entry is the one Shopify saw (entries to its left are the
+// client's to invent). Without the header, the connection's address.
+func customerIP(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		parts := strings.Split(xff, ",")
+		return strings.TrimSpace(parts[len(parts)-1])
+	}
+	host, _, _ := strings.Cut(r.RemoteAddr, ":")
+	return host
 }
 
 func acceptLanguage(h string) string {

@@ -6,9 +6,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -224,4 +228,23 @@ func (s *Store) RESTOrder(shop string, id int64) []byte {
 	o, _ := s.Order(shop, id)
 	b, _ := json.Marshal(restOrder(&o))
 	return b
+}
+
+// SignProxy signs app proxy parameters as Shopify does: sorted k=v pairs
+// (repeated keys joined by commas) concatenated, hex HMAC-SHA256.
+func SignProxy(secret string, q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "signature" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + strings.Join(q[k], ","))
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(b.String()))
+	return hex.EncodeToString(mac.Sum(nil))
 }

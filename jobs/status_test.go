@@ -1,0 +1,315 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/tracking"
+)
+
+// statusSource makes a signed feed for the shop, as the admin would.
+func (e *mailEnv) statusSource(provider string) *app.StatusSource {
+	src := &app.StatusSource{ShopID: e.shop.ID, Provider: provider, Secret: "whsec_" + provider + "_test"}
+	if err := e.db.CreateStatusSource(context.Background(), src); err != nil {
+		e.t.Fatal(err)
+	}
+	return src
+}
+
+func (e *mailEnv) push(src *app.StatusSource, doc map[string]any) int {
+	body, _ := json.Marshal(doc)
+	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
+	req.Header.Set("X-Waybill-Signature", tracking.SignPush(body, src.Secret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func at(h int) string { return time.Date(2026, 11, 24, h, 0, 0, 0, time.UTC).Format(time.RFC3339) }
+
+func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.notification(id, app.NotifyShipped)
+	src := e.statusSource("push")
+
+	doc := func(status string, h int, msg string) map[string]any {
+		return map[string]any{"tracking_number": "RB123456785ES", "status": status, "estimated_delivery": at(20),
+			"checkpoints": []any{map[string]any{"time": at(h), "status": status, "location": "Madrid, ES", "message": msg}}}
+	}
+	steps := []struct {
+		doc  map[string]any
+		want app.ParcelStatus
+	}{
+		{doc("in_transit", 8, "Admitido"), app.StatusInTransit},
+		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery},
+		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery}, // a duplicate
+		{doc("in_transit", 9, "Clasificado"), app.StatusOutForDelivery},       // late and older: no step back
+		{doc("delivered", 12, "Entregado"), app.StatusDelivered},
+		{doc("delivered", 12, "Entregado"), app.StatusDelivered},
+		{doc("exception", 13, "Dirección incorrecta"), app.StatusDelivered}, // after delivery: stays delivered
+	}
+	for i, st := range steps {
+		if code := e.push(src, st.doc); code != 200 {
+			t.Fatalf("step %d: HTTP %d", i, code)
+		}
+		s, _ := e.db.ShipmentByID(context.Background(), id)
+		if s.Status != st.want {
+			t.Fatalf("step %d: status %s, want %s", i, s.Status, st.want)
+		}
+	}
+	cps, _ := e.db.Checkpoints(context.Background(), id)
+	if len(cps) != 5 { // 8h, 9h, 10h, 12h, 13h; duplicates stored once
+		t.Fatalf("%d checkpoints: %+v", len(cps), cps)
+	}
+	// Emails: shipped, out for delivery, delivered — one each.
+	e.notification(id, app.NotifyOutForDelivery)
+	e.notification(id, app.NotifyDelivered)
+	msgs := e.pit.Wait(3, 500*time.Millisecond)
+	subjects := []string{msgs[0].Subject, msgs[1].Subject, msgs[2].Subject}
+	if !contains(subjects, "Tu pedido #1001 fue entregado") || !contains(subjects, "Tu pedido #1001 está en reparto") {
+		t.Fatalf("subjects: %v", subjects)
+	}
+	// Shopify got each status once, in order.
+	deadline := time.Now().Add(10 * time.Second)
+	var events []string
+	for time.Now().Before(deadline) {
+		got, _ := e.fake.Order(shop, o.ID)
+		events = nil
+		for _, ev := range got.Fulfillments[0].Events {
+			events = append(events, ev.Status)
+		}
+		if len(events) >= 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Join(events, ",") != "IN_TRANSIT,OUT_FOR_DELIVERY,DELIVERED" {
+		t.Fatalf("fulfillment events: %v", events)
+	}
+	// A wrong signature, and another shop's source, change nothing.
+	body, _ := json.Marshal(doc("exception", 14, "x"))
+	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
+	req.Header.Set("X-Waybill-Signature", tracking.SignPush(body, "not-the-secret"))
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 401 {
+		t.Fatalf("bad signature: %d", resp.StatusCode)
+	}
+}
+
+func TestEasyPostWebhook(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
+	e.settled(id)
+	src := e.statusSource("easypost")
+	event := []byte(`{"object":"Event","description":"tracker.updated","result":{"object":"Tracker","tracking_code":"LX123456785CN",
+	"status":"in_transit","est_delivery_date":"2026-11-28T12:00:00Z","tracking_details":[{"message":"Departed","status":"in_transit",
+	"datetime":"2026-11-24T06:00:00Z","tracking_location":{"city":"SHENZHEN","country":"CN"}}]}}`)
+	send := func(sig string) int {
+		req, _ := http.NewRequest("POST", e.app+"/carriers/easypost/"+src.ID, bytes.NewReader(event))
+		if sig != "" {
+			req.Header.Set("X-Hmac-Signature", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if send("") != 401 || send(tracking.SignEasyPost(event, "wrong")) != 401 {
+		t.Fatal("unsigned or badly signed EasyPost events accepted")
+	}
+	if s, _ := e.db.ShipmentByID(context.Background(), id); s.Status != app.StatusPending {
+		t.Fatalf("a refused event changed the status: %s", s.Status)
+	}
+	if code := send(tracking.SignEasyPost(event, src.Secret)); code != 200 {
+		t.Fatalf("signed event: %d", code)
+	}
+	s, _ := e.db.ShipmentByID(context.Background(), id)
+	if s.Status != app.StatusInTransit || s.EstimatedDeliveryAt == nil || s.EstimatedDeliveryAt.Day() != 28 {
+		t.Fatalf("after EasyPost: %+v", s)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// proxyURL signs a tracking page request as Shopify's app proxy does.
+func (e *mailEnv) proxyURL(params url.Values) string {
+	params.Set("shop", shop)
+	params.Set("path_prefix", "/apps/track")
+	params.Set("timestamp", fmt.Sprint(time.Now().Unix()))
+	params.Set("signature", shopifyfake.SignProxy("hush", params))
+	return e.app + "/proxy/track?" + params.Encode()
+}
+
+func get(t *testing.T, u, lang string) (int, string) {
+	req, _ := http.NewRequest("GET", u, nil)
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestTrackingPage(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.settled(id)
+	src := e.statusSource("push")
+	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "out_for_delivery", "estimated_delivery": at(20),
+		"checkpoints": []any{
+			map[string]any{"time": at(8), "status": "in_transit", "location": "Zaragoza, ES", "message": "Admitido en oficina"},
+			map[string]any{"time": at(10), "status": "out_for_delivery", "location": "Madrid, ES", "message": "En reparto"}}})
+
+	// Signature: good, bad, missing.
+	if code, _ := get(t, e.proxyURL(url.Values{}), ""); code != 200 {
+		t.Fatalf("signed: %d", code)
+	}
+	bad := strings.Replace(e.proxyURL(url.Values{}), "signature=", "signature=0", 1)
+	if code, _ := get(t, bad, ""); code != 403 {
+		t.Fatalf("bad signature: %d", code)
+	}
+	if code, _ := get(t, e.app+"/proxy/track?shop="+shop, ""); code != 403 {
+		t.Fatalf("unsigned: %d", code)
+	}
+
+	// Found: the timeline in the customer's language.
+	code, page := get(t, e.proxyURL(url.Values{"order": {"1001"}, "email": {"LUCIA@example.com"}}), "en-GB")
+	for _, want := range []string{"Sigue tu pedido", "En reparto", "Admitido en oficina", "Zaragoza, ES", "Entrega estimada", "24/11/2026",
+		"Taza de cerámica × 2", "Seguir en la web del transportista", "tracking-number=RB123456785ES"} {
+		if code != 200 || !strings.Contains(page, want) {
+			t.Errorf("tracking page lacks %q (HTTP %d)", want, code)
+		}
+	}
+	if strings.Contains(page, "<script") {
+		t.Error("the tracking page uses JavaScript")
+	}
+	// A wrong email answers exactly like an order that does not exist.
+	_, wrongEmail := get(t, e.proxyURL(url.Values{"order": {"1001"}, "email": {"someone@example.com"}}), "es")
+	_, noOrder := get(t, e.proxyURL(url.Values{"order": {"1001"}, "email": {"someone@example.com"}}), "es")
+	_, missing := get(t, e.proxyURL(url.Values{"order": {"9999"}, "email": {"someone@example.com"}}), "es")
+	if !strings.Contains(wrongEmail, "No encontramos ningún pedido") || wrongEmail != noOrder ||
+		strings.ReplaceAll(missing, "9999", "1001") != wrongEmail {
+		t.Fatal("a wrong email does not answer exactly like a missing order")
+	}
+	screenshots(t, e, "es", e.proxyURL(url.Values{"order": {"1001"}, "email": {"lucia@example.com"}}))
+
+	// From the email's link: the signed token opens the order, no questions.
+	msgs := e.pit.Wait(2, 0) // shipped, then out for delivery
+	text := e.pit.Read(msgs[1].ID).Text
+	start := strings.Index(text, "https://"+shop+"/apps/track?t=")
+	if start < 0 {
+		t.Fatalf("the email has no tracking page link: %s", text)
+	}
+	link, _ := url.Parse(strings.Fields(text[start:])[0])
+	token := link.Query().Get("t")
+	if code, page := get(t, e.proxyURL(url.Values{"t": {token}}), ""); code != 200 || !strings.Contains(page, "Admitido en oficina") {
+		t.Fatalf("page from the email link: %d", code)
+	}
+	if _, page := get(t, e.proxyURL(url.Values{"t": {token + "x"}}), "es"); !strings.Contains(page, "No encontramos ningún pedido") || strings.Contains(page, "Admitido") {
+		t.Fatal("a tampered token opened the order")
+	}
+
+	// An English customer.
+	o2 := e.order(shopifyfake.NewOrder{Email: "emma@example.com", CustomerLocale: "en", CustomerFirstName: "Emma",
+		LineItems: []shopifyfake.NewLineItem{{SKU: "TEE-M", Title: "T-shirt (M)", Quantity: 1}}}, false)
+	e.settled(e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID)
+	_, en := get(t, e.proxyURL(url.Values{"order": {o2.Name}, "email": {"emma@example.com"}}), "")
+	if !strings.Contains(en, "Track your order") || !strings.Contains(en, "Shipping soon") || !strings.Contains(en, "T-shirt (M) × 1") {
+		t.Fatal("English page wrong")
+	}
+	screenshots(t, e, "en", e.proxyURL(url.Values{"order": {o2.Name}, "email": {"emma@example.com"}}))
+}
+
+func TestTrackingPageRateLimitHoldsUnderABurst(t *testing.T) {
+	e := newMailEnv(t)
+	e.spanishOrder()
+	burst := func(n int, from func(i int) string, order func(i int) string) (allowed, limited int) {
+		for i := 0; i < n; i++ {
+			req, _ := http.NewRequest("GET", e.proxyURL(url.Values{"order": {order(i)}, "email": {fmt.Sprintf("guess%d@example.com", i)}}), nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.250, "+from(i)) // the left entry is the client's invention
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			switch resp.StatusCode {
+			case 200:
+				allowed++
+			case 429:
+				limited++
+			default:
+				t.Fatalf("HTTP %d", resp.StatusCode)
+			}
+		}
+		return
+	}
+	// Guessing one order's email from many addresses: 5 a minute.
+	allowed, limited := burst(40, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }, func(int) string { return "1001" })
+	if allowed != 5 || limited != 35 {
+		t.Fatalf("one order: %d allowed, %d limited; want 5 and 35", allowed, limited)
+	}
+	// One address trying many orders: 20 a minute.
+	allowed, limited = burst(40, func(int) string { return "192.0.2.7" }, func(i int) string { return fmt.Sprint(3000 + i) })
+	if allowed != 20 || limited != 20 {
+		t.Fatalf("one address: %d allowed, %d limited; want 20 and 20", allowed, limited)
+	}
+}
+
+// screenshots renders the page in headless Chromium at phone width and keeps
+// the PNG in .artifacts/ (a CI artefact).
+func screenshots(t *testing.T, e *mailEnv, name, pageURL string) {
+	t.Helper()
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium is needed (apt-get install chromium): .ci/run installs it")
+		}
+		t.Log("chromium not installed: no screenshot")
+		return
+	}
+	dir, _ := filepath.Abs(filepath.Join("..", ".artifacts"))
+	os.MkdirAll(dir, 0o755)
+	out := filepath.Join(dir, "tracking-page-"+name+".png")
+	os.Remove(out)
+	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir="+t.TempDir(), "--window-size=390,1100", "--screenshot="+out, pageURL)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v: %s", err, b)
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() < 5000 {
+		t.Fatalf("no screenshot at %s", out)
+	}
+}
