@@ -105,3 +105,28 @@ func TestLogMailerNeverLogsTheAddress(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+func TestStatusSourcesAreCreatedWithASealedSecret(t *testing.T) {
+	db := storetest.Open(t, store.SQLite, app.SystemClock{})
+	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://waybill.example"},
+		Shops: db, StatusSources: db, Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	db.SaveInstall(context.Background(), "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
+	e := &apiEnv{t: t, url: hs.URL}
+	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
+	code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"easypost","name":"EasyPost"}`))
+	secret, _ := body["secret"].(string)
+	if code != 201 || !strings.HasPrefix(secret, "whsec_") || !strings.HasPrefix(body["url"].(string), "https://waybill.example/carriers/easypost/") {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	var stored string
+	db.Gorm().Raw("SELECT secret_sealed FROM status_sources").Scan(&stored)
+	if strings.Contains(stored, secret) || !strings.HasPrefix(stored, "v1:") {
+		t.Fatal("the source's secret is stored in clear")
+	}
+	if code, _ := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"carrier-pigeon"}`)); code != 400 {
+		t.Fatalf("unknown provider: %d", code)
+	}
+	_ = http.StatusOK
+}

@@ -135,8 +135,7 @@ func New(deps Deps) *Server {
 		e.POST("/unsubscribe/:token", s.unsubscribeDo)
 	}
 	if deps.StatusIntake != nil {
-		e.POST("/carriers/easypost/:source", s.easyPostWebhook)
-		e.POST("/carriers/push/:source", s.pushStatus)
+		e.POST("/carriers/:provider/:source", s.carrierStatus)
 	}
 	if deps.StatusStore != nil && deps.RateLimiter != nil {
 		e.GET("/proxy/track", s.track)

@@ -14,62 +14,41 @@ import (
 
 const maxStatusBody = 1 << 20
 
-// statusSource loads the source named in the path and checks the body's
-// signature with its secret (401 otherwise, before anything is parsed).
-func (s *Server) statusSource(c echo.Context, provider string, verify func(body []byte, secret string) bool) (*app.StatusSource, *app.Shop, []byte, error) {
+// carrierStatus is POST /carriers/{provider}/{source}: a status source
+// (EasyPost, a 3PL…) posting its signed document. The signature is checked
+// with the source's secret before anything is parsed (401 otherwise).
+func (s *Server) carrierStatus(c echo.Context) error {
+	provider, ok := tracking.StatusProviders()[c.Param("provider")]
+	if !ok {
+		return app.Errorf(app.ErrNotFound, "no status provider %q", c.Param("provider"))
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxStatusBody))
 	if err != nil {
-		return nil, nil, nil, app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxStatusBody)
+		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxStatusBody)
 	}
+	ctx := c.Request().Context()
 	refused := app.Errorf(app.ErrUnauthorized, "the signature does not match this status source")
-	src, err := s.deps.StatusSources.StatusSourceByID(c.Request().Context(), c.Param("source"))
-	if err != nil || src.Provider != provider || !verify(body, src.Secret) {
-		return nil, nil, nil, refused
+	src, err := s.deps.StatusSources.StatusSourceByID(ctx, c.Param("source"))
+	if err != nil || src.Provider != provider.Name() || !provider.Verify(body, c.Request().Header.Get(provider.SignatureHeader()), src.Secret) {
+		return refused
 	}
-	shop, err := s.deps.Shops.ShopByID(c.Request().Context(), src.ShopID)
+	shop, err := s.deps.Shops.ShopByID(ctx, src.ShopID)
 	if err != nil || shop.UninstalledAt != nil {
-		return nil, nil, nil, refused
+		return refused
 	}
-	return src, shop, body, nil
-}
-
-// easyPostWebhook is POST /carriers/easypost/{source}: EasyPost's tracker events.
-func (s *Server) easyPostWebhook(c echo.Context) error {
-	header := c.Request().Header.Get("X-Hmac-Signature")
-	_, shop, body, err := s.statusSource(c, "easypost", func(b []byte, secret string) bool { return tracking.VerifyEasyPost(b, header, secret) })
+	u, ok, err := provider.Parse(body)
 	if err != nil {
 		return err
 	}
-	u, ok, err := tracking.ParseEasyPost(body)
-	if err != nil {
-		return err
-	}
+	out := []map[string]any{}
 	if ok {
-		if _, err := s.deps.StatusIntake.Apply(c.Request().Context(), shop, u); err != nil {
+		changes, err := s.deps.StatusIntake.Apply(ctx, shop, u)
+		if err != nil {
 			return err
 		}
-	}
-	return c.NoContent(http.StatusOK)
-}
-
-// pushStatus is POST /carriers/push/{source}: a 3PL's signed status JSON.
-func (s *Server) pushStatus(c echo.Context) error {
-	header := c.Request().Header.Get("X-Waybill-Signature")
-	_, shop, body, err := s.statusSource(c, "push", func(b []byte, secret string) bool { return tracking.VerifyPush(b, header, secret) })
-	if err != nil {
-		return err
-	}
-	u, err := tracking.ParsePush(body)
-	if err != nil {
-		return err
-	}
-	changes, err := s.deps.StatusIntake.Apply(c.Request().Context(), shop, u)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, len(changes))
-	for i, ch := range changes {
-		out[i] = map[string]any{"shipment_id": ch.Shipment.ID, "status": ch.To, "changed": ch.Changed}
+		for _, ch := range changes {
+			out = append(out, map[string]any{"shipment_id": ch.Shipment.ID, "status": ch.To, "changed": ch.Changed})
+		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"shipments": out})
 }
@@ -81,7 +60,10 @@ func (s *Server) createStatusSource(c echo.Context) error {
 		Provider string `json:"provider"`
 		Name     string `json:"name"`
 	}
-	if err := c.Bind(&in); err != nil || (in.Provider != "easypost" && in.Provider != "push") {
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with provider and name")
+	}
+	if _, ok := tracking.StatusProviders()[in.Provider]; !ok {
 		return app.Errorf(app.ErrInvalid, "provider must be easypost or push")
 	}
 	b := make([]byte, 24)

@@ -42,7 +42,7 @@ ol{list-style:none;padding:0;margin:.5rem 0 0}li{border-left:3px solid #d0d7de;p
 li:first-child{border-color:{{.Accent}}}.when{color:#57606a;font-size:.85rem}
 a.button{display:block;text-align:center;margin-top:.75rem;padding:.7rem;border-radius:6px;border:1px solid {{.Accent}};color:{{.Accent}};text-decoration:none;font-weight:600}
 </style></head><body><main>
-<div class="shop">{{.ShopName}}</div>
+{{if .Logo}}<img src="{{.Logo}}" alt="{{.ShopName}}" style="max-height:40px">{{else}}<div class="shop">{{.ShopName}}</div>{{end}}
 <h1>{{.T.title}}</h1>
 {{if .Message}}<p class="msg" role="status">{{.Message}}</p>{{end}}
 {{if .Order}}
@@ -100,7 +100,7 @@ func (s *Server) track(c echo.Context) error {
 		return err
 	}
 	locale := s.deps.Emails.Locale(acceptLanguage(c.Request().Header.Get("Accept-Language")), settings.PrimaryLocale)
-	page := map[string]any{"ShopName": shop.DisplayName(), "Accent": accent(settings.Branding), "Action": q.Get("path_prefix")}
+	page := map[string]any{"ShopName": shop.DisplayName(), "Accent": accent(settings.Branding), "Logo": settings.Branding.LogoURL, "Action": q.Get("path_prefix")}
 	if page["Action"] == "" {
 		page["Action"] = "/apps/track"
 	}

@@ -16,6 +16,53 @@ import (
 	"github.com/waybill-app/waybill/app/carrier"
 )
 
+// StatusProvider is a source of carrier statuses that posts to Waybill: it
+// names its signature header, checks it, and reads its documents. Adding an
+// aggregator (AfterShip, 17TRACK…) is one more implementation.
+type StatusProvider interface {
+	// Name is the provider's path segment: /carriers/{name}/{source}.
+	Name() string
+	// SignatureHeader is the request header carrying the signature.
+	SignatureHeader() string
+	// Verify checks the signature of body with the source's secret in constant time.
+	Verify(body []byte, signature, secret string) bool
+	// Parse reads the body; ok false means a well-formed event that carries
+	// no status (acknowledged and ignored).
+	Parse(body []byte) (u app.StatusUpdate, ok bool, err error)
+}
+
+// EasyPost reads EasyPost's tracker events.
+type EasyPost struct{}
+
+func (EasyPost) Name() string            { return "easypost" }
+func (EasyPost) SignatureHeader() string { return "X-Hmac-Signature" }
+func (EasyPost) Verify(body []byte, signature, secret string) bool {
+	return VerifyEasyPost(body, signature, secret)
+}
+func (EasyPost) Parse(body []byte) (app.StatusUpdate, bool, error) { return ParseEasyPost(body) }
+
+// Push reads the generic signed JSON a 3PL posts.
+type Push struct{}
+
+func (Push) Name() string            { return "push" }
+func (Push) SignatureHeader() string { return "X-Waybill-Signature" }
+func (Push) Verify(body []byte, signature, secret string) bool {
+	return VerifyPush(body, signature, secret)
+}
+func (Push) Parse(body []byte) (app.StatusUpdate, bool, error) {
+	u, err := ParsePush(body)
+	return u, err == nil, err
+}
+
+// StatusProviders are the providers Waybill accepts, by name.
+func StatusProviders() map[string]StatusProvider {
+	out := map[string]StatusProvider{}
+	for _, p := range []StatusProvider{EasyPost{}, Push{}} {
+		out[p.Name()] = p
+	}
+	return out
+}
+
 // StatusIntake applies carrier status reports: from a tracking aggregator
 // (EasyPost's tracker.updated) or pushed by a 3PL as signed JSON.
 type StatusIntake struct {
