@@ -204,6 +204,7 @@ func (a *application) handler() *server.Server {
 		APIKeys:         a.db,
 		Tracking:        a.tracking,
 		Lister:          a.db,
+		Dashboard:       a.db,
 		ShipmentStore:   a.db,
 		SessionExchange: a.shopfy,
 		Notifications:   a.db,

@@ -16,13 +16,13 @@ const APIKeyPrefix = "wbk_"
 // APIKey is a supplier's credential for POST /api/v1/tracking. Only a hash of
 // the key is kept; the key is shown once, when created.
 type APIKey struct {
-	ID         string
-	ShopID     string
-	Name       string
-	Prefix     string // the first characters, to tell keys apart
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID         string     `json:"id"`
+	ShopID     string     `json:"-"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // the first characters, to tell keys apart
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
 }
 
 // NewAPIKeySecret returns a fresh key with 256 bits of randomness.
@@ -48,4 +48,8 @@ type APIKeyStore interface {
 	CreateAPIKey(ctx context.Context, shopDomain, name string) (string, *APIKey, error)
 	// ShopForAPIKey returns the shop a live key belongs to, or ErrUnauthorized.
 	ShopForAPIKey(ctx context.Context, key string) (*Shop, error)
+	// APIKeys lists the shop's keys (never the keys themselves).
+	APIKeys(ctx context.Context, shopID string) ([]APIKey, error)
+	// RevokeAPIKey stops a key working at once.
+	RevokeAPIKey(ctx context.Context, shopID, id string) error
 }

@@ -124,6 +124,8 @@ type NotificationStore interface {
 	// StalledNotifications are queued emails not touched since before t.
 	StalledNotifications(ctx context.Context, before time.Time, limit int) ([]Notification, error)
 	ListNotifications(ctx context.Context, shopID string, page, perPage int) ([]Notification, int64, error)
+	// ShipmentNotifications are a shipment's emails, oldest first.
+	ShipmentNotifications(ctx context.Context, shipmentID string) ([]Notification, error)
 	Suppressed(ctx context.Context, shopID, email string) (bool, error)
 	// Suppress records an unsubscribe by address hash.
 	Suppress(ctx context.Context, shopID, emailHash string) error

@@ -143,7 +143,10 @@ type ShipmentFilter struct {
 	State   ShipmentState // empty: any
 	Source  ShipmentSource
 	Query   string // order name, tracking number or carrier, partial
-	Page    int    // from 1
+	Carrier string
+	From    time.Time // created at or after (zero: any)
+	To      time.Time // created before (zero: any)
+	Page    int       // from 1
 	PerPage int
 }
 
@@ -159,4 +162,30 @@ type ShipmentPage struct {
 type ShipmentLister interface {
 	ListShipments(ctx context.Context, shopID string, f ShipmentFilter) (ShipmentPage, error)
 	CountShipments(ctx context.Context, shopID string, since time.Time) (map[ShipmentState]int64, error)
+}
+
+// DashboardCounts are the admin's numbers for a period.
+type DashboardCounts struct {
+	AwaitingTracking int64 `json:"awaiting_tracking"` // orders with no shipment yet
+	Pending          int64 `json:"pending"`
+	Synced           int64 `json:"synced"`
+	Failed           int64 `json:"failed"`
+	NeedsAttention   int64 `json:"needs_attention"`
+	EmailsSent       int64 `json:"emails_sent"`
+	Unsubscribes     int64 `json:"unsubscribes"`
+}
+
+// Activity is a line of the admin's latest activity.
+type Activity struct {
+	ShipmentID string    `json:"shipment_id"`
+	OrderName  string    `json:"order_name"`
+	Kind       string    `json:"kind"`
+	Detail     string    `json:"detail"`
+	At         time.Time `json:"at"`
+}
+
+// Dashboard serves the admin's overview (always for one shop).
+type Dashboard interface {
+	DashboardCounts(ctx context.Context, shopID string, since time.Time) (DashboardCounts, error)
+	RecentActivity(ctx context.Context, shopID string, limit int) ([]Activity, error)
 }

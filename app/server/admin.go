@@ -83,6 +83,10 @@ func (s *Server) adminRoutes() {
 		g.POST("/shipments/:id/retry", s.retryShipment)
 		g.POST("/imports", s.importCSV)
 		g.GET("/stats", s.stats)
+		g.POST("/shipments/:id/resend", s.resendEmail)
+		g.GET("/api-keys", s.listAPIKeys)
+		g.POST("/api-keys", s.createAPIKey)
+		g.DELETE("/api-keys/:id", s.revokeAPIKey)
 	}
 	if s.deps.StatusSources != nil {
 		g.POST("/status-sources", s.createStatusSource)
@@ -104,8 +108,21 @@ func (s *Server) listShipments(c echo.Context) error {
 	default:
 		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention")
 	}
-	result, err := s.deps.Lister.ListShipments(c.Request().Context(), shopOf(c).ID, app.ShipmentFilter{
-		State: state, Source: app.ShipmentSource(c.QueryParam("source")), Query: c.QueryParam("q"), Page: page})
+	f := app.ShipmentFilter{State: state, Source: app.ShipmentSource(c.QueryParam("source")), Query: c.QueryParam("q"),
+		Carrier: c.QueryParam("carrier"), Page: page}
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := c.QueryParam(name); v != "" {
+			t, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				return app.Errorf(app.ErrInvalid, "%s must be a date like 2026-11-24", name)
+			}
+			if name == "to" {
+				t = t.AddDate(0, 0, 1) // inclusive
+			}
+			*dst = t
+		}
+	}
+	result, err := s.deps.Lister.ListShipments(c.Request().Context(), shopOf(c).ID, f)
 	if err != nil {
 		return err
 	}
@@ -122,7 +139,18 @@ func (s *Server) getShipment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"shipment": sh, "history": events})
+	out := map[string]any{"shipment": sh, "history": events, "checkpoints": []app.Checkpoint{}, "emails": []app.Notification{}}
+	if s.deps.StatusStore != nil {
+		if out["checkpoints"], err = s.deps.StatusStore.Checkpoints(ctx, sh.ID); err != nil {
+			return err
+		}
+	}
+	if s.deps.Notifications != nil {
+		if out["emails"], err = s.deps.Notifications.ShipmentNotifications(ctx, sh.ID); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // createShipments is manual entry: the supplier API's body, from the admin.
@@ -183,13 +211,73 @@ func (s *Server) importCSV(c echo.Context) error {
 
 func (s *Server) stats(c echo.Context) error {
 	now := s.deps.Clock.Now()
+	ctx := c.Request().Context()
+	shop := shopOf(c)
 	out := map[string]any{}
 	for _, days := range []int{7, 30} {
-		counts, err := s.deps.Lister.CountShipments(c.Request().Context(), shopOf(c).ID, now.AddDate(0, 0, -days))
+		counts, err := s.deps.Dashboard.DashboardCounts(ctx, shop.ID, now.AddDate(0, 0, -days))
 		if err != nil {
 			return err
 		}
 		out["last_"+strconv.Itoa(days)+"_days"] = counts
 	}
+	activity, err := s.deps.Dashboard.RecentActivity(ctx, shop.ID, 15)
+	if err != nil {
+		return err
+	}
+	out["activity"] = activity
+	out["shop"] = map[string]any{"name": shop.DisplayName(), "domain": shop.Domain, "needs_reauth": shop.NeedsReauthAt != nil}
 	return c.JSON(http.StatusOK, out)
+}
+
+// resendEmail sends the shipment's email again (a new entry in the log).
+func (s *Server) resendEmail(c echo.Context) error {
+	ctx := c.Request().Context()
+	shop := shopOf(c)
+	sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, c.Param("id"))
+	if err != nil || sh.ShopID != shop.ID {
+		return app.Errorf(app.ErrNotFound, "no shipment %s in this store", c.Param("id"))
+	}
+	if sh.State != app.ShipmentSynced {
+		return app.Errorf(app.ErrConflict, "the shipment is not in Shopify yet: its email goes out when it is")
+	}
+	n, _, err := s.deps.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: sh.ID, Event: app.NotifyShipped,
+		EventKey: "resend:" + app.NewID()})
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Dispatcher.QueueEmail(ctx, shop.Domain, n.ID); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]any{"notification": n})
+}
+
+func (s *Server) listAPIKeys(c echo.Context) error {
+	keys, err := s.deps.APIKeys.APIKeys(c.Request().Context(), shopOf(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"api_keys": keys})
+}
+
+// createAPIKey answers the key itself this once.
+func (s *Server) createAPIKey(c echo.Context) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := c.Bind(&in); err != nil {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with a name")
+	}
+	key, meta, err := s.deps.APIKeys.CreateAPIKey(c.Request().Context(), shopOf(c).Domain, strings.TrimSpace(in.Name))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"api_key": meta, "key": key, "endpoint": s.deps.Config.AppURL + "/api/v1/tracking"})
+}
+
+func (s *Server) revokeAPIKey(c echo.Context) error {
+	if err := s.deps.APIKeys.RevokeAPIKey(c.Request().Context(), shopOf(c).ID, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

@@ -53,7 +53,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	detector, _ := carrier.New()
 	trk := &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}
 	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example"},
-		Shops: db, Auth: svc, Dispatcher: client, APIKeys: db, Tracking: trk, Lister: db, ShipmentStore: db, SessionExchange: svc,
+		Shops: db, Auth: svc, Dispatcher: client, APIKeys: db, Tracking: trk, Lister: db, Dashboard: db, ShipmentStore: db, SessionExchange: svc,
 		Clock: clock, Log: log})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
@@ -244,8 +244,39 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 		t.Fatalf("upload: %d %v", code, body)
 	}
 	code, body = e.do("GET", "/api/admin/stats", acme, "", nil)
-	if week := body["last_7_days"].(map[string]any); code != 200 || week["pending"] != float64(2) {
+	if week := body["last_7_days"].(map[string]any); code != 200 || week["pending"] != float64(2) || week["awaiting_tracking"] != float64(0) ||
+		len(body["activity"].([]any)) < 3 {
 		t.Fatalf("stats: %d %v", code, body)
+	}
+	// Supplier keys: created (shown once), listed without the key, revoked.
+	code, body = e.do("POST", "/api/admin/api-keys", acme, "application/json", []byte(`{"name":"Proveedor Shenzhen"}`))
+	key, _ := body["key"].(string)
+	if code != 201 || !strings.HasPrefix(key, "wbk_") {
+		t.Fatalf("create key: %d %v", code, body)
+	}
+	keyID := body["api_key"].(map[string]any)["id"].(string)
+	code, body = e.do("GET", "/api/admin/api-keys", acme, "", nil)
+	if code != 200 || strings.Contains(fmt.Sprint(body), key) || len(body["api_keys"].([]any)) != 2 {
+		t.Fatalf("list keys: %d %v", code, body)
+	}
+	if code, _ := e.do("POST", "/api/v1/tracking", key, "application/json", []byte(`{"order":"#1001","tracking_number":"UG123456789YW"}`)); code != 202 {
+		t.Fatalf("new key: %d", code)
+	}
+	rival := e.sessionToken("rival.myshopify.com", nil, apiSecret)
+	if code, _ := e.do("DELETE", "/api/admin/api-keys/"+keyID, rival, "", nil); code != 404 {
+		t.Fatalf("revoking another shop's key: %d", code)
+	}
+	if code, _ := e.do("DELETE", "/api/admin/api-keys/"+keyID, acme, "", nil); code != 204 {
+		t.Fatalf("revoke: %d", code)
+	}
+	if code, _ := e.do("POST", "/api/v1/tracking", key, "application/json", []byte(`{"order":"#1001","tracking_number":"UG123456780YW"}`)); code != 401 {
+		t.Fatalf("revoked key still works: %d", code)
+	}
+	if code, _ := e.do("GET", "/api/admin/shipments?carrier=Correos&from=2020-01-01&to=2099-01-01", acme, "", nil); code != 200 {
+		t.Fatalf("filters: %d", code)
+	}
+	if code, _ := e.do("GET", "/api/admin/shipments?from=yesterday", acme, "", nil); code != 400 {
+		t.Fatalf("bad date: %d", code)
 	}
 }
 

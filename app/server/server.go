@@ -46,6 +46,7 @@ type Deps struct {
 	Tracking   *tracking.Service
 	// The admin API (embedded app).
 	Lister          app.ShipmentLister
+	Dashboard       app.Dashboard
 	ShipmentStore   app.ShipmentStore
 	SessionExchange SessionTokens
 	// Customer emails.

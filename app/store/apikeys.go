@@ -72,3 +72,28 @@ func (db *DB) ShopForAPIKey(ctx context.Context, key string) (*app.Shop, error) 
 }
 
 var _ app.APIKeyStore = (*DB)(nil)
+
+// APIKeys implements app.APIKeyStore.
+func (db *DB) APIKeys(ctx context.Context, shopID string) ([]app.APIKey, error) {
+	var rows []apiKeyRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ?", shopID).Order("created_at DESC").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]app.APIKey, len(rows))
+	for i, r := range rows {
+		out[i] = app.APIKey{ID: r.ID, ShopID: r.ShopID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	}
+	return out, nil
+}
+
+// RevokeAPIKey implements app.APIKeyStore.
+func (db *DB) RevokeAPIKey(ctx context.Context, shopID, id string) error {
+	res := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("shop_id = ? AND id = ? AND revoked_at IS NULL", shopID, id).Update("revoked_at", db.clock.Now())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ErrNotFound, "no live API key %s in this store", id)
+	}
+	return nil
+}

@@ -217,6 +217,19 @@ func (db *DB) ListNotifications(ctx context.Context, shopID string, page, perPag
 	return out, total, nil
 }
 
+// ShipmentNotifications implements app.NotificationStore.
+func (db *DB) ShipmentNotifications(ctx context.Context, shipmentID string) ([]app.Notification, error) {
+	var rows []notificationRow
+	if err := db.gorm.WithContext(ctx).Where("shipment_id = ?", shipmentID).Order("queued_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]app.Notification, len(rows))
+	for i, r := range rows {
+		out[i] = r.toNotification()
+	}
+	return out, nil
+}
+
 // Suppressed implements app.NotificationStore.
 func (db *DB) Suppressed(ctx context.Context, shopID, email string) (bool, error) {
 	var n int64

@@ -23,6 +23,15 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 	if f.Source != "" {
 		q = q.Where("source = ?", string(f.Source))
 	}
+	if f.Carrier != "" {
+		q = q.Where("carrier = ?", f.Carrier)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
 	if term := strings.TrimSpace(f.Query); term != "" {
 		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(strings.ToUpper(term)) + "%"
 		q = q.Where("(UPPER(order_name) LIKE ? OR tracking_number LIKE ? OR UPPER(carrier) LIKE ?)", like, like, like)
@@ -68,3 +77,48 @@ func (db *DB) CountShipments(ctx context.Context, shopID string, since time.Time
 }
 
 var _ app.ShipmentLister = (*DB)(nil)
+
+// DashboardCounts implements app.Dashboard.
+func (db *DB) DashboardCounts(ctx context.Context, shopID string, since time.Time) (app.DashboardCounts, error) {
+	var c app.DashboardCounts
+	byState, err := db.CountShipments(ctx, shopID, since)
+	if err != nil {
+		return c, err
+	}
+	c.Pending = byState[app.ShipmentPending] + byState[app.ShipmentSyncing]
+	c.Synced, c.Failed, c.NeedsAttention = byState[app.ShipmentSynced], byState[app.ShipmentFailed], byState[app.ShipmentNeedsAttention]
+	g := db.gorm.WithContext(ctx)
+	shipped := g.Model(&shipmentRow{}).Select("order_id").Where("shop_id = ?", shopID)
+	if err := g.Model(&orderRow{}).Where("shop_id = ? AND created_at >= ? AND id NOT IN (?)", shopID, since.UTC(), shipped).
+		Count(&c.AwaitingTracking).Error; err != nil {
+		return c, err
+	}
+	if err := g.Model(&notificationRow{}).Where("shop_id = ? AND status = ? AND sent_at >= ?", shopID, string(app.NotificationSent), since.UTC()).
+		Count(&c.EmailsSent).Error; err != nil {
+		return c, err
+	}
+	err = g.Model(&suppressionRow{}).Where("shop_id = ? AND created_at >= ?", shopID, since.UTC()).Count(&c.Unsubscribes).Error
+	return c, err
+}
+
+// RecentActivity implements app.Dashboard: the shop's latest shipment history.
+func (db *DB) RecentActivity(ctx context.Context, shopID string, limit int) ([]app.Activity, error) {
+	var rows []struct {
+		ShipmentID string
+		OrderName  string
+		Kind       string
+		Detail     string
+		CreatedAt  time.Time
+	}
+	err := db.gorm.WithContext(ctx).Table("shipment_events e").
+		Select("e.shipment_id, s.order_name, e.kind, e.detail, e.created_at").
+		Joins("JOIN shipments s ON s.id = e.shipment_id").Where("s.shop_id = ?", shopID).
+		Order("e.created_at DESC, e.id DESC").Limit(limit).Scan(&rows).Error
+	out := make([]app.Activity, len(rows))
+	for i, r := range rows {
+		out[i] = app.Activity{ShipmentID: r.ShipmentID, OrderName: r.OrderName, Kind: r.Kind, Detail: r.Detail, At: r.CreatedAt.UTC()}
+	}
+	return out, err
+}
+
+var _ app.Dashboard = (*DB)(nil)
