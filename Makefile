@@ -10,20 +10,29 @@ export SHOPIFY_API_KEY SHOPIFY_API_SECRET
 # The real SMTP server the email tests send to.
 MAILPIT_VERSION := v1.27.11
 
-.PHONY: run test devstore build services redis postgres mailpit
+.PHONY: run test devstore build services redis postgres mailpit ui ui-if-missing
 
-run: redis
+run: redis ui-if-missing
 	go run . serve
 
 devstore:
 	go run . devstore
 
-build:
+build: ui
 	go build -o waybill .
 
-test: services mailpit
+# The embedded admin (frontend/dist is compiled into the binary).
+ui:
+	npm --prefix frontend ci --no-audit --no-fund
+	npm --prefix frontend run build
+
+ui-if-missing:
+	@test -f frontend/dist/index.html || $(MAKE) ui
+
+test: services mailpit ui
 	go vet ./...
 	go test -count=1 -timeout 20m ./...
+	npm --prefix frontend test
 
 services: redis postgres
 

@@ -218,7 +218,7 @@ func (a *application) handler() *server.Server {
 		Orders:          a.db,
 		RateLimiter:     a.redis,
 		TrackingLinks:   app.NewTrackingLinks(a.cfg.ShopifyAPISecret),
-		Frontend:        frontend.Handler(frameAncestors),
+		Frontend:        frontend.Handler(frameAncestors, a.cfg.ShopifyAPIKey),
 		Clock:           a.clock,
 		Log:             a.log,
 	})

@@ -4,6 +4,7 @@ package frontend
 
 import (
 	"embed"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
@@ -23,11 +24,13 @@ const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 </body></html>`
 
 // Handler serves the UI. frameAncestors returns the Content-Security-Policy
-// frame-ancestors value for a request (the shop's admin may frame the app).
-func Handler(frameAncestors func(*http.Request) string) http.Handler {
+// frame-ancestors value for a request (the shop's admin may frame the app);
+// apiKey goes into index.html, where App Bridge reads it.
+func Handler(frameAncestors func(*http.Request) string, apiKey string) http.Handler {
 	files, _ := fs.Sub(dist, "dist")
-	_, err := fs.Stat(files, "index.html")
+	index, err := fs.ReadFile(files, "index.html")
 	built := err == nil
+	index = []byte(strings.ReplaceAll(string(index), "%SHOPIFY_API_KEY%", template.HTMLEscapeString(apiKey)))
 	fileServer := http.FileServer(http.FS(files))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "frame-ancestors "+frameAncestors(r)+";")
@@ -40,10 +43,13 @@ func Handler(frameAncestors func(*http.Request) string) http.Handler {
 		if name == "" || name == "." {
 			name = "index.html"
 		}
-		if _, err := fs.Stat(files, name); err != nil || strings.HasPrefix(name, ".") {
-			// A client-side route: the app decides.
-			r = r.Clone(r.Context())
-			r.URL.Path = "/"
+		if _, err := fs.Stat(files, name); err != nil || strings.HasPrefix(name, ".") || name == "index.html" {
+			// The app's page (and every client-side route): never cached, so a
+			// new release is picked up at once.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			w.Write(index)
+			return
 		}
 		if strings.HasPrefix(name, "assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -131,6 +131,8 @@ func (d Deps) handleCustomerNotification(ctx context.Context, t *asynq.Task) err
 	err = d.Mailer.Send(ctx, e)
 	retried, _ := asynq.GetRetryCount(ctx)
 	switch {
+	case err == nil && !reallySends(d.Mailer):
+		return skip(app.NotificationSkipped, order.Email, locale, "Rendered and logged, not sent: SMTP_URL is not set.")
 	case err == nil:
 		d.Log.InfoContext(ctx, "customer email sent", "shop", shop.Domain, "notification_id", n.ID, "event", n.Event, "locale", locale)
 		return d.Notifications.SetNotificationStatus(ctx, n.ID, app.NotificationSent, order.Email, locale, "")
@@ -143,4 +145,11 @@ func (d Deps) handleCustomerNotification(ctx context.Context, t *asynq.Task) err
 		return err
 	}
 	return err
+}
+
+// reallySends is false for a mailer that only logs (no SMTP_URL): its
+// emails must not count as sent.
+func reallySends(m app.Mailer) bool {
+	s, ok := m.(interface{ Sends() bool })
+	return !ok || s.Sends()
 }

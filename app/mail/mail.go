@@ -133,6 +133,12 @@ func (s *SMTP) Send(ctx context.Context, e app.Email) error {
 	return app.WrapError(app.ErrUnavailable, err, "the mail server is not reachable or asked to try later")
 }
 
+// Sends reports whether messages really leave (false for Log).
+func (*SMTP) Sends() bool { return true }
+
+// Sends reports whether messages really leave: Log only logs them.
+func (Log) Sends() bool { return false }
+
 // Log is the mailer without SMTP_URL: it renders and logs (subject and the
 // recipient's domain only, never the address) instead of sending.
 type Log struct{ Logger *slog.Logger }

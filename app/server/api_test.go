@@ -177,10 +177,16 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 		"not yet valid":   e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }, apiSecret),
 		"none":            "",
 	}
+	endpoints := []struct{ method, path string }{
+		{"GET", "/api/admin/shipments"}, {"POST", "/api/admin/shipments"}, {"GET", "/api/admin/shipments/x"},
+		{"PATCH", "/api/admin/shipments/x"}, {"POST", "/api/admin/shipments/x/retry"}, {"POST", "/api/admin/shipments/x/resend"},
+		{"POST", "/api/admin/imports"}, {"GET", "/api/admin/stats"}, {"GET", "/api/admin/api-keys"}, {"POST", "/api/admin/api-keys"},
+		{"DELETE", "/api/admin/api-keys/x"},
+	}
 	for name, tok := range bad {
-		for _, path := range []string{"/api/admin/shipments", "/api/admin/stats"} {
-			if code, _ := e.do("GET", path, tok, "", nil); code != 401 {
-				t.Errorf("%s token on %s: %d, want 401", name, path, code)
+		for _, ep := range endpoints {
+			if code, _ := e.do(ep.method, ep.path, tok, "application/json", []byte(`{}`)); code != 401 {
+				t.Errorf("%s token on %s %s: %d, want 401", name, ep.method, ep.path, code)
 			}
 		}
 	}

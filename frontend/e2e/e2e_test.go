@@ -1,0 +1,139 @@
+// Package e2e drives the embedded admin in headless Chromium against the
+// real waybill binary and its fake store (see admin.e2e.mjs).
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/shopifyfake"
+)
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// ready says what is missing for the browser test, if anything.
+func ready() string {
+	if _, err := os.Stat("../dist/index.html"); err != nil {
+		return "the UI is not built (npm --prefix frontend run build)"
+	}
+	if _, err := os.Stat("../node_modules/playwright-core"); err != nil {
+		return "frontend dependencies are not installed (npm --prefix frontend ci)"
+	}
+	if _, err := exec.LookPath("chromium"); err != nil {
+		return "chromium is not installed (apt-get install chromium)"
+	}
+	return ""
+}
+
+func TestAdminInChromium(t *testing.T) {
+	if missing := ready(); missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal(missing)
+		}
+		t.Skip(missing)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "waybill")
+	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v: %s", err, out)
+	}
+	redistest.Open(t, 7)
+	devPort, appPort := freePort(t), freePort(t)
+	appURL := fmt.Sprintf("http://127.0.0.1:%d", appPort)
+	devURL := fmt.Sprintf("http://127.0.0.1:%d", devPort)
+	env := append(os.Environ(), "SHOPIFY_API_KEY=e2e-key", "SHOPIFY_API_SECRET=e2e-secret", "SHOPIFY_APP_URL="+appURL,
+		fmt.Sprintf("PORT=%d", appPort), "DATABASE_URL=sqlite://"+filepath.Join(dir, "waybill.db"), "REDIS_URL="+redistest.URL(7),
+		"SHOPIFY_ADMIN_ORIGIN="+devURL, "SMTP_URL=")
+	logs, _ := os.Create(filepath.Join(dir, "processes.log"))
+	start := func(args ...string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, logs, logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	}
+	start("devstore", "--port", fmt.Sprint(devPort), "--app-url", appURL)
+	start("serve")
+	waitFor(t, appURL+"/readyz")
+	waitFor(t, devURL+"/")
+
+	shop := shopifyfake.DemoShop
+	resp, err := http.Post(devURL+"/devstore/install?shop="+shop, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Waybill is installed in") {
+		t.Fatalf("install through the devstore failed: %s", page)
+	}
+	// A new order after the install: its orders/create webhook reaches Waybill.
+	time.Sleep(time.Second) // the setup job subscribes the webhooks
+	resp, err = http.Post(devURL+"/devstore/order?shop="+shop, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	token, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": "https://" + shop + "/admin", "dest": "https://" + shop, "aud": "e2e-key", "sub": "1",
+		"exp": time.Now().Add(time.Hour).Unix(), "nbf": time.Now().Add(-time.Minute).Unix(), "iat": time.Now().Unix(),
+	}).SignedString([]byte("e2e-secret"))
+	artifacts, _ := filepath.Abs("../../.artifacts")
+	os.MkdirAll(artifacts, 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "admin.e2e.mjs")
+	cmd.Env = append(os.Environ(), "APP_URL="+appURL, "SHOP="+shop, "TOKEN="+token, "ARTIFACTS="+artifacts, "NEW_ORDER=#1004")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "E2E OK") {
+		processLog, _ := os.ReadFile(filepath.Join(dir, "processes.log"))
+		t.Fatalf("browser test: %v\n%s\n--- waybill and devstore logs (tail) ---\n%s", err, out, tail(string(processLog), 4000))
+	}
+	for _, name := range []string{"admin-dashboard.png", "admin-import.png", "admin-notifications.png", "admin-dashboard-es.png"} {
+		if st, err := os.Stat(filepath.Join(artifacts, name)); err != nil || st.Size() < 10000 {
+			t.Errorf("screenshot %s missing", name)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func waitFor(t *testing.T, u string) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer", u)
+}

@@ -1,0 +1,58 @@
+import { AppProvider, Box, Frame, InlineStack, Page, Tabs } from "@shopify/polaris";
+import enPolaris from "@shopify/polaris/locales/en.json";
+import esPolaris from "@shopify/polaris/locales/es.json";
+import { useMemo } from "react";
+import { pickLocale, translator } from "./i18n";
+import { Dashboard } from "./pages/Dashboard";
+import { Import } from "./pages/Import";
+import { Notifications } from "./pages/Notifications";
+import { ShipmentDetail } from "./pages/ShipmentDetail";
+import { Shipments } from "./pages/Shipments";
+import { Suppliers } from "./pages/Suppliers";
+import { Router, useRoute } from "./router";
+
+const sections = [
+  { path: "/", key: "nav.dashboard" },
+  { path: "/shipments", key: "nav.shipments" },
+  { path: "/import", key: "nav.import" },
+  { path: "/notifications", key: "nav.notifications" },
+  { path: "/suppliers", key: "nav.suppliers" },
+] as const;
+
+function Shell() {
+  const locale = pickLocale(window.location.search, navigator.language);
+  const t = useMemo(() => translator(locale), [locale]);
+  const { path, navigate } = useRoute();
+  const selected = Math.max(0, sections.findIndex((s) => (s.path === "/" ? path === "/" : path.startsWith(s.path))));
+  let page;
+  if (path.startsWith("/shipments/")) page = <ShipmentDetail t={t} id={decodeURIComponent(path.slice("/shipments/".length))} />;
+  else if (path.startsWith("/shipments")) page = <Shipments t={t} />;
+  else if (path.startsWith("/import")) page = <Import t={t} />;
+  else if (path.startsWith("/notifications")) page = <Notifications t={t} />;
+  else if (path.startsWith("/suppliers")) page = <Suppliers t={t} />;
+  else page = <Dashboard t={t} />;
+  return (
+    <AppProvider i18n={locale === "es" ? esPolaris : enPolaris}>
+      <Frame>
+        <Box paddingBlockStart="200">
+          <InlineStack align="center">
+            <Tabs
+              tabs={sections.map((s) => ({ id: s.path, content: t(s.key), accessibilityLabel: t(s.key) }))}
+              selected={selected}
+              onSelect={(i) => navigate(sections[i].path)}
+            />
+          </InlineStack>
+        </Box>
+        <Page fullWidth={false}>{page}</Page>
+      </Frame>
+    </AppProvider>
+  );
+}
+
+export function App() {
+  return (
+    <Router>
+      <Shell />
+    </Router>
+  );
+}

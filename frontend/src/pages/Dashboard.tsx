@@ -1,0 +1,63 @@
+import { Banner, BlockStack, Card, InlineGrid, ResourceList, Select, Text } from "@shopify/polaris";
+import { useState } from "react";
+import type { T } from "../i18n";
+import { Link, Loaded, Stat, date, useApi } from "../ui";
+
+interface Counts {
+  awaiting_tracking: number; pending: number; synced: number; failed: number; needs_attention: number; emails_sent: number; unsubscribes: number;
+}
+interface Stats {
+  last_7_days: Counts;
+  last_30_days: Counts;
+  activity: { shipment_id: string; order_name: string; kind: string; detail: string; at: string }[];
+  shop: { name: string; needs_reauth: boolean };
+}
+
+export function Dashboard({ t }: { t: T }) {
+  const [period, setPeriod] = useState("7");
+  const stats = useApi<Stats>("/stats");
+  return (
+    <BlockStack gap="400">
+      <Text as="h1" variant="headingXl">{t("dash.title")}</Text>
+      <Loaded state={stats} t={t}>
+        {(s) => {
+          const c = period === "7" ? s.last_7_days : s.last_30_days;
+          return (
+            <BlockStack gap="400">
+              {s.shop.needs_reauth && <Banner tone="critical">{t("dash.reauth")}</Banner>}
+              <Select label="" labelHidden value={period} onChange={setPeriod}
+                options={[{ label: t("dash.period7"), value: "7" }, { label: t("dash.period30"), value: "30" }]} />
+              <InlineGrid columns={{ xs: 2, md: 4 }} gap="300">
+                <Stat testId="stat-awaiting" label={t("dash.awaiting")} value={c.awaiting_tracking} to="/shipments?state=pending" />
+                <Stat testId="stat-synced" label={t("dash.synced")} value={c.synced} to="/shipments?state=synced" />
+                <Stat testId="stat-failed" label={t("dash.failed")} value={c.failed} to="/shipments?state=failed" />
+                <Stat testId="stat-attention" label={t("dash.attention")} value={c.needs_attention} to="/shipments?state=needs_attention" />
+                <Stat testId="stat-pending" label={t("dash.pending")} value={c.pending} to="/shipments?state=pending" />
+                <Stat testId="stat-emails" label={t("dash.emails")} value={c.emails_sent} to="/notifications" />
+                <Stat testId="stat-unsubscribes" label={t("dash.unsubscribes")} value={c.unsubscribes} to="/notifications" />
+              </InlineGrid>
+              <Card>
+                <BlockStack gap="200">
+                  <Text as="h2" variant="headingMd">{t("dash.activity")}</Text>
+                  {s.activity.length === 0 ? (
+                    <Text as="p" tone="subdued">{t("dash.noActivity")}</Text>
+                  ) : (
+                    <ResourceList
+                      items={s.activity}
+                      renderItem={(a) => (
+                        <ResourceList.Item id={a.shipment_id + a.at} onClick={() => {}}>
+                          <Link to={`/shipments/${a.shipment_id}`}>{a.order_name || "—"}</Link> · <Text as="span">{a.detail || a.kind}</Text>{" "}
+                          <Text as="span" tone="subdued">{date(a.at)}</Text>
+                        </ResourceList.Item>
+                      )}
+                    />
+                  )}
+                </BlockStack>
+              </Card>
+            </BlockStack>
+          );
+        }}
+      </Loaded>
+    </BlockStack>
+  );
+}

@@ -1,0 +1,97 @@
+import { Banner, BlockStack, Button, Card, Checkbox, ChoiceList, InlineGrid, Select, Text, TextField } from "@shopify/polaris";
+import { useEffect, useState } from "react";
+import { api } from "../api";
+import type { T } from "../i18n";
+import { Loaded, useApi } from "../ui";
+
+interface Branding { logo_url: string; accent_color: string; sender_name: string; reply_to: string; footer_text: string }
+interface Settings {
+  branding: Branding; primary_locale: string; disabled_events: Record<string, boolean>;
+  templates: Record<string, Record<string, { subject: string; intro: string }>>;
+  customer_emails: string; locales: string[]; events: string[];
+}
+
+export function Notifications({ t }: { t: T }) {
+  const loaded = useApi<Settings>("/notifications/settings");
+  return <Loaded state={loaded} t={t}>{(s) => <Editor t={t} initial={s} />}</Loaded>;
+}
+
+function Editor({ t, initial }: { t: T; initial: Settings }) {
+  const [s, setS] = useState<Settings>(initial);
+  const [previewLocale, setPreviewLocale] = useState(initial.primary_locale || "en");
+  const [preview, setPreview] = useState<{ subject: string; html: string }>();
+  const [message, setMessage] = useState<{ tone: "success" | "critical"; text: string }>();
+  const brand = (k: keyof Branding) => (v: string) => setS({ ...s, branding: { ...s.branding, [k]: v } });
+
+  // The live preview follows the branding being edited (not yet saved).
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      api<{ subject: string; html: string }>("/notifications/preview", {
+        method: "POST", body: JSON.stringify({ event: "shipped", locale: previewLocale, branding: s.branding }),
+      }).then(setPreview).catch((e: Error) => setPreview({ subject: e.message, html: "" }));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [s.branding, previewLocale]);
+
+  const save = async () => {
+    try {
+      setS(await api<Settings>("/notifications/settings", { method: "PUT", body: JSON.stringify(s) }));
+      setMessage({ tone: "success", text: t("saved") });
+    } catch (e) {
+      setMessage({ tone: "critical", text: (e as Error).message });
+    }
+  };
+  const test = async () => {
+    try {
+      const r = await api<{ sent_to: string }>("/notifications/test", { method: "POST", body: JSON.stringify({ event: "shipped", locale: previewLocale, branding: s.branding }) });
+      setMessage({ tone: "success", text: t("notif.testSent", { to: r.sent_to }) });
+    } catch (e) {
+      setMessage({ tone: "critical", text: (e as Error).message });
+    }
+  };
+  return (
+    <BlockStack gap="400">
+      <Text as="h1" variant="headingXl">{t("notif.title")}</Text>
+      {message && <Banner tone={message.tone} onDismiss={() => setMessage(undefined)}>{message.text}</Banner>}
+      <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
+        <BlockStack gap="400">
+          <Card>
+            <ChoiceList title={t("notif.who")} selected={[s.customer_emails]} onChange={([v]) => setS({ ...s, customer_emails: v })}
+              choices={[{ label: t("notif.waybill"), value: "waybill" }, { label: t("notif.shopify"), value: "shopify" }]} />
+          </Card>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">{t("notif.branding")}</Text>
+              <TextField label={t("notif.logo")} value={s.branding.logo_url} onChange={brand("logo_url")} autoComplete="off" />
+              <TextField label={t("notif.accent")} id="accent-color" value={s.branding.accent_color} onChange={brand("accent_color")} placeholder="#1f6feb" autoComplete="off" />
+              <TextField label={t("notif.sender")} value={s.branding.sender_name} onChange={brand("sender_name")} autoComplete="off" />
+              <TextField label={t("notif.replyTo")} type="email" value={s.branding.reply_to} onChange={brand("reply_to")} autoComplete="off" />
+              <TextField label={t("notif.footer")} value={s.branding.footer_text} onChange={brand("footer_text")} multiline={2} autoComplete="off" />
+              <Select label={t("notif.locale")} value={s.primary_locale} onChange={(v) => setS({ ...s, primary_locale: v })}
+                options={s.locales.map((l) => ({ label: l, value: l }))} />
+            </BlockStack>
+          </Card>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">{t("notif.events")}</Text>
+              {s.events.map((e) => (
+                <Checkbox key={e} label={t(`event.${e}` as Parameters<T>[0])} checked={!s.disabled_events?.[e]}
+                  onChange={(on) => setS({ ...s, disabled_events: { ...s.disabled_events, [e]: !on } })} />
+              ))}
+            </BlockStack>
+          </Card>
+          <Button variant="primary" onClick={save} id="save-settings">{t("save")}</Button>
+        </BlockStack>
+        <Card>
+          <BlockStack gap="300">
+            <Text as="h2" variant="headingMd">{t("notif.preview")}</Text>
+            <Select label={t("notif.previewLocale")} value={previewLocale} onChange={setPreviewLocale} options={s.locales.map((l) => ({ label: l, value: l }))} />
+            <Text as="p" variant="headingSm" id="preview-subject">{preview?.subject ?? "…"}</Text>
+            <iframe title={t("notif.preview")} id="email-preview" sandbox="" srcDoc={preview?.html ?? ""} style={{ width: "100%", height: 560, border: "1px solid #e1e3e5", borderRadius: 8 }} />
+            <Button onClick={test}>{t("notif.test")}</Button>
+          </BlockStack>
+        </Card>
+      </InlineGrid>
+    </BlockStack>
+  );
+}

@@ -1,0 +1,85 @@
+import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
+import { useState } from "react";
+import { api } from "../api";
+import type { T } from "../i18n";
+import { Loaded, StateBadge, date, useApi } from "../ui";
+import type { Shipment } from "./Shipments";
+
+interface Detail {
+  shipment: Shipment;
+  history: { kind: string; detail: string; created_at: string }[];
+  checkpoints: { happened_at: string; status: string; location: string; message: string }[];
+  emails: { event: string; status: string; detail: string; queued_at: string }[];
+}
+
+export function ShipmentDetail({ t, id }: { t: T; id: string }) {
+  const detail = useApi<Detail>(`/shipments/${encodeURIComponent(id)}`);
+  const [number, setNumber] = useState("");
+  const [carrier, setCarrier] = useState("");
+  const [message, setMessage] = useState<{ tone: "success" | "critical"; text: string }>();
+  const act = async (f: () => Promise<unknown>) => {
+    try {
+      await f();
+      setMessage({ tone: "success", text: t("detail.done") });
+      detail.reload();
+    } catch (e) {
+      setMessage({ tone: "critical", text: (e as Error).message });
+    }
+  };
+  return (
+    <Loaded state={detail} t={t}>
+      {(d) => (
+        <BlockStack gap="400">
+          <InlineStack gap="300" blockAlign="center">
+            <Text as="h1" variant="headingXl">{t("detail.title", { number: d.shipment.tracking_number })}</Text>
+            <StateBadge state={d.shipment.state} t={t} />
+          </InlineStack>
+          {message && <Banner tone={message.tone} onDismiss={() => setMessage(undefined)}>{message.text}</Banner>}
+          {d.shipment.state_reason && <Banner tone="warning" title={t("detail.reason")}>{d.shipment.state_reason}</Banner>}
+          <Card>
+            <BlockStack gap="200">
+              <Text as="p">{d.shipment.order_name || d.shipment.order_ref} · {d.shipment.carrier || "—"} · {d.shipment.status}</Text>
+              {d.shipment.tracking_url && <a href={d.shipment.tracking_url} target="_blank" rel="noreferrer">{d.shipment.tracking_url}</a>}
+              <Text as="h2" variant="headingSm">{t("detail.lines")}</Text>
+              {d.shipment.line_items?.length ? (
+                <List>{d.shipment.line_items.map((l, i) => <List.Item key={i}>{l.title || l.sku} × {l.quantity}</List.Item>)}</List>
+              ) : (
+                <Text as="p" tone="subdued">{t("detail.allItems")}</Text>
+              )}
+              <InlineStack gap="200">
+                {(d.shipment.state === "failed" || d.shipment.state === "needs_attention") && (
+                  <Button variant="primary" onClick={() => act(() => api(`/shipments/${id}/retry`, { method: "POST" }))}>{t("detail.retry")}</Button>
+                )}
+                {d.shipment.state === "synced" && (
+                  <Button onClick={() => act(() => api(`/shipments/${id}/resend`, { method: "POST" }))}>{t("detail.resend")}</Button>
+                )}
+              </InlineStack>
+            </BlockStack>
+          </Card>
+          <Card>
+            <form onSubmit={(e) => { e.preventDefault(); act(() => api(`/shipments/${id}`, { method: "PATCH", body: JSON.stringify({ tracking_number: number, carrier }) })); }}>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingSm">{t("detail.edit")}</Text>
+                <InlineStack gap="200" wrap>
+                  <TextField label={t("ship.number")} value={number} onChange={setNumber} placeholder={d.shipment.tracking_number} autoComplete="off" />
+                  <TextField label={t("ship.carrier")} value={carrier} onChange={setCarrier} placeholder={d.shipment.carrier} autoComplete="off" />
+                </InlineStack>
+                <InlineStack><Button submit>{t("save")}</Button></InlineStack>
+              </BlockStack>
+            </form>
+          </Card>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingSm">{t("detail.history")}</Text>
+              <List>{d.history.map((h, i) => <List.Item key={i}>{date(h.created_at)} — {h.kind}: {h.detail}</List.Item>)}</List>
+              {d.checkpoints.length > 0 && <Text as="h2" variant="headingSm">{t("detail.checkpoints")}</Text>}
+              <List>{d.checkpoints.map((c, i) => <List.Item key={i}>{date(c.happened_at)} — {c.status} {c.location} {c.message}</List.Item>)}</List>
+              {d.emails.length > 0 && <Text as="h2" variant="headingSm">{t("detail.emails")}</Text>}
+              <List>{d.emails.map((m, i) => <List.Item key={i}>{date(m.queued_at)} — {m.event}: {m.status} {m.detail}</List.Item>)}</List>
+            </BlockStack>
+          </Card>
+        </BlockStack>
+      )}
+    </Loaded>
+  );
+}

@@ -1,0 +1,72 @@
+import { BlockStack, Button, Card, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
+import { useEffect, useState } from "react";
+import type { T } from "../i18n";
+import { filtersToQuery, pageCount, queryToFilters, type Filters } from "../logic";
+import { useRoute } from "../router";
+import { Empty, Link, Loaded, StateBadge, date, useApi } from "../ui";
+
+export interface Shipment {
+  id: string; order_id: number; order_name: string; order_ref: string; tracking_number: string; carrier: string; tracking_url: string;
+  source: string; state: string; state_reason: string; status: string; created_at: string; estimated_delivery_at?: string;
+  line_items?: { line_item_id: number; sku: string; title: string; quantity: number }[];
+}
+
+export function Shipments({ t }: { t: T }) {
+  const { search, navigate } = useRoute();
+  const [f, setF] = useState<Filters>(queryToFilters(search));
+  const [q, setQ] = useState(f.q ?? "");
+  useEffect(() => setF(queryToFilters(search)), [search]);
+  const list = useApi<{ shipments: Shipment[]; total: number; page: number; per_page: number }>(`/shipments${filtersToQuery(f)}`);
+  const apply = (next: Filters) => navigate(`/shipments${filtersToQuery({ ...next, page: next.page ?? 1 })}`);
+  const states = ["", "pending", "syncing", "synced", "failed", "needs_attention"];
+  const sources = ["", "api", "csv", "manual", "shopify"];
+  return (
+    <BlockStack gap="400">
+      <Text as="h1" variant="headingXl">{t("ship.title")}</Text>
+      <Card>
+        <BlockStack gap="300">
+          <form onSubmit={(e) => { e.preventDefault(); apply({ ...f, q }); }}>
+            <TextField label={t("ship.search")} labelHidden placeholder={t("ship.search")} value={q} onChange={setQ} autoComplete="off"
+              onBlur={() => q !== (f.q ?? "") && apply({ ...f, q })} />
+          </form>
+          <InlineStack gap="300" wrap>
+            <Select label={t("ship.state")} value={f.state ?? ""} onChange={(v) => apply({ ...f, state: v })}
+              options={states.map((s) => ({ value: s, label: s ? t(`state.${s}` as Parameters<T>[0]) : t("ship.all") }))} />
+            <Select label={t("ship.source")} value={f.source ?? ""} onChange={(v) => apply({ ...f, source: v })}
+              options={sources.map((s) => ({ value: s, label: s ? t(`source.${s}` as Parameters<T>[0]) : t("ship.all") }))} />
+            <TextField label={t("ship.carrier")} value={f.carrier ?? ""} onChange={(v) => setF({ ...f, carrier: v })} onBlur={() => apply(f)} autoComplete="off" />
+            <TextField label={t("ship.from")} type="date" value={f.from ?? ""} onChange={(v) => apply({ ...f, from: v })} autoComplete="off" />
+            <TextField label={t("ship.to")} type="date" value={f.to ?? ""} onChange={(v) => apply({ ...f, to: v })} autoComplete="off" />
+          </InlineStack>
+        </BlockStack>
+      </Card>
+      <Loaded state={list} t={t}>
+        {(d) =>
+          d.shipments.length === 0 ? (
+            <Empty heading={t("ship.empty")} />
+          ) : (
+            <Card padding="0">
+              <DataTable
+                columnContentTypes={["text", "text", "text", "text", "text", "text"]}
+                headings={[t("ship.order"), t("ship.number"), t("ship.carrier"), t("ship.state"), t("ship.status"), t("ship.created")]}
+                rows={d.shipments.map((s) => [
+                  <Link to={`/shipments/${s.id}`}>{s.order_name || s.order_ref}</Link>,
+                  <span data-shipment-id={s.id}>{s.tracking_number}</span>,
+                  s.carrier || "—",
+                  <StateBadge state={s.state} t={t} />,
+                  s.status,
+                  date(s.created_at),
+                ])}
+              />
+              <InlineStack align="center" gap="300" blockAlign="center">
+                <Button disabled={d.page <= 1} onClick={() => apply({ ...f, page: d.page - 1 })}>{t("ship.prev")}</Button>
+                <Text as="span">{t("ship.page", { page: d.page, pages: pageCount(d.total, d.per_page) })}</Text>
+                <Button disabled={d.page >= pageCount(d.total, d.per_page)} onClick={() => apply({ ...f, page: d.page + 1 })}>{t("ship.next")}</Button>
+              </InlineStack>
+            </Card>
+          )
+        }
+      </Loaded>
+    </BlockStack>
+  );
+}
