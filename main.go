@@ -181,7 +181,7 @@ func (a *application) close() {
 
 func (a *application) jobDeps() jobs.Deps {
 	return jobs.Deps{Shops: a.db, Orders: a.db, Shipments: a.db, Privacy: a.db, Webhooks: a.db,
-		Admin: a.shopfy, Limiter: a.redis, Dispatch: a.jobs, PushesPerShop: a.pushesPerShop,
+		Admin: a.shopfy, Limiter: a.redis, Locker: a.redis, Dispatch: a.jobs, PushesPerShop: a.pushesPerShop,
 		Notifications: a.db, Mailer: a.mailer, Renderer: a.emails, Unsubscribes: a.unsubscribes,
 		TrackingLinks: app.NewTrackingLinks(a.cfg.ShopifyAPISecret),
 		AppURL:        a.cfg.AppURL, Clock: a.clock, Log: a.log}

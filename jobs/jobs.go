@@ -42,6 +42,7 @@ type Deps struct {
 	Webhooks  app.WebhookLog
 	Admin     app.ShopifyAdmin
 	Limiter   app.Limiter
+	Locker    app.Locker
 	// Customer emails.
 	Notifications app.NotificationStore
 	Mailer        app.Mailer

@@ -54,6 +54,21 @@ func (d Deps) handleStatusEvent(ctx context.Context, t *asynq.Task) error {
 	if err != nil || !shop.Active() {
 		return nil
 	}
+	// One status at a time per shipment, and only the current one: tasks run
+	// concurrently, and a late "out for delivery" after "delivered" would
+	// show the store a parcel going backwards and confuse the customer.
+	unlock, err := d.Locker.Lock(ctx, "status-event:"+s.ID, time.Minute)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if s, err = d.Shipments.ShipmentByID(ctx, p.ShipmentID); err != nil {
+		return err
+	}
+	if s.Status != p.Status {
+		d.Log.InfoContext(ctx, "stale status not published", "shop", shop.Domain, "shipment_id", s.ID, "status", p.Status, "current", s.Status)
+		return nil
+	}
 	if e, ok := p.Status.Notification(); ok {
 		d.notify(ctx, shop, s, e) // once per (shipment, event), whatever the retries below
 	}

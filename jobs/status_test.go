@@ -54,17 +54,34 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 		return map[string]any{"tracking_number": "RB123456785ES", "status": status, "estimated_delivery": at(20),
 			"checkpoints": []any{map[string]any{"time": at(h), "status": status, "location": "Madrid, ES", "message": msg}}}
 	}
+	events := func(n int) []string {
+		deadline := time.Now().Add(10 * time.Second)
+		var out []string
+		for time.Now().Before(deadline) {
+			got, _ := e.fake.Order(shop, o.ID)
+			out = nil
+			for _, ev := range got.Fulfillments[0].Events {
+				out = append(out, ev.Status)
+			}
+			if len(out) >= n {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return out
+	}
 	steps := []struct {
-		doc  map[string]any
-		want app.ParcelStatus
+		doc    map[string]any
+		want   app.ParcelStatus
+		events int // fulfillment events in Shopify once the step is done
 	}{
-		{doc("in_transit", 8, "Admitido"), app.StatusInTransit},
-		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery},
-		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery}, // a duplicate
-		{doc("in_transit", 9, "Clasificado"), app.StatusOutForDelivery},       // late and older: no step back
-		{doc("delivered", 12, "Entregado"), app.StatusDelivered},
-		{doc("delivered", 12, "Entregado"), app.StatusDelivered},
-		{doc("exception", 13, "Dirección incorrecta"), app.StatusDelivered}, // after delivery: stays delivered
+		{doc("in_transit", 8, "Admitido"), app.StatusInTransit, 1},
+		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery, 2},
+		{doc("out_for_delivery", 10, "En reparto"), app.StatusOutForDelivery, 2}, // a duplicate
+		{doc("in_transit", 9, "Clasificado"), app.StatusOutForDelivery, 2},       // late and older: no step back
+		{doc("delivered", 12, "Entregado"), app.StatusDelivered, 3},
+		{doc("delivered", 12, "Entregado"), app.StatusDelivered, 3},
+		{doc("exception", 13, "Dirección incorrecta"), app.StatusDelivered, 3}, // after delivery: stays delivered
 	}
 	for i, st := range steps {
 		if code := e.push(src, st.doc); code != 200 {
@@ -73,6 +90,9 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 		s, _ := e.db.ShipmentByID(context.Background(), id)
 		if s.Status != st.want {
 			t.Fatalf("step %d: status %s, want %s", i, s.Status, st.want)
+		}
+		if got := events(st.events); len(got) != st.events {
+			t.Fatalf("step %d: fulfillment events %v, want %d", i, got, st.events)
 		}
 	}
 	cps, _ := e.db.Checkpoints(context.Background(), id)
@@ -88,21 +108,8 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 		t.Fatalf("subjects: %v", subjects)
 	}
 	// Shopify got each status once, in order.
-	deadline := time.Now().Add(10 * time.Second)
-	var events []string
-	for time.Now().Before(deadline) {
-		got, _ := e.fake.Order(shop, o.ID)
-		events = nil
-		for _, ev := range got.Fulfillments[0].Events {
-			events = append(events, ev.Status)
-		}
-		if len(events) >= 3 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if strings.Join(events, ",") != "IN_TRANSIT,OUT_FOR_DELIVERY,DELIVERED" {
-		t.Fatalf("fulfillment events: %v", events)
+	if got := events(3); strings.Join(got, ",") != "IN_TRANSIT,OUT_FOR_DELIVERY,DELIVERED" {
+		t.Fatalf("fulfillment events: %v", got)
 	}
 	// A wrong signature, and another shop's source, change nothing.
 	body, _ := json.Marshal(doc("exception", 14, "x"))
@@ -311,5 +318,36 @@ func screenshots(t *testing.T, e *mailEnv, name, pageURL string) {
 	}
 	if st, err := os.Stat(out); err != nil || st.Size() < 5000 {
 		t.Fatalf("no screenshot at %s", out)
+	}
+}
+
+// Status tasks that arrive out of order never show Shopify a step back.
+func TestStaleStatusTasksAreNotPublished(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.settled(id)
+	src := e.statusSource("push")
+	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "delivered",
+		"checkpoints": []any{map[string]any{"time": at(12), "status": "delivered", "message": "Entregado"}}})
+	e.notification(id, app.NotifyDelivered)
+	// A late task for an older status (a retry, a slow worker) runs now.
+	if err := e.client.PublishStatus(context.Background(), shop, id, app.StatusOutForDelivery); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	got, _ := e.fake.Order(shop, o.ID)
+	var statuses []string
+	for _, ev := range got.Fulfillments[0].Events {
+		statuses = append(statuses, ev.Status)
+	}
+	if strings.Join(statuses, ",") != "DELIVERED" {
+		t.Fatalf("fulfillment events: %v", statuses)
+	}
+	list, _, _ := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 50)
+	for _, n := range list {
+		if n.Event == app.NotifyOutForDelivery {
+			t.Fatal("an out-for-delivery email was queued after delivery")
+		}
 	}
 }

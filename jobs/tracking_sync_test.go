@@ -63,7 +63,7 @@ func newPushEnvWith(t *testing.T, engine store.Engine, extend func(*jobs.Deps, *
 	detector, _ := carrier.New()
 	client := jobs.NewClient(rdb)
 	t.Cleanup(func() { client.Close() })
-	deps := jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc, Limiter: r, Dispatch: client,
+	deps := jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc, Limiter: r, Locker: r, Dispatch: client,
 		AppURL: "https://app.example", Clock: clock, Log: log}
 	if extend != nil {
 		extend(&deps, db)
