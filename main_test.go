@@ -118,6 +118,11 @@ func TestEndToEndInstall(t *testing.T) {
 		if code, body := get("/?shop=" + testShop); code != 200 || !strings.Contains(body, "Waybill") {
 			t.Fatalf("/: %d %s", code, body)
 		}
+		resp, _ := http.Get(appURL + "/shipments?shop=" + testShop)
+		resp.Body.Close()
+		if csp := resp.Header.Get("Content-Security-Policy"); csp != "frame-ancestors https://"+testShop+" https://admin.shopify.com;" {
+			t.Fatalf("app page CSP = %q: only the shop's admin may frame the app", csp)
+		}
 
 		// A supplier key for the installed shop, printed alone on the last line.
 		t.Setenv("DATABASE_URL", databaseURL)

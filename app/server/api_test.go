@@ -18,6 +18,8 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
+	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/mail"
 	"github.com/waybill-app/waybill/app/redis"
 	"github.com/waybill-app/waybill/app/redis/redistest"
 	"github.com/waybill-app/waybill/app/server"
@@ -52,9 +54,11 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	t.Cleanup(func() { client.Close() })
 	detector, _ := carrier.New()
 	trk := &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}
+	renderer, _ := email.New()
 	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example"},
 		Shops: db, Auth: svc, Dispatcher: client, APIKeys: db, Tracking: trk, Lister: db, Dashboard: db, ShipmentStore: db, SessionExchange: svc,
-		Clock: clock, Log: log})
+		Notifications: db, Emails: renderer, Mailer: mail.Log{Logger: log}, Unsubscribes: app.NewUnsubscribes(apiSecret, "https://app.example"),
+		CustomerEmails: db, StatusSources: db, Clock: clock, Log: log})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	e := &apiEnv{t: t, url: hs.URL, db: db, fake: fake, shops: map[string]*app.Shop{}, keys: map[string]string{}}
@@ -181,7 +185,9 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 		{"GET", "/api/admin/shipments"}, {"POST", "/api/admin/shipments"}, {"GET", "/api/admin/shipments/x"},
 		{"PATCH", "/api/admin/shipments/x"}, {"POST", "/api/admin/shipments/x/retry"}, {"POST", "/api/admin/shipments/x/resend"},
 		{"POST", "/api/admin/imports"}, {"GET", "/api/admin/stats"}, {"GET", "/api/admin/api-keys"}, {"POST", "/api/admin/api-keys"},
-		{"DELETE", "/api/admin/api-keys/x"},
+		{"DELETE", "/api/admin/api-keys/x"}, {"GET", "/api/admin/notifications"}, {"GET", "/api/admin/notifications/settings"},
+		{"PUT", "/api/admin/notifications/settings"}, {"POST", "/api/admin/notifications/preview"}, {"POST", "/api/admin/notifications/test"},
+		{"POST", "/api/admin/status-sources"},
 	}
 	for name, tok := range bad {
 		for _, ep := range endpoints {
