@@ -335,16 +335,21 @@ func workerCommand(ctx context.Context, args []string, log *slog.Logger) error {
 	return jobs.Run(ctx, a.rdb, a.jobDeps(), jobs.WorkerOptions{Concurrency: *concurrency, Scheduler: *scheduler})
 }
 
-func migrateCommand(ctx context.Context, log *slog.Logger) error {
+// openStore opens the database alone, for commands that need nothing else.
+func openStore(ctx context.Context) (*store.DB, error) {
 	cfg, err := config.Load(config.Requirements{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sealer, err := seal.New(cfg.EncryptionKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, sealer, app.SystemClock{})
+	return store.Open(ctx, cfg.DatabaseURL, sealer, app.SystemClock{})
+}
+
+func migrateCommand(ctx context.Context, log *slog.Logger) error {
+	db, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -372,15 +377,7 @@ func apikeyCommand(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--shop: %s", app.ErrorMessageOf(err))
 	}
-	cfg, err := config.Load(config.Requirements{})
-	if err != nil {
-		return err
-	}
-	sealer, err := seal.New(cfg.EncryptionKey)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, sealer, app.SystemClock{})
+	db, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
