@@ -128,8 +128,11 @@ type ShipmentStore interface {
 	ResolveShipmentOrder(ctx context.Context, id string, orderID int64, orderName string, lines []ShipmentLineItem) error
 	// SetShipmentState moves the shipment and adds a history line (kind may be empty).
 	SetShipmentState(ctx context.Context, id string, state ShipmentState, reason, kind, detail string) error
-	// MarkShipmentSynced records the fulfillment the shipment became.
-	MarkShipmentSynced(ctx context.Context, id string, fulfillmentID int64, detail string) error
+	// MarkShipmentSynced records the fulfillment the shipment became — if
+	// its tracking number is still pushedNumber. An edit made while the push
+	// ran leaves it pending (the stalled sweep pushes the new number), and
+	// synced reports false.
+	MarkShipmentSynced(ctx context.Context, id, pushedNumber string, fulfillmentID int64, detail string) (synced bool, err error)
 	// EditShipmentTracking changes number, carrier and URL and makes the
 	// shipment pending again so the change is pushed.
 	EditShipmentTracking(ctx context.Context, id, number, carrier, url string) (*Shipment, error)

@@ -111,7 +111,7 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 	// first attempt made, and a number fulfilled in the admin is not repeated.
 	for _, f := range order.Fulfillments {
 		if slices.Contains(f.TrackingNumbers, s.TrackingNumber) {
-			if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, f.ID, "Already a fulfillment in Shopify with this tracking number."); err != nil {
+			if synced, err := d.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, f.ID, "Already a fulfillment in Shopify with this tracking number."); err != nil || !synced {
 				return err
 			}
 			d.notify(ctx, shop, s, app.NotifyShipped) // once: a first attempt may have stopped before telling
@@ -123,7 +123,7 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 		if err := d.Admin.UpdateFulfillmentTracking(ctx, shop.Domain, s.ShopifyFulfillmentID, s.TrackingNumber, s.Carrier, s.TrackingURL, notify); err != nil {
 			return err
 		}
-		if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, s.ShopifyFulfillmentID, "Tracking number updated in Shopify."); err != nil {
+		if synced, err := d.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, s.ShopifyFulfillmentID, "Tracking number updated in Shopify."); err != nil || !synced {
 			return err
 		}
 		d.notify(ctx, shop, s, app.NotifyTrackingUpdated)
@@ -142,7 +142,10 @@ func (d Deps) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 	if err := d.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, plan.Resolved); err != nil {
 		return err
 	}
-	if err := d.Shipments.MarkShipmentSynced(ctx, s.ID, id, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location)); err != nil {
+	synced, err := d.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, id, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location))
+	if err != nil || !synced {
+		// Edited while this push ran: the fulfillment carries the old number
+		// and the shipment stays pending, so the change is pushed next.
 		return err
 	}
 	s.LineItems = plan.Resolved

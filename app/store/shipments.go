@@ -346,16 +346,28 @@ func (db *DB) SetShipmentState(ctx context.Context, id string, state app.Shipmen
 	})
 }
 
-// MarkShipmentSynced implements app.ShipmentStore.
-func (db *DB) MarkShipmentSynced(ctx context.Context, id string, fulfillmentID int64, detail string) error {
-	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
-			"state": string(app.ShipmentSynced), "state_reason": "", "shopify_fulfillment_id": fulfillmentID,
-			"updated_at": db.clock.Now()}).Error; err != nil {
+// MarkShipmentSynced implements app.ShipmentStore: a compare-and-set on the
+// tracking number.
+func (db *DB) MarkShipmentSynced(ctx context.Context, id, pushedNumber string, fulfillmentID int64, detail string) (bool, error) {
+	synced := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The fulfillment exists whatever happened meanwhile: remember it, so
+		// a changed number updates it rather than making a second one.
+		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Update("shopify_fulfillment_id", fulfillmentID).Error; err != nil {
 			return err
+		}
+		res := tx.Model(&shipmentRow{}).Where("id = ? AND tracking_number = ?", id, pushedNumber).Updates(map[string]any{
+			"state": string(app.ShipmentSynced), "state_reason": "", "updated_at": db.clock.Now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		synced = res.RowsAffected == 1
+		if !synced {
+			detail += " The tracking number changed meanwhile: the new one follows."
 		}
 		return db.addShipmentEvent(tx, id, app.EventPushed, detail)
 	})
+	return synced, err
 }
 
 // EditShipmentTracking implements app.ShipmentStore.

@@ -198,3 +198,33 @@ func TestForeignKeysEnforced(t *testing.T) {
 		}
 	})
 }
+
+func TestMarkSyncedKeepsAnEditMadeDuringThePush(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.Open(t, engine, apptest.NewClock(t0))
+		shop, _ := db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
+		out, err := db.CreateShipments(ctx, []*app.Shipment{{ShopID: shop.ID, OrderRef: "#1001", TrackingNumber: "OLD1", Source: app.SourceAPI,
+			State: app.ShipmentSyncing}}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := out[0].ShipmentID
+		// The merchant changes the number while the push of OLD1 runs.
+		if _, err := db.EditShipmentTracking(ctx, id, "NEW2", "UPS", ""); err != nil {
+			t.Fatal(err)
+		}
+		synced, err := db.MarkShipmentSynced(ctx, id, "OLD1", 99, "Fulfillment created.")
+		s, _ := db.ShipmentByID(ctx, id)
+		if err != nil || synced || s.State != app.ShipmentPending || s.ShopifyFulfillmentID != 99 || s.TrackingNumber != "NEW2" {
+			t.Fatalf("after a stale push: synced=%v %+v %v", synced, s, err)
+		}
+		// The next push (an update of fulfillment 99) completes it.
+		if synced, err := db.MarkShipmentSynced(ctx, id, "NEW2", 99, "Tracking number updated."); err != nil || !synced {
+			t.Fatalf("second push: %v %v", synced, err)
+		}
+		if s, _ := db.ShipmentByID(ctx, id); s.State != app.ShipmentSynced {
+			t.Fatalf("state %s", s.State)
+		}
+	})
+}
