@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -45,6 +46,7 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 {{if .Message}}<p class="msg">{{.Message}}</p>{{end}}
 {{range .Shops}}<h2>{{.Name}} <small>({{.Domain}})</small></h2>
 <form method="post" action="/devstore/install?shop={{.Domain}}"><button>Install Waybill ({{$.AppURL}})</button></form>
+<p><a href="{{.AdminURL}}">Open the Waybill admin for this shop</a> (as the Shopify admin would embed it: with a session token, valid one hour)</p>
 <form method="post" action="/devstore/order?shop={{.Domain}}"><button>Create a test order</button></form>
 <table><tr><th>Order</th><th>Customer</th><th>Items</th><th>Status</th><th>Fulfillments</th></tr>
 {{range .Orders}}<tr><td>{{.Name}}</td><td>{{.Email}} ({{.CustomerLocale}})</td>
@@ -81,19 +83,30 @@ func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
 		Status string
 	}
 	type shopView struct {
-		Name, Domain string
-		Orders       []orderView
+		Name, Domain, AdminURL string
+		Orders                 []orderView
+	}
+	s.mu.Lock()
+	appURL := s.devAppURL
+	var domains []string
+	for d := range s.shops {
+		domains = append(domains, d)
+	}
+	s.mu.Unlock()
+	tokens := map[string]string{} // minted outside the lock: SessionToken takes it too
+	for _, d := range domains {
+		tokens[d] = s.SessionToken(d, time.Hour)
 	}
 	s.mu.Lock()
 	var shops []shopView
 	for _, sh := range s.shops {
-		v := shopView{Name: sh.Name, Domain: sh.Domain}
+		v := shopView{Name: sh.Name, Domain: sh.Domain,
+			AdminURL: appURL + "/?shop=" + url.QueryEscape(sh.Domain) + "&id_token=" + url.QueryEscape(tokens[sh.Domain])}
 		for _, o := range sh.orders {
 			v.Orders = append(v.Orders, orderView{copyOrder(o), displayFulfillmentStatus(o)})
 		}
 		shops = append(shops, v)
 	}
-	appURL := s.devAppURL
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	devstorePage.Execute(w, map[string]any{"Shops": shops, "AppURL": appURL, "Message": msg})

@@ -374,6 +374,9 @@ func TestDevstorePageInstallsTheApp(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "Install failed") || !strings.Contains(string(body), "418") {
 		t.Fatalf("install button: %d %s", resp.StatusCode, body)
 	}
+	if !strings.Contains(string(body), appSrv.URL+"/?shop="+shopifyfake.DemoShop+"&amp;id_token=") {
+		t.Fatalf("the page has no link to the embedded admin: %s", body)
+	}
 	resp, _ = http.Post(srv.URL+"/devstore/order?shop="+shopifyfake.DemoShop, "text/plain", nil)
 	resp.Body.Close()
 	if n := len(store.Orders(shopifyfake.DemoShop)); n != 4 {
