@@ -138,7 +138,7 @@ func (d Deps) handleCustomerNotification(ctx context.Context, t *asynq.Task) err
 		return d.Notifications.SetNotificationStatus(ctx, n.ID, app.NotificationSent, order.Email, locale, "")
 	case app.ErrorCodeOf(err) == app.ErrInvalid:
 		// The server refused the message for good (5xx): retrying cannot help.
-		skip(app.NotificationFailed, order.Email, locale, app.ErrorMessageOf(err)+": "+err.Error())
+		skip(app.NotificationFailed, order.Email, locale, err.Error()) // the mail adapter keeps addresses out
 		return final(err)
 	case retried >= customerNotificationMaxRetry:
 		skip(app.NotificationFailed, order.Email, locale, "The mail server could not be reached after several attempts.")

@@ -221,7 +221,10 @@ func TestPermanentRejectionIsRecorded(t *testing.T) {
 		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Mug", Quantity: 1}}}, false)
 	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	n := e.notification(id, app.NotifyShipped)
-	if n.Status != app.NotificationFailed || !strings.Contains(n.Detail, "refused") {
+	if n.Status != app.NotificationFailed || !strings.Contains(n.Detail, "refused") || !strings.Contains(n.Detail, "550") {
 		t.Fatalf("a 5xx refusal: %+v", n)
+	}
+	if strings.Contains(n.Detail, "nadie@refused.test") {
+		t.Fatalf("the server's reply put the address in the log's detail: %q", n.Detail)
 	}
 }

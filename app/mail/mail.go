@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -125,13 +126,19 @@ func (s *SMTP) Send(ctx context.Context, e app.Email) error {
 	if err == nil {
 		return nil
 	}
+	// The server's reply names the recipient: it goes into logs and the
+	// email log, so the address is taken out first.
+	reply := errors.New(addresses.ReplaceAllString(err.Error(), "<recipient>"))
 	var se *gomail.SendError
 	if errors.As(err, &se) && !se.IsTemp() && se.Reason != gomail.ErrConnCheck && se.Reason != gomail.ErrSMTPMailFrom {
 		// A 5xx answer: the server refused this message for good.
-		return app.WrapError(app.ErrInvalid, err, "the mail server refused the message")
+		return app.WrapError(app.ErrInvalid, reply, "the mail server refused the message")
 	}
-	return app.WrapError(app.ErrUnavailable, err, "the mail server is not reachable or asked to try later")
+	return app.WrapError(app.ErrUnavailable, reply, "the mail server is not reachable or asked to try later")
 }
+
+// addresses matches email addresses, with or without angle brackets.
+var addresses = regexp.MustCompile(`<?[^\s<>@,;"]+@[^\s<>@,;"]+>?`)
 
 // Sends reports whether messages really leave (false for Log).
 func (*SMTP) Sends() bool { return true }
