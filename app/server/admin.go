@@ -47,6 +47,10 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return app.Errorf(app.ErrUnauthorized, "the session token names no shop")
 		}
+		// The issuer is the same shop's admin (Shopify's own check).
+		if iss, _ := claims["iss"].(string); iss != "https://"+shopDomain+"/admin" {
+			return app.Errorf(app.ErrUnauthorized, "the session token's issuer is not the shop's admin")
+		}
 		ctx := c.Request().Context()
 		shop, err := s.deps.Shops.ShopByDomain(ctx, shopDomain)
 		if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
