@@ -32,6 +32,8 @@ const en = {
   "sup.title": "Suppliers", "sup.help": "Give each supplier or 3PL its own key: it sends tracking numbers to Waybill's API.",
   "sup.name": "Supplier name", "sup.create": "Create key", "sup.once": "Copy this key now: it is shown only once.", "sup.example": "Example",
   "sup.revoke": "Revoke", "sup.revoked": "Revoked", "sup.lastUsed": "Last used", "sup.never": "never", "sup.empty": "No keys yet.",
+  "kind.received": "Received", "kind.pushed": "In Shopify", "kind.tracking_changed": "Tracking changed", "kind.needs_attention": "Needs attention",
+  "kind.failed": "Failed", "kind.retry": "Retried", "kind.status": "Parcel status",
 };
 type Key = keyof typeof en;
 
@@ -66,6 +68,8 @@ const es: Record<Key, string> = {
   "sup.title": "Proveedores", "sup.help": "Da a cada proveedor o 3PL su propia clave: con ella envía números de seguimiento a la API de Waybill.",
   "sup.name": "Nombre del proveedor", "sup.create": "Crear clave", "sup.once": "Copia esta clave ahora: solo se muestra una vez.", "sup.example": "Ejemplo",
   "sup.revoke": "Revocar", "sup.revoked": "Revocada", "sup.lastUsed": "Último uso", "sup.never": "nunca", "sup.empty": "Aún no hay claves.",
+  "kind.received": "Recibido", "kind.pushed": "En Shopify", "kind.tracking_changed": "Seguimiento cambiado", "kind.needs_attention": "Requiere atención",
+  "kind.failed": "Fallido", "kind.retry": "Reintentado", "kind.status": "Estado del paquete",
 };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, es };
@@ -85,3 +89,9 @@ export function translator(locale: Locale) {
 export type T = ReturnType<typeof translator>;
 export const keys = Object.keys(en) as Key[];
 export const missingSpanish = () => keys.filter((k) => !(k in es));
+
+// kindLabel names a history line's kind in the admin's language.
+export function kindLabel(t: T, kind: string): string {
+  const key = `kind.${kind}`;
+  return (keys as string[]).includes(key) ? t(key as Key) : kind;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, settled, type ImportRow } from "./logic";
-import { keys, missingSpanish, pickLocale, translator } from "./i18n";
+import { keys, kindLabel, missingSpanish, pickLocale, translator } from "./i18n";
 
 const rows: ImportRow[] = [
   { line: 2, order: "#1001", tracking_number: "RB123456785ES", status: "accepted", shipment_id: "a" },
@@ -52,5 +52,7 @@ describe("i18n", () => {
     expect(pickLocale("", "es-AR")).toBe("es");
     expect(pickLocale("?shop=x", "fr")).toBe("en");
     expect(translator("es")("imp.summary", { accepted: 2, duplicate: 0, rejected: 1 })).toBe("2 aceptadas, 0 duplicadas, 1 rechazadas");
+    expect(kindLabel(translator("es"), "pushed")).toBe("En Shopify");
+    expect(kindLabel(translator("es"), "something_new")).toBe("something_new");
   });
 });

@@ -1,6 +1,6 @@
 import { Banner, BlockStack, Card, InlineGrid, ResourceList, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
-import type { T } from "../i18n";
+import { kindLabel, type T } from "../i18n";
 import { Link, Loaded, Stat, date, useApi } from "../ui";
 
 interface Counts {
@@ -46,7 +46,8 @@ export function Dashboard({ t }: { t: T }) {
                       items={s.activity}
                       renderItem={(a) => (
                         <ResourceList.Item id={a.shipment_id + a.at} onClick={() => {}}>
-                          <Link to={`/shipments/${a.shipment_id}`}>{a.order_name || "—"}</Link> · <Text as="span">{a.detail || a.kind}</Text>{" "}
+                          <Link to={`/shipments/${a.shipment_id}`}>{a.order_name || "—"}</Link> · <Text as="span" fontWeight="semibold">{kindLabel(t, a.kind)}</Text>{" "}
+                          <Text as="span">{a.detail}</Text>{" "}
                           <Text as="span" tone="subdued">{date(a.at)}</Text>
                         </ResourceList.Item>
                       )}

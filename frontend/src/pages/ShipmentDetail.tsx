@@ -1,7 +1,7 @@
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import type { T } from "../i18n";
+import { kindLabel, type T } from "../i18n";
 import { Loaded, StateBadge, date, useApi } from "../ui";
 import type { Shipment } from "./Shipments";
 
@@ -71,7 +71,7 @@ export function ShipmentDetail({ t, id }: { t: T; id: string }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingSm">{t("detail.history")}</Text>
-              <List>{d.history.map((h, i) => <List.Item key={i}>{date(h.created_at)} — {h.kind}: {h.detail}</List.Item>)}</List>
+              <List>{d.history.map((h, i) => <List.Item key={i}>{date(h.created_at)} — {kindLabel(t, h.kind)}: {h.detail}</List.Item>)}</List>
               {d.checkpoints.length > 0 && <Text as="h2" variant="headingSm">{t("detail.checkpoints")}</Text>}
               <List>{d.checkpoints.map((c, i) => <List.Item key={i}>{date(c.happened_at)} — {c.status} {c.location} {c.message}</List.Item>)}</List>
               {d.emails.length > 0 && <Text as="h2" variant="headingSm">{t("detail.emails")}</Text>}
