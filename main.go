@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*applicati
 	if err := redisClient.Ping(pingCtx); err != nil {
 		db.Close()
 		rdb.Close()
-		return nil, fmt.Errorf("Redis at REDIS_URL is not reachable; start a local one with `redis-server --daemonize yes --save \"\" --appendonly no`: %w", err)
+		return nil, fmt.Errorf("REDIS_URL: Redis is not reachable; start a local one with `redis-server --daemonize yes --save \"\" --appendonly no`: %w", err)
 	}
 	detector, err := carrier.New()
 	if err != nil {

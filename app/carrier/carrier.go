@@ -103,9 +103,7 @@ func New() (*Detector, error) {
 			return nil, fmt.Errorf("carrier data %s: %w", f, err)
 		}
 	}
-	for _, p := range additions() {
-		d.patterns = append(d.patterns, p)
-	}
+	d.patterns = append(d.patterns, additions()...)
 	for _, c := range knownCarriers() {
 		d.byName[nameKey(c.Name)] = c
 	}
