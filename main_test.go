@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestEndToEndInstall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logs bytes.Buffer
+		var logs syncBuffer // the server's goroutines write while the test reads
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
 		ctx, cancel := context.WithCancel(context.Background())
 		a, err := build(ctx, cfg, log)
@@ -216,4 +217,22 @@ func grepWaybill(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
