@@ -43,13 +43,6 @@ func (d Deps) handleStatusEvent(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return final(fmt.Errorf("tracking:event payload: %w", err))
 	}
-	s, err := d.Shipments.ShipmentByID(ctx, p.ShipmentID)
-	if app.ErrorCodeOf(err) == app.ErrNotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	shop, err := d.Shops.ShopByDomain(ctx, p.Shop)
 	if err != nil || !shop.Active() {
 		return nil
@@ -57,12 +50,16 @@ func (d Deps) handleStatusEvent(ctx context.Context, t *asynq.Task) error {
 	// One status at a time per shipment, and only the current one: tasks run
 	// concurrently, and a late "out for delivery" after "delivered" would
 	// show the store a parcel going backwards and confuse the customer.
-	unlock, err := d.Locker.Lock(ctx, "status-event:"+s.ID, time.Minute)
+	unlock, err := d.Locker.Lock(ctx, "status-event:"+p.ShipmentID, time.Minute)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if s, err = d.Shipments.ShipmentByID(ctx, p.ShipmentID); err != nil {
+	s, err := d.Shipments.ShipmentByID(ctx, p.ShipmentID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return nil // deleted (shop redacted)
+	}
+	if err != nil {
 		return err
 	}
 	if s.Status != p.Status {

@@ -223,17 +223,20 @@ func (d Deps) handleTrackingResync(ctx context.Context, _ *asynq.Task) error {
 		return err
 	}
 	shops := map[string]*app.Shop{}
-	queued := 0
-	for _, s := range stalled {
-		shop, ok := shops[s.ShopID]
+	activeShop := func(id string) *app.Shop {
+		shop, ok := shops[id]
 		if !ok {
-			shop, _ = d.Shops.ShopByID(ctx, s.ShopID)
-			shops[s.ShopID] = shop
+			shop, _ = d.Shops.ShopByID(ctx, id)
+			shops[id] = shop
 		}
 		if shop == nil || !shop.Active() {
-			continue
+			return nil
 		}
-		if err := d.Dispatch.SyncShipment(ctx, shop.Domain, s.ID); err == nil {
+		return shop
+	}
+	queued := 0
+	for _, s := range stalled {
+		if shop := activeShop(s.ShopID); shop != nil && d.Dispatch.SyncShipment(ctx, shop.Domain, s.ID) == nil {
 			queued++
 		}
 	}
@@ -243,12 +246,7 @@ func (d Deps) handleTrackingResync(ctx context.Context, _ *asynq.Task) error {
 			return err
 		}
 		for _, n := range emails {
-			shop, ok := shops[n.ShopID]
-			if !ok {
-				shop, _ = d.Shops.ShopByID(ctx, n.ShopID)
-				shops[n.ShopID] = shop
-			}
-			if shop != nil && d.Dispatch.QueueEmail(ctx, shop.Domain, n.ID) == nil {
+			if shop := activeShop(n.ShopID); shop != nil && d.Dispatch.QueueEmail(ctx, shop.Domain, n.ID) == nil {
 				queued++
 			}
 		}

@@ -182,14 +182,6 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 		v.Accent = DefaultAccent
 	}
 	ev := string(m.Event)
-	pairs := []struct {
-		dst *string
-		key string
-	}{
-		{&v.Subject, ev + ".subject"}, {&v.Heading, ev + ".heading"}, {&v.Intro, ev + ".intro"},
-		{&v.Footer, "footer"}, {&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"},
-		{&v.T.TrackButton, "track_button"}, {&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"}, {&v.T.TrackPage, "track_page"},
-	}
 	greeting, questions := "greeting", "questions"
 	if strings.TrimSpace(m.CustomerFirstName) == "" {
 		greeting = "greeting_anonymous"
@@ -197,13 +189,15 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 	if m.ShopEmail == "" {
 		questions = "questions_no_email"
 	}
-	pairs = append(pairs, struct {
+	pairs := []struct {
 		dst *string
 		key string
-	}{&v.Greeting, greeting}, struct {
-		dst *string
-		key string
-	}{&v.Questions, questions})
+	}{
+		{&v.Subject, ev + ".subject"}, {&v.Heading, ev + ".heading"}, {&v.Intro, ev + ".intro"},
+		{&v.Greeting, greeting}, {&v.Questions, questions}, {&v.Footer, "footer"},
+		{&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"}, {&v.T.TrackButton, "track_button"},
+		{&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"}, {&v.T.TrackPage, "track_page"},
+	}
 	for _, p := range pairs {
 		s, err := r.say(m.Locale, p.key, m)
 		if err != nil {

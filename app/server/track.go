@@ -196,9 +196,7 @@ func (s *Server) findOrder(ctx context.Context, shopID, orderInput, emailInput s
 	}
 	o, err := s.deps.Orders.OrderByName(ctx, shopID, name)
 	if err != nil {
-		// Compare anyway, so an unknown order costs the same as a wrong email.
-		subtle.ConstantTimeCompare([]byte(strings.ToLower(emailInput)), []byte(strings.ToLower(emailInput)+"x"))
-		return nil
+		return nil // answered exactly like a wrong email (the caller renders one page for both)
 	}
 	if o.Email == "" || subtle.ConstantTimeCompare([]byte(strings.ToLower(o.Email)), []byte(strings.ToLower(emailInput))) != 1 {
 		return nil

@@ -123,7 +123,7 @@ func (s *Service) EnsureWebhookSubscriptions(ctx context.Context, shop *app.Shop
 				} `json:"pageInfo"`
 			} `json:"webhookSubscriptions"`
 		}
-		if err := query(ctx, client, webhookSubscriptionsQuery, map[string]any{"after": after}, &resp); err != nil {
+		if err := s.paced(ctx, client, shop.Domain, costSubscriptionList, webhookSubscriptionsQuery, map[string]any{"after": after}, &resp); err != nil {
 			return 0, err
 		}
 		for _, n := range resp.WebhookSubscriptions.Nodes {
@@ -153,7 +153,7 @@ func (s *Service) EnsureWebhookSubscriptions(ctx context.Context, shop *app.Shop
 			"topic":               enum,
 			"webhookSubscription": map[string]any{"uri": callbackURL},
 		}
-		if err := query(ctx, client, webhookSubscriptionCreateMutation, vars, &resp); err != nil {
+		if err := s.paced(ctx, client, shop.Domain, costMutation, webhookSubscriptionCreateMutation, vars, &resp); err != nil {
 			return created, err
 		}
 		if alreadySubscribed(resp.WebhookSubscriptionCreate.UserErrors) {

@@ -17,6 +17,8 @@ var (
 	// typical order returns a dozen objects.
 	costOrderQuery = cost{requested: 380, actual: 15}
 	costMutation   = cost{requested: 10, actual: 10}
+	// 100 subscriptions a page; a shop has a handful.
+	costSubscriptionList = cost{requested: 102, actual: 8}
 )
 
 // maxPacingWait bounds one wait: past it the call is tried anyway and a

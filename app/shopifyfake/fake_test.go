@@ -2,7 +2,6 @@ package shopifyfake_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -343,7 +342,6 @@ func TestWebhooksAreSignedAndDeliveredToSubscriptions(t *testing.T) {
 	if s := shopifyfake.SignWebhook("hush", []byte(`"my secret message"`)); s != "hMTq0K2x7oyOjoBwGYeTj5oxfnaVYXzbanUG9aajpKI=" {
 		t.Fatalf("webhook signature vector: %s", s)
 	}
-	_ = context.Background
 }
 
 func TestOAuthCallbackSignatureMatchesShopifyVector(t *testing.T) {

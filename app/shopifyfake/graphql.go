@@ -117,7 +117,7 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 			continue
 		}
 		s.calls[f.Name]++
-		data[f.Alias] = ex.project(v, f.SelectionSet, f.Name)
+		data[f.Alias] = ex.project(v, f.SelectionSet)
 	}
 	actual := cost
 	if op.Operation != ast.Mutation {
@@ -187,7 +187,7 @@ func (e *execution) args(f *ast.Field) map[string]any {
 }
 
 // project keeps only the selected fields of v, like a GraphQL executor does.
-func (e *execution) project(v any, sel ast.SelectionSet, path string) any {
+func (e *execution) project(v any, sel ast.SelectionSet) any {
 	if len(sel) == 0 || v == nil {
 		return v
 	}
@@ -195,13 +195,13 @@ func (e *execution) project(v any, sel ast.SelectionSet, path string) any {
 	case []obj:
 		out := make([]any, len(x))
 		for i, item := range x {
-			out[i] = e.project(item, sel, path)
+			out[i] = e.project(item, sel)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, item := range x {
-			out[i] = e.project(item, sel, path)
+			out[i] = e.project(item, sel)
 		}
 		return out
 	case obj:
@@ -209,13 +209,13 @@ func (e *execution) project(v any, sel ast.SelectionSet, path string) any {
 			e.objects++
 		}
 		out := obj{}
-		e.projectInto(out, x, sel, path)
+		e.projectInto(out, x, sel)
 		return out
 	}
 	return v
 }
 
-func (e *execution) projectInto(out, x obj, sel ast.SelectionSet, path string) {
+func (e *execution) projectInto(out, x obj, sel ast.SelectionSet) {
 	typename, _ := x["__typename"].(string)
 	for _, s := range sel {
 		switch f := s.(type) {
@@ -232,14 +232,14 @@ func (e *execution) projectInto(out, x obj, sel ast.SelectionSet, path string) {
 			if fn, ok := fv.(fieldFunc); ok {
 				fv = fn(e.args(f))
 			}
-			out[f.Alias] = e.project(fv, f.SelectionSet, path+"."+f.Name)
+			out[f.Alias] = e.project(fv, f.SelectionSet)
 		case *ast.InlineFragment:
 			if f.TypeCondition == "" || f.TypeCondition == typename {
-				e.projectInto(out, x, f.SelectionSet, path)
+				e.projectInto(out, x, f.SelectionSet)
 			}
 		case *ast.FragmentSpread:
 			if def := e.fragments.ForName(f.Name); def != nil && (def.TypeCondition == typename || def.TypeCondition == "") {
-				e.projectInto(out, x, def.SelectionSet, path)
+				e.projectInto(out, x, def.SelectionSet)
 			}
 		}
 	}

@@ -219,13 +219,17 @@ func (db *DB) CreateShipments(ctx context.Context, shipments []*app.Shipment, de
 	return out, nil
 }
 
+// dedupKey is what the unique index (shop, order_ref, tracking_number)
+// compares, within one shop's batch.
+func dedupKey(s *app.Shipment) string { return s.OrderRef + "\x00" + s.TrackingNumber }
+
 func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, detail string, out []app.CreateOutcome) error {
 	now := db.clock.Now()
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		rows := make([]shipmentRow, 0, len(batch))
 		inBatch := map[string]int{}
 		for i, s := range batch {
-			key := s.OrderRef + "\x00" + s.TrackingNumber
+			key := dedupKey(s)
 			if _, dup := inBatch[key]; dup {
 				continue // a repeat inside the batch: resolved below with the first's outcome
 			}
@@ -258,7 +262,7 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 		var lines []shipmentLineItemRow
 		var events []shipmentEventRow
 		for i, s := range batch {
-			key := s.OrderRef + "\x00" + s.TrackingNumber
+			key := dedupKey(s)
 			if inBatch[key] != i {
 				continue
 			}
@@ -282,7 +286,7 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 		}
 		// Repeats inside the batch point at the first one's shipment.
 		for i, s := range batch {
-			key := s.OrderRef + "\x00" + s.TrackingNumber
+			key := dedupKey(s)
 			if first := inBatch[key]; first != i {
 				out[i] = app.CreateOutcome{ShipmentID: out[first].ShipmentID}
 			}
