@@ -13,10 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/email"
 	"github.com/waybill-app/waybill/app/mail"
 	"github.com/waybill-app/waybill/app/mail/mailpittest"
+	"github.com/waybill-app/waybill/app/redis/redistest"
 	"github.com/waybill-app/waybill/app/server"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
@@ -226,5 +229,28 @@ func TestPermanentRejectionIsRecorded(t *testing.T) {
 	}
 	if strings.Contains(n.Detail, "nadie@refused.test") {
 		t.Fatalf("the server's reply put the address in the log's detail: %q", n.Detail)
+	}
+}
+
+// An email recorded as queued whose task never made it (Redis was down)
+// is queued again by the sweep, and sent once.
+func TestStalledEmailsAreRequeued(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.notification(id, app.NotifyShipped)
+	e.pit.Wait(1, 0)
+	n, created, err := e.db.QueueNotification(context.Background(), &app.Notification{ShopID: e.shop.ID, ShipmentID: id,
+		Event: app.NotifyShipped, EventKey: "resend:stalled"})
+	if err != nil || !created {
+		t.Fatal(err)
+	}
+	e.db.Gorm().Exec("UPDATE notifications SET updated_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), n.ID)
+	if _, err := asynq.NewClientFromRedisClient(redistest.Open(t, 3)).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
+		t.Fatal(err)
+	}
+	e.pit.Wait(2, 300*time.Millisecond)
+	if got, _ := e.db.NotificationByID(context.Background(), n.ID); got.Status != app.NotificationSent {
+		t.Fatalf("stalled email: %+v", got)
 	}
 }

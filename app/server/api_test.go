@@ -256,8 +256,22 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 	if code != 200 || body["accepted"] != float64(1) || body["rejected"] != float64(1) {
 		t.Fatalf("upload: %d %v", code, body)
 	}
+	// The same upload as a plain text/csv body.
+	code, body = e.do("POST", "/api/admin/imports", acme, "text/csv", []byte("order;tracking_number\n#1001;UG123456789YW\n"))
+	if code != 200 || body["accepted"] != float64(1) {
+		t.Fatalf("text/csv upload: %d %v", code, body)
+	}
+	// Resend: only once the shipment is in Shopify; then a new email is queued.
+	if code, _ := e.do("POST", "/api/admin/shipments/"+id+"/resend", acme, "", nil); code != 409 {
+		t.Fatalf("resend before Shopify: %d", code)
+	}
+	e.db.SetShipmentState(context.Background(), id, app.ShipmentSynced, "", "", "")
+	code, body = e.do("POST", "/api/admin/shipments/"+id+"/resend", acme, "", nil)
+	if n, _ := body["notification"].(map[string]any); code != 202 || n["status"] != "queued" || n["shipment_id"] != id {
+		t.Fatalf("resend: %d %v", code, body)
+	}
 	code, body = e.do("GET", "/api/admin/stats", acme, "", nil)
-	if week := body["last_7_days"].(map[string]any); code != 200 || week["pending"] != float64(2) || week["awaiting_tracking"] != float64(0) ||
+	if week := body["last_7_days"].(map[string]any); code != 200 || week["pending"] != float64(2) || week["synced"] != float64(1) || week["awaiting_tracking"] != float64(0) ||
 		len(body["activity"].([]any)) < 3 {
 		t.Fatalf("stats: %d %v", code, body)
 	}
@@ -310,5 +324,13 @@ func TestAdminTokenExchangeInstallsTheShop(t *testing.T) {
 	e.do("GET", "/api/admin/shipments", tok, "", nil)
 	if e.fake.Calls("grant:urn:ietf:params:oauth:grant-type:token-exchange") != 1 {
 		t.Fatal("an installed shop exchanged its token again")
+	}
+	// A store that refuses the exchange: an error to the app, no shop saved.
+	stranger := e.sessionToken("stranger.myshopify.com", nil, apiSecret)
+	if code, body := e.do("GET", "/api/admin/shipments", stranger, "", nil); code < 400 || code >= 500 && code != 503 {
+		t.Fatalf("refused token exchange: %d %v", code, body)
+	}
+	if _, err := e.db.ShopByDomain(context.Background(), "stranger.myshopify.com"); app.ErrorCodeOf(err) != app.ErrNotFound {
+		t.Fatalf("a refused exchange saved a shop: %v", err)
 	}
 }

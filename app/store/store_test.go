@@ -228,3 +228,24 @@ func TestMarkSyncedKeepsAnEditMadeDuringThePush(t *testing.T) {
 		}
 	})
 }
+
+func TestWebhookLogPrune(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		clock := apptest.NewClock(t0)
+		db := storetest.Open(t, engine, clock)
+		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "old")
+		clock.Advance(8 * 24 * time.Hour)
+		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "new")
+		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "new") // a repeat is one row
+		n, err := db.PruneWebhookLog(ctx, clock.Now().Add(-7*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want 1", n, err)
+		}
+		old, _ := db.WebhookProcessed(ctx, "orders/create", "old")
+		recent, _ := db.WebhookProcessed(ctx, "orders/create", "new")
+		if old || !recent {
+			t.Fatalf("after prune: old=%v new=%v", old, recent)
+		}
+	})
+}
