@@ -62,9 +62,9 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL},
 		db, redis.New(rdb), clock, log, nil)
-	access, refresh := fake.IssueAccessToken(shop)
-	db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: clock.Now().Add(time.Hour),
-		RefreshToken: refresh, RefreshTokenExpiresAt: clock.Now().Add(2000 * time.Hour)})
+	if _, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop)); err != nil {
+		t.Fatal(err)
+	}
 
 	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock,
 		deps: jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,7 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 	e.notification(id, app.NotifyDelivered)
 	msgs := e.pit.Wait(3, 500*time.Millisecond)
 	subjects := []string{msgs[0].Subject, msgs[1].Subject, msgs[2].Subject}
-	if !contains(subjects, "Tu pedido #1001 fue entregado") || !contains(subjects, "Tu pedido #1001 está en reparto") {
+	if !slices.Contains(subjects, "Tu pedido #1001 fue entregado") || !slices.Contains(subjects, "Tu pedido #1001 está en reparto") {
 		t.Fatalf("subjects: %v", subjects)
 	}
 	// Shopify got each status once, in order.
@@ -154,15 +155,6 @@ func TestEasyPostWebhook(t *testing.T) {
 	if s.Status != app.StatusInTransit || s.EstimatedDeliveryAt == nil || s.EstimatedDeliveryAt.Day() != 28 {
 		t.Fatalf("after EasyPost: %+v", s)
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // proxyURL signs a tracking page request as Shopify's app proxy does.

@@ -54,9 +54,7 @@ func newPushEnvWith(t *testing.T, engine store.Engine, extend func(*jobs.Deps, *
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := redis.New(rdb)
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL}, db, r, clock, log, nil)
-	access, refresh := fake.IssueAccessToken(shop)
-	installed, err := db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: time.Now().Add(time.Hour),
-		RefreshToken: refresh, RefreshTokenExpiresAt: time.Now().Add(2000 * time.Hour)})
+	installed, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop))
 	if err != nil {
 		t.Fatal(err)
 	}

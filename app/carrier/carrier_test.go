@@ -160,3 +160,31 @@ func TestByName(t *testing.T) {
 		t.Errorf("unknown carrier: %+v %v", c, ok)
 	}
 }
+
+// Numbers built with S10CheckDigit are ones the detector accepts as postal,
+// and a wrong check digit is refused: generator and validator cannot drift.
+func TestS10CheckDigitMakesNumbersTheDetectorAccepts(t *testing.T) {
+	d := detector(t)
+	for _, serial := range []string{"12345678", "47312482", "00000000", "99999999", "10000001"} {
+		check, ok := carrier.S10CheckDigit(serial)
+		if !ok {
+			t.Fatalf("%s: refused", serial)
+		}
+		good := fmt.Sprintf("RB%s%dES", serial, check)
+		if r := d.Detect(good); r.Carrier == nil || r.Carrier.Name == "" {
+			t.Errorf("%s: not detected: %+v", good, r)
+		}
+		bad := fmt.Sprintf("RB%s%dES", serial, (check+1)%10)
+		if r := d.Detect(bad); r.Carrier != nil {
+			t.Errorf("%s: wrong check digit detected as %s", bad, r.Carrier.Name)
+		}
+	}
+	if c, _ := carrier.S10CheckDigit("12345678"); c != 5 {
+		t.Errorf("UPU S10 example 12345678: check %d, want 5", c)
+	}
+	for _, bad := range []string{"1234567", "123456789", "1234567X"} {
+		if _, ok := carrier.S10CheckDigit(bad); ok {
+			t.Errorf("%q accepted as an S10 serial", bad)
+		}
+	}
+}

@@ -52,22 +52,31 @@ func validMod7(serial, check string) bool {
 }
 
 func validS10(serial, check string) bool {
+	c, ok := S10CheckDigit(serial)
+	return ok && strconv.Itoa(c) == check
+}
+
+// S10CheckDigit is the UPU S10 check digit of an 8-digit serial number; ok is
+// false when serial is not 8 digits.
+func S10CheckDigit(serial string) (digit int, ok bool) {
 	weights := []int{8, 6, 4, 2, 3, 5, 9, 7}
 	if len(serial) != len(weights) {
-		return false
+		return 0, false
 	}
 	total := 0
 	for i := range serial {
+		if serial[i] < '0' || serial[i] > '9' {
+			return 0, false
+		}
 		total += int(serial[i]-'0') * weights[i]
 	}
-	c := 11 - total%11
 	switch total % 11 {
 	case 1:
-		c = 0
+		return 0, true
 	case 0:
-		c = 5
+		return 5, true
 	}
-	return strconv.Itoa(c) == check
+	return 11 - total%11, true
 }
 
 func validSumProduct(serial, check string, weights []int, mod1, mod2 int) bool {

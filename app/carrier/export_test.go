@@ -1,6 +1,6 @@
 package carrier
 
-// TestNumbers exposes each pattern's own valid and invalid numbers and its
+// PatternCase exposes a pattern's own valid and invalid numbers and its
 // matcher, so the tests are built from the data's test_numbers.
 type PatternCase struct {
 	ID      string
@@ -13,7 +13,6 @@ type PatternCase struct {
 func (d *Detector) PatternCases() []PatternCase {
 	var out []PatternCase
 	for _, p := range d.patterns {
-		p := p
 		out = append(out, PatternCase{ID: p.id, Valid: p.valid, Invalid: p.invalid,
 			Matches: func(n string) bool { _, _, ok := p.match(n); return ok },
 			Carrier: func(n string) string {

@@ -40,12 +40,7 @@ func newEnv(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL},
 		db, redis.New(redistest.Open(t, 4)), clock, log, nil)
-	access, refresh := fake.IssueAccessToken(shop)
-	_, err := db.SaveInstall(context.Background(), shop, app.OfflineToken{
-		AccessToken: access, AccessTokenExpiresAt: clock.Now().Add(time.Hour),
-		RefreshToken: refresh, RefreshTokenExpiresAt: clock.Now().Add(90 * 24 * time.Hour),
-	})
-	if err != nil {
+	if _, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop)); err != nil {
 		t.Fatal(err)
 	}
 	return &env{fake: fake, db: db, svc: svc, clock: clock}

@@ -433,17 +433,21 @@ func (s *Store) Calls(name string) int {
 	return s.calls[name]
 }
 
-// IssueAccessToken gives a shop a valid expiring access token without OAuth,
-// for tests that start from an installed shop.
-func (s *Store) IssueAccessToken(shop string) (access, refresh string) {
+// IssueOfflineToken gives a shop a valid expiring offline token pair without
+// OAuth, for tests and load commands that start from an installed shop. The
+// expiry times are the fake's own, so callers do not guess them.
+func (s *Store) IssueOfflineToken(shop string) app.OfflineToken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.shops[shop]
 	now := s.clock.Now()
-	access, refresh = "shpat_"+randomHex(16), "shprt_"+randomHex(16)
-	sh.accessTokens[access] = now.Add(s.opts.AccessTokenTTL)
-	sh.refreshTokens[refresh] = now.Add(s.opts.RefreshTokenTTL)
-	return access, refresh
+	tok := app.OfflineToken{
+		AccessToken: "shpat_" + randomHex(16), AccessTokenExpiresAt: now.Add(s.opts.AccessTokenTTL),
+		RefreshToken: "shprt_" + randomHex(16), RefreshTokenExpiresAt: now.Add(s.opts.RefreshTokenTTL),
+	}
+	sh.accessTokens[tok.AccessToken] = tok.AccessTokenExpiresAt
+	sh.refreshTokens[tok.RefreshToken] = tok.RefreshTokenExpiresAt
+	return tok
 }
 
 // RevokeTokens invalidates every access and refresh token of the shop (as an

@@ -32,8 +32,7 @@ func newHarness(t *testing.T) *harness {
 	store.AddShop(shopifyfake.Shop{Domain: shop})
 	srv := httptest.NewServer(store.Handler())
 	t.Cleanup(srv.Close)
-	access, _ := store.IssueAccessToken(shop)
-	return &harness{t: t, store: store, srv: srv, token: access, clock: clock}
+	return &harness{t: t, store: store, srv: srv, token: store.IssueOfflineToken(shop).AccessToken, clock: clock}
 }
 
 type gqlResponse struct {
@@ -320,9 +319,8 @@ func TestWebhooksAreSignedAndDeliveredToSubscriptions(t *testing.T) {
 	store.AddShop(shopifyfake.Shop{Domain: shop})
 	srv := httptest.NewServer(store.Handler())
 	defer srv.Close()
-	access, _ := store.IssueAccessToken(shop)
-	h := &harness{t: t, store: store, srv: srv, token: access}
-	h.gql(access, `mutation { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: {uri: "`+app.URL+`"}) { userErrors { message } } }`, nil)
+	h := &harness{t: t, store: store, srv: srv, token: store.IssueOfflineToken(shop).AccessToken}
+	h.gql(h.token, `mutation { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: {uri: "`+app.URL+`"}) { userErrors { message } } }`, nil)
 	store.CreateOrder(shop, shopifyfake.NewOrder{Email: "a@example.com", LineItems: []shopifyfake.NewLineItem{{SKU: "A", Quantity: 1}}})
 	store.Wait()
 	select {

@@ -79,9 +79,7 @@ func run(n, concurrency, pushes int, redisURL string) error {
 	defer rdb.FlushDB(context.Background())
 	r := redis.New(rdb)
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "secret", AppURL: "https://app.example", AdminOrigin: srv.URL}, db, r, app.SystemClock{}, log, nil)
-	access, refresh := fake.IssueAccessToken(shopDomain)
-	shop, err := db.SaveInstall(ctx, shopDomain, app.OfflineToken{AccessToken: access, AccessTokenExpiresAt: time.Now().Add(time.Hour),
-		RefreshToken: refresh, RefreshTokenExpiresAt: time.Now().Add(2000 * time.Hour)})
+	shop, err := db.SaveInstall(ctx, shopDomain, fake.IssueOfflineToken(shopDomain))
 	if err != nil {
 		return err
 	}

@@ -46,19 +46,8 @@ func main() {
 
 // s10 makes a valid UPU S10 number from a serial.
 func s10(serial int, country string) string {
-	digits := fmt.Sprintf("%08d", serial)
-	weights := []int{8, 6, 4, 2, 3, 5, 9, 7}
-	sum := 0
-	for i, w := range weights {
-		sum += int(digits[i]-'0') * w
-	}
-	check := 11 - sum%11
-	switch sum % 11 {
-	case 1:
-		check = 0
-	case 0:
-		check = 5
-	}
+	digits := fmt.Sprintf("%08d", serial%100_000_000)
+	check, _ := carrier.S10CheckDigit(digits)
 	return fmt.Sprintf("RB%s%d%s", digits, check, country)
 }
 
