@@ -343,3 +343,34 @@ func TestStaleStatusTasksAreNotPublished(t *testing.T) {
 		}
 	}
 }
+
+// A parcel can move while Shopify refuses its fulfillment (an order put on
+// hold): the customer still hears it is out for delivery, and Shopify gets
+// no fulfillment event — there is no fulfillment to hang it on.
+func TestStatusOfAShipmentNotInShopifyStillReachesTheCustomer(t *testing.T) {
+	e := newMailEnv(t)
+	o := e.spanishOrder()
+	e.fake.InjectFaults(shopifyfake.Faults{FulfillmentUserErrors: 1, UserErrorMessage: "Fulfillment order 42 has an unfulfillable status= on_hold."})
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	if s := e.settled(id); s.State != app.ShipmentFailed || s.ShopifyFulfillmentID != 0 {
+		t.Fatalf("shipment: %+v", s)
+	}
+	src := e.statusSource("push")
+	if code := e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "out_for_delivery",
+		"checkpoints": []any{map[string]any{"time": at(10), "status": "out_for_delivery", "location": "Madrid, ES", "message": "En reparto"}}}); code != 200 {
+		t.Fatalf("push: HTTP %d", code)
+	}
+	if n := e.notification(id, app.NotifyOutForDelivery); n.Status != app.NotificationSent || n.Locale != "es" {
+		t.Fatalf("out for delivery email: %+v", n)
+	}
+	msgs := e.pit.Wait(1, 500*time.Millisecond)
+	if len(msgs) != 1 || msgs[0].Subject != "Tu pedido #1001 está en reparto" {
+		t.Fatalf("emails: %+v", msgs)
+	}
+	if e.fake.Calls("fulfillmentEventCreate") != 0 {
+		t.Fatal("a fulfillment event was sent for a shipment Shopify does not have")
+	}
+	if got, _ := e.fake.Order(shop, o.ID); len(got.Fulfillments) != 0 {
+		t.Fatalf("fulfillments: %+v", got.Fulfillments)
+	}
+}
