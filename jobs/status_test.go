@@ -374,3 +374,45 @@ func TestStatusOfAShipmentNotInShopifyStillReachesTheCustomer(t *testing.T) {
 		t.Fatalf("fulfillments: %+v", got.Fulfillments)
 	}
 }
+
+// A delivery problem emails the customer once, in Spanish, however often the
+// carrier repeats it — and not at all when the merchant switched it off.
+func TestDeliveryExceptionEmailsOnceAndOnlyWhenSwitchedOn(t *testing.T) {
+	e := newMailEnv(t)
+	src := e.statusSource("push")
+	exception := func(number string) map[string]any {
+		return map[string]any{"tracking_number": number, "status": "exception",
+			"checkpoints": []any{map[string]any{"time": at(11), "status": "exception", "location": "Sevilla, ES", "message": "Dirección incorrecta"}}}
+	}
+	o := e.spanishOrder()
+	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	e.notification(id, app.NotifyShipped)
+	for range 3 { // the carrier repeats itself
+		if code := e.push(src, exception("RB123456785ES")); code != 200 {
+			t.Fatalf("push: HTTP %d", code)
+		}
+	}
+	if n := e.notification(id, app.NotifyDeliveryException); n.Status != app.NotificationSent || n.Locale != "es" {
+		t.Fatalf("exception email: %+v", n)
+	}
+	msgs := e.pit.Wait(2, 500*time.Millisecond) // shipped + one exception
+	if msgs[0].Subject != "Un problema con la entrega de tu pedido #1001" {
+		t.Fatalf("newest email: %q", msgs[0].Subject)
+	}
+
+	settings, _ := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	settings.Disabled[app.NotifyDeliveryException] = true
+	if err := e.db.SaveNotificationSettings(context.Background(), settings); err != nil {
+		t.Fatal(err)
+	}
+	o2 := e.spanishOrder()
+	id2 := e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "RB987654324ES"})[0].ShipmentID
+	e.notification(id2, app.NotifyShipped)
+	if code := e.push(src, exception("RB987654324ES")); code != 200 {
+		t.Fatalf("push: HTTP %d", code)
+	}
+	if n := e.notification(id2, app.NotifyDeliveryException); n.Status != app.NotificationSkipped {
+		t.Fatalf("switched off: %+v", n)
+	}
+	e.pit.Wait(3, 300*time.Millisecond) // the second order's shipped email only
+}
