@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,14 +24,7 @@ const (
 var NotificationEvents = []NotificationEvent{NotifyShipped, NotifyTrackingUpdated, NotifyOutForDelivery, NotifyDelivered, NotifyDeliveryException}
 
 // Valid reports whether e is a known event.
-func (e NotificationEvent) Valid() bool {
-	for _, x := range NotificationEvents {
-		if x == e {
-			return true
-		}
-	}
-	return false
-}
+func (e NotificationEvent) Valid() bool { return slices.Contains(NotificationEvents, e) }
 
 // Branding makes the emails look like the store.
 type Branding struct {

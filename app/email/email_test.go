@@ -29,7 +29,7 @@ var branded = app.Branding{LogoURL: "https://cdn.tienda.example/logo.png", Accen
 // and read the diff.
 func TestGoldenEmails(t *testing.T) {
 	r := renderer(t)
-	for _, ev := range []app.NotificationEvent{app.NotifyShipped, app.NotifyTrackingUpdated} {
+	for _, ev := range app.NotificationEvents {
 		for _, locale := range []string{"es", "en"} {
 			for name, brand := range map[string]app.Branding{"default": {}, "branded": branded} {
 				m := email.Sample(ev, locale)
