@@ -1,8 +1,8 @@
 import { AppProvider, Box, Frame, InlineStack, Page, Tabs } from "@shopify/polaris";
 import enPolaris from "@shopify/polaris/locales/en.json";
 import esPolaris from "@shopify/polaris/locales/es.json";
-import { useMemo } from "react";
-import { pickLocale, translator } from "./i18n";
+import type { ReactNode } from "react";
+import { I18nProvider, pickLocale, useI18n } from "./i18n";
 import { Dashboard } from "./pages/Dashboard";
 import { Import } from "./pages/Import";
 import { Notifications } from "./pages/Notifications";
@@ -20,17 +20,16 @@ const sections = [
 ] as const;
 
 function Shell() {
-  const locale = pickLocale(window.location.search, navigator.language);
-  const t = useMemo(() => translator(locale), [locale]);
+  const { locale, t } = useI18n();
   const { path, navigate } = useRoute();
   const selected = Math.max(0, sections.findIndex((s) => (s.path === "/" ? path === "/" : path.startsWith(s.path))));
   let page;
-  if (path.startsWith("/shipments/")) page = <ShipmentDetail t={t} id={decodeURIComponent(path.slice("/shipments/".length))} />;
-  else if (path.startsWith("/shipments")) page = <Shipments t={t} />;
-  else if (path.startsWith("/import")) page = <Import t={t} />;
-  else if (path.startsWith("/notifications")) page = <Notifications t={t} />;
-  else if (path.startsWith("/suppliers")) page = <Suppliers t={t} />;
-  else page = <Dashboard t={t} />;
+  if (path.startsWith("/shipments/")) page = <ShipmentDetail id={decodeURIComponent(path.slice("/shipments/".length))} />;
+  else if (path.startsWith("/shipments")) page = <Shipments />;
+  else if (path.startsWith("/import")) page = <Import />;
+  else if (path.startsWith("/notifications")) page = <Notifications />;
+  else if (path.startsWith("/suppliers")) page = <Suppliers />;
+  else page = <Dashboard />;
   return (
     <AppProvider i18n={locale === "es" ? esPolaris : enPolaris}>
       <Frame>
@@ -49,10 +48,19 @@ function Shell() {
   );
 }
 
+// Localized reads the admin's language from the URL (Shopify's locale
+// parameter, kept on every route) and gives it to everything below.
+function Localized({ children }: { children: ReactNode }) {
+  const { search } = useRoute();
+  return <I18nProvider locale={pickLocale(search, navigator.language)}>{children}</I18nProvider>;
+}
+
 export function App() {
   return (
     <Router>
-      <Shell />
+      <Localized>
+        <Shell />
+      </Localized>
     </Router>
   );
 }

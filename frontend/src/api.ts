@@ -1,4 +1,5 @@
 // The admin API client: every call carries a Shopify session token.
+import type { ApiErrorBody } from "./types";
 
 export class ApiError extends Error {
   constructor(message: string, public status: number) {
@@ -36,7 +37,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`/api/admin${path}`, { ...init, headers });
   if (res.status === 204) return undefined as T;
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(body.message || `HTTP ${res.status}`, res.status);
+  if (!res.ok) throw new ApiError((body as ApiErrorBody).message || `HTTP ${res.status}`, res.status);
   return body as T;
 }
 
@@ -56,7 +57,7 @@ export async function upload<T>(path: string, file: File, onProgress: (percent: 
         /* not JSON */
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
-      else reject(new ApiError(body.message || `HTTP ${xhr.status}`, xhr.status));
+      else reject(new ApiError((body as ApiErrorBody).message || `HTTP ${xhr.status}`, xhr.status));
     };
     xhr.onerror = () => reject(new ApiError("The upload did not reach Waybill.", 0));
     const form = new FormData();

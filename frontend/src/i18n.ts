@@ -1,4 +1,7 @@
 // The admin's words in English and Spanish. t() interpolates {name}.
+// Components get t (and the locale) from <I18nProvider> via useI18n().
+import { createContext, createElement, useContext, useMemo, type ReactNode } from "react";
+
 export type Locale = "en" | "es";
 
 const en = {
@@ -89,6 +92,26 @@ export function translator(locale: Locale) {
 export type T = ReturnType<typeof translator>;
 export const keys = Object.keys(en) as Key[];
 export const missingSpanish = () => keys.filter((k) => !(k in es));
+
+interface I18n {
+  locale: Locale;
+  t: T;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+// I18nProvider gives every component below it the admin's language.
+export function I18nProvider({ locale, children }: { locale: Locale; children?: ReactNode }) {
+  const value = useMemo(() => ({ locale, t: translator(locale) }), [locale]);
+  return createElement(I18nContext.Provider, { value }, children);
+}
+
+// useI18n returns the translator and locale of the nearest I18nProvider.
+export function useI18n(): I18n {
+  const i18n = useContext(I18nContext);
+  if (!i18n) throw new Error("useI18n needs an <I18nProvider> above it");
+  return i18n;
+}
 
 // kindLabel names a history line's kind in the admin's language.
 export function kindLabel(t: T, kind: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, settled, type ImportRow } from "./logic";
+import { filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, settled } from "./logic";
+import type { ImportRow } from "./types";
 import { keys, kindLabel, missingSpanish, pickLocale, translator } from "./i18n";
 
 const rows: ImportRow[] = [

@@ -1,14 +1,5 @@
 // Logic the pages share, kept out of components so it is tested alone.
-
-export interface ImportRow {
-  line: number;
-  order: string;
-  tracking_number: string;
-  status: "accepted" | "duplicate" | "rejected";
-  shipment_id?: string;
-  error?: string;
-  warning?: string;
-}
+import type { ImportRow, ShipmentFilters } from "./types";
 
 function csvField(v: string): string {
   return /[",;\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -25,18 +16,8 @@ export function rejectedRowsCSV(rows: ImportRow[]): string {
   return out.join("\n") + "\n";
 }
 
-export interface Filters {
-  q?: string;
-  state?: string;
-  source?: string;
-  carrier?: string;
-  from?: string;
-  to?: string;
-  page?: number;
-}
-
 // filtersToQuery makes the list's query string, leaving out empty filters.
-export function filtersToQuery(f: Filters): string {
+export function filtersToQuery(f: ShipmentFilters): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(f)) {
     if (v === undefined || v === "" || (k === "page" && v === 1)) continue;
@@ -46,9 +27,9 @@ export function filtersToQuery(f: Filters): string {
   return s ? `?${s}` : "";
 }
 
-export function queryToFilters(search: string): Filters {
+export function queryToFilters(search: string): ShipmentFilters {
   const p = new URLSearchParams(search);
-  const f: Filters = {};
+  const f: ShipmentFilters = {};
   for (const k of ["q", "state", "source", "carrier", "from", "to"] as const) {
     const v = p.get(k);
     if (v) f[k] = v;

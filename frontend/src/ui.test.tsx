@@ -2,17 +2,18 @@ import { AppProvider } from "@shopify/polaris";
 import en from "@shopify/polaris/locales/en.json";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { translator } from "./i18n";
+import { I18nProvider } from "./i18n";
 import { href } from "./router";
 import { Loaded, type Async } from "./ui";
 
 afterEach(cleanup);
 
-const t = translator("es");
 const wrap = (state: Async<string>) =>
   render(
     <AppProvider i18n={en}>
-      <Loaded state={state} t={t}>{(d) => <p>content: {d}</p>}</Loaded>
+      <I18nProvider locale="es">
+        <Loaded state={state}>{(d) => <p>content: {d}</p>}</Loaded>
+      </I18nProvider>
     </AppProvider>,
   );
 

@@ -4,7 +4,7 @@
 import { Badge, Banner, BlockStack, Box, Button, Card, EmptyState, InlineStack, SkeletonBodyText, Spinner, Text } from "@shopify/polaris";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api } from "./api";
-import type { T } from "./i18n";
+import { useI18n, type T } from "./i18n";
 import { href, useRoute } from "./router";
 
 export interface Async<D> {
@@ -34,7 +34,8 @@ export function useApi<D>(path: string | null): Async<D> {
 }
 
 // Loaded renders loading, error and content states the same way everywhere.
-export function Loaded<D>({ state, t, children }: { state: Async<D>; t: T; children: (data: D) => ReactNode }) {
+export function Loaded<D>({ state, children }: { state: Async<D>; children: (data: D) => ReactNode }) {
+  const { t } = useI18n();
   if (state.error)
     return (
       <Banner tone="critical" title={t("error.title")} action={{ content: t("retry"), onAction: state.reload }}>
@@ -100,7 +101,8 @@ const stateTone: Record<string, "success" | "critical" | "warning" | "info" | un
   synced: "success", failed: "critical", needs_attention: "warning", pending: "info", syncing: "info",
 };
 
-export function StateBadge({ state, t }: { state: string; t: T }) {
+export function StateBadge({ state }: { state: string }) {
+  const { t } = useI18n();
   return <Badge tone={stateTone[state]}>{t(`state.${state}` as Parameters<T>[0])}</Badge>;
 }
 

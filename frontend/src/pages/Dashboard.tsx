@@ -1,25 +1,17 @@
 import { Banner, BlockStack, Card, InlineGrid, ResourceList, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
-import { kindLabel, type T } from "../i18n";
+import { kindLabel, useI18n } from "../i18n";
+import type { Stats } from "../types";
 import { Link, Loaded, Stat, date, useApi } from "../ui";
 
-interface Counts {
-  awaiting_tracking: number; pending: number; synced: number; failed: number; needs_attention: number; emails_sent: number; unsubscribes: number;
-}
-interface Stats {
-  last_7_days: Counts;
-  last_30_days: Counts;
-  activity: { shipment_id: string; order_name: string; kind: string; detail: string; at: string }[];
-  shop: { name: string; needs_reauth: boolean };
-}
-
-export function Dashboard({ t }: { t: T }) {
+export function Dashboard() {
+  const { t } = useI18n();
   const [period, setPeriod] = useState("7");
   const stats = useApi<Stats>("/stats");
   return (
     <BlockStack gap="400">
       <Text as="h1" variant="headingXl">{t("dash.title")}</Text>
-      <Loaded state={stats} t={t}>
+      <Loaded state={stats}>
         {(s) => {
           const c = period === "7" ? s.last_7_days : s.last_30_days;
           return (

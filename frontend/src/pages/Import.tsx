@@ -1,15 +1,15 @@
 import { Banner, BlockStack, Button, Card, DataTable, DropZone, ProgressBar, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { api, upload } from "../api";
-import type { T } from "../i18n";
-import { rejectedRowsCSV, settled, type ImportRow } from "../logic";
+import { useI18n } from "../i18n";
+import { rejectedRowsCSV, settled } from "../logic";
+import type { ImportReport, ShipmentDetailResponse } from "../types";
 import { Link, StateBadge } from "../ui";
 
-interface Report { rows: ImportRow[]; accepted: number; duplicate: number; rejected: number }
-
-export function Import({ t }: { t: T }) {
+export function Import() {
+  const { t } = useI18n();
   const [progress, setProgress] = useState<number>();
-  const [report, setReport] = useState<Report>();
+  const [report, setReport] = useState<ImportReport>();
   const [error, setError] = useState<string>();
   const [states, setStates] = useState<Record<string, string>>({});
 
@@ -20,7 +20,7 @@ export function Import({ t }: { t: T }) {
       const next: Record<string, string> = { ...states };
       for (const r of report.rows) {
         if (r.shipment_id && r.status !== "rejected") {
-          const d = await api<{ shipment: { state: string } }>(`/shipments/${r.shipment_id}`).catch(() => undefined);
+          const d = await api<ShipmentDetailResponse>(`/shipments/${r.shipment_id}`).catch(() => undefined);
           if (d) next[r.shipment_id] = d.shipment.state;
         }
       }
@@ -35,7 +35,7 @@ export function Import({ t }: { t: T }) {
     setStates({});
     setProgress(0);
     try {
-      setReport(await upload<Report>("/imports", file, setProgress));
+      setReport(await upload<ImportReport>("/imports", file, setProgress));
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -84,7 +84,7 @@ export function Import({ t }: { t: T }) {
               rows={report.rows.map((r) => [
                 r.line, r.order, r.tracking_number, r.error || r.warning || r.status,
                 r.shipment_id && states[r.shipment_id] ? (
-                  <span data-row-state={states[r.shipment_id]}><Link to={`/shipments/${r.shipment_id}`}><StateBadge state={states[r.shipment_id]} t={t} /></Link></span>
+                  <span data-row-state={states[r.shipment_id]}><Link to={`/shipments/${r.shipment_id}`}><StateBadge state={states[r.shipment_id]} /></Link></span>
                 ) : "—",
               ])}
             />

@@ -1,41 +1,36 @@
 import { Banner, BlockStack, Button, Card, Checkbox, ChoiceList, InlineGrid, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { api } from "../api";
-import type { T } from "../i18n";
+import { useI18n, type T } from "../i18n";
+import type { Branding, EmailPreview, NotificationSettings, PreviewRequest, TestEmailResult } from "../types";
 import { Loaded, useApi } from "../ui";
 
-interface Branding { logo_url: string; accent_color: string; sender_name: string; reply_to: string; footer_text: string }
-interface Settings {
-  branding: Branding; primary_locale: string; disabled_events: Record<string, boolean>;
-  templates: Record<string, Record<string, { subject: string; intro: string }>>;
-  customer_emails: string; locales: string[]; events: string[];
+export function Notifications() {
+  const loaded = useApi<NotificationSettings>("/notifications/settings");
+  return <Loaded state={loaded}>{(s) => <Editor initial={s} />}</Loaded>;
 }
 
-export function Notifications({ t }: { t: T }) {
-  const loaded = useApi<Settings>("/notifications/settings");
-  return <Loaded state={loaded} t={t}>{(s) => <Editor t={t} initial={s} />}</Loaded>;
-}
-
-function Editor({ t, initial }: { t: T; initial: Settings }) {
-  const [s, setS] = useState<Settings>(initial);
+function Editor({ initial }: { initial: NotificationSettings }) {
+  const { t } = useI18n();
+  const [s, setS] = useState<NotificationSettings>(initial);
   const [previewLocale, setPreviewLocale] = useState(initial.primary_locale || "en");
-  const [preview, setPreview] = useState<{ subject: string; html: string }>();
+  const [preview, setPreview] = useState<EmailPreview>();
   const [message, setMessage] = useState<{ tone: "success" | "critical"; text: string }>();
   const brand = (k: keyof Branding) => (v: string) => setS({ ...s, branding: { ...s.branding, [k]: v } });
 
   // The live preview follows the branding being edited (not yet saved).
   useEffect(() => {
     const timer = setTimeout(() => {
-      api<{ subject: string; html: string }>("/notifications/preview", {
-        method: "POST", body: JSON.stringify({ event: "shipped", locale: previewLocale, branding: s.branding }),
-      }).then(setPreview).catch((e: Error) => setPreview({ subject: e.message, html: "" }));
+      const req: PreviewRequest = { event: "shipped", locale: previewLocale, branding: s.branding };
+      api<EmailPreview>("/notifications/preview", { method: "POST", body: JSON.stringify(req) })
+        .then(setPreview).catch((e: Error) => setPreview({ subject: e.message, html: "" }));
     }, 250);
     return () => clearTimeout(timer);
   }, [s.branding, previewLocale]);
 
   const save = async () => {
     try {
-      setS(await api<Settings>("/notifications/settings", { method: "PUT", body: JSON.stringify(s) }));
+      setS(await api<NotificationSettings>("/notifications/settings", { method: "PUT", body: JSON.stringify(s) }));
       setMessage({ tone: "success", text: t("saved") });
     } catch (e) {
       setMessage({ tone: "critical", text: (e as Error).message });
@@ -43,7 +38,8 @@ function Editor({ t, initial }: { t: T; initial: Settings }) {
   };
   const test = async () => {
     try {
-      const r = await api<{ sent_to: string }>("/notifications/test", { method: "POST", body: JSON.stringify({ event: "shipped", locale: previewLocale, branding: s.branding }) });
+      const req: PreviewRequest = { event: "shipped", locale: previewLocale, branding: s.branding };
+      const r = await api<TestEmailResult>("/notifications/test", { method: "POST", body: JSON.stringify(req) });
       setMessage({ tone: "success", text: t("notif.testSent", { to: r.sent_to }) });
     } catch (e) {
       setMessage({ tone: "critical", text: (e as Error).message });

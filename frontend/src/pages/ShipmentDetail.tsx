@@ -1,19 +1,13 @@
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import { kindLabel, type T } from "../i18n";
+import { kindLabel, useI18n } from "../i18n";
+import type { ShipmentDetailResponse, ShipmentUpdate } from "../types";
 import { Loaded, StateBadge, date, useApi } from "../ui";
-import type { Shipment } from "./Shipments";
 
-interface Detail {
-  shipment: Shipment;
-  history: { kind: string; detail: string; created_at: string }[];
-  checkpoints: { happened_at: string; status: string; location: string; message: string }[];
-  emails: { event: string; status: string; detail: string; queued_at: string }[];
-}
-
-export function ShipmentDetail({ t, id }: { t: T; id: string }) {
-  const detail = useApi<Detail>(`/shipments/${encodeURIComponent(id)}`);
+export function ShipmentDetail({ id }: { id: string }) {
+  const { t } = useI18n();
+  const detail = useApi<ShipmentDetailResponse>(`/shipments/${encodeURIComponent(id)}`);
   const [number, setNumber] = useState("");
   const [carrier, setCarrier] = useState("");
   const [message, setMessage] = useState<{ tone: "success" | "critical"; text: string }>();
@@ -27,12 +21,12 @@ export function ShipmentDetail({ t, id }: { t: T; id: string }) {
     }
   };
   return (
-    <Loaded state={detail} t={t}>
+    <Loaded state={detail}>
       {(d) => (
         <BlockStack gap="400">
           <InlineStack gap="300" blockAlign="center">
             <Text as="h1" variant="headingXl">{t("detail.title", { number: d.shipment.tracking_number })}</Text>
-            <StateBadge state={d.shipment.state} t={t} />
+            <StateBadge state={d.shipment.state} />
           </InlineStack>
           {message && <Banner tone={message.tone} onDismiss={() => setMessage(undefined)}>{message.text}</Banner>}
           {d.shipment.state_reason && <Banner tone="warning" title={t("detail.reason")}>{d.shipment.state_reason}</Banner>}
@@ -57,7 +51,11 @@ export function ShipmentDetail({ t, id }: { t: T; id: string }) {
             </BlockStack>
           </Card>
           <Card>
-            <form onSubmit={(e) => { e.preventDefault(); act(() => api(`/shipments/${id}`, { method: "PATCH", body: JSON.stringify({ tracking_number: number, carrier }) })); }}>
+            <form onSubmit={(e) => {
+              e.preventDefault();
+              const body: ShipmentUpdate = { tracking_number: number, carrier };
+              act(() => api(`/shipments/${id}`, { method: "PATCH", body: JSON.stringify(body) }));
+            }}>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingSm">{t("detail.edit")}</Text>
                 <InlineStack gap="200" wrap>

@@ -1,23 +1,19 @@
 import { BlockStack, Button, Card, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import type { T } from "../i18n";
-import { filtersToQuery, pageCount, queryToFilters, type Filters } from "../logic";
+import { useI18n, type T } from "../i18n";
+import { filtersToQuery, pageCount, queryToFilters } from "../logic";
 import { useRoute } from "../router";
+import type { ShipmentFilters, ShipmentList } from "../types";
 import { Empty, Link, Loaded, StateBadge, date, useApi } from "../ui";
 
-export interface Shipment {
-  id: string; order_id: number; order_name: string; order_ref: string; tracking_number: string; carrier: string; tracking_url: string;
-  source: string; state: string; state_reason: string; status: string; created_at: string; estimated_delivery_at?: string;
-  line_items?: { line_item_id: number; sku: string; title: string; quantity: number }[];
-}
-
-export function Shipments({ t }: { t: T }) {
+export function Shipments() {
+  const { t } = useI18n();
   const { search, navigate } = useRoute();
-  const [f, setF] = useState<Filters>(queryToFilters(search));
+  const [f, setF] = useState<ShipmentFilters>(queryToFilters(search));
   const [q, setQ] = useState(f.q ?? "");
   useEffect(() => setF(queryToFilters(search)), [search]);
-  const list = useApi<{ shipments: Shipment[]; total: number; page: number; per_page: number }>(`/shipments${filtersToQuery(f)}`);
-  const apply = (next: Filters) => navigate(`/shipments${filtersToQuery({ ...next, page: next.page ?? 1 })}`);
+  const list = useApi<ShipmentList>(`/shipments${filtersToQuery(f)}`);
+  const apply = (next: ShipmentFilters) => navigate(`/shipments${filtersToQuery({ ...next, page: next.page ?? 1 })}`);
   const states = ["", "pending", "syncing", "synced", "failed", "needs_attention"];
   const sources = ["", "api", "csv", "manual", "shopify"];
   return (
@@ -40,7 +36,7 @@ export function Shipments({ t }: { t: T }) {
           </InlineStack>
         </BlockStack>
       </Card>
-      <Loaded state={list} t={t}>
+      <Loaded state={list}>
         {(d) =>
           d.shipments.length === 0 ? (
             <Empty heading={t("ship.empty")} />
@@ -53,7 +49,7 @@ export function Shipments({ t }: { t: T }) {
                   <Link to={`/shipments/${s.id}`}>{s.order_name || s.order_ref}</Link>,
                   <span data-shipment-id={s.id}>{s.tracking_number}</span>,
                   s.carrier || "—",
-                  <StateBadge state={s.state} t={t} />,
+                  <StateBadge state={s.state} />,
                   s.status,
                   date(s.created_at),
                 ])}

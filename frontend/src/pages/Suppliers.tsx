@@ -1,20 +1,21 @@
 import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineStack, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import type { T } from "../i18n";
+import { useI18n } from "../i18n";
+import type { ApiKeyCreate, ApiKeyList, CreatedApiKey } from "../types";
 import { Empty, Loaded, date, useApi } from "../ui";
 
-interface Key { id: string; name: string; prefix: string; created_at: string; last_used_at?: string; revoked_at?: string }
-
-export function Suppliers({ t }: { t: T }) {
-  const keys = useApi<{ api_keys: Key[] }>("/api-keys");
+export function Suppliers() {
+  const { t } = useI18n();
+  const keys = useApi<ApiKeyList>("/api-keys");
   const [name, setName] = useState("");
-  const [created, setCreated] = useState<{ key: string; endpoint: string }>();
+  const [created, setCreated] = useState<CreatedApiKey>();
   const [error, setError] = useState<string>();
   const create = async () => {
     try {
       setError(undefined);
-      setCreated(await api<{ key: string; endpoint: string }>("/api-keys", { method: "POST", body: JSON.stringify({ name }) }));
+      const body: ApiKeyCreate = { name };
+      setCreated(await api<CreatedApiKey>("/api-keys", { method: "POST", body: JSON.stringify(body) }));
       setName("");
       keys.reload();
     } catch (e) {
@@ -47,7 +48,7 @@ export function Suppliers({ t }: { t: T }) {
           </BlockStack>
         </Banner>
       )}
-      <Loaded state={keys} t={t}>
+      <Loaded state={keys}>
         {(d) =>
           d.api_keys.length === 0 ? (
             <Empty heading={t("sup.empty")} />

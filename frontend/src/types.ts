@@ -1,0 +1,183 @@
+// What the Go admin API sends and receives, defined once. The JSON is
+// snake_case; the field names here are exactly the ones the UI reads.
+
+// ---- errors ----
+
+// ApiErrorBody is the JSON of any refused request.
+export interface ApiErrorBody {
+  message?: string;
+}
+
+// ---- shipments: GET /shipments, GET/PATCH /shipments/{id} ----
+
+export interface LineItem {
+  line_item_id: number;
+  sku: string;
+  title: string;
+  quantity: number;
+}
+
+export interface Shipment {
+  id: string; order_id: number; order_name: string; order_ref: string; tracking_number: string; carrier: string; tracking_url: string;
+  source: string; state: string; state_reason: string; status: string; created_at: string; estimated_delivery_at?: string;
+  line_items?: LineItem[];
+}
+
+// ShipmentFilters is the query string of GET /shipments.
+export interface ShipmentFilters {
+  q?: string;
+  state?: string;
+  source?: string;
+  carrier?: string;
+  from?: string;
+  to?: string;
+  page?: number;
+}
+
+export interface ShipmentList {
+  shipments: Shipment[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+export interface HistoryEvent {
+  kind: string;
+  detail: string;
+  created_at: string;
+}
+
+export interface Checkpoint {
+  happened_at: string;
+  status: string;
+  location: string;
+  message: string;
+}
+
+export interface EmailLogEntry {
+  event: string;
+  status: string;
+  detail: string;
+  queued_at: string;
+}
+
+// ShipmentDetailResponse is GET /shipments/{id}.
+export interface ShipmentDetailResponse {
+  shipment: Shipment;
+  history: HistoryEvent[];
+  checkpoints: Checkpoint[];
+  emails: EmailLogEntry[];
+}
+
+// ShipmentUpdate is the body of PATCH /shipments/{id}.
+export interface ShipmentUpdate {
+  tracking_number: string;
+  carrier: string;
+}
+
+// ---- dashboard: GET /stats ----
+
+export interface StatCounts {
+  awaiting_tracking: number; pending: number; synced: number; failed: number; needs_attention: number; emails_sent: number; unsubscribes: number;
+}
+
+export interface ActivityItem {
+  shipment_id: string;
+  order_name: string;
+  kind: string;
+  detail: string;
+  at: string;
+}
+
+export interface Stats {
+  last_7_days: StatCounts;
+  last_30_days: StatCounts;
+  activity: ActivityItem[];
+  shop: { name: string; needs_reauth: boolean };
+}
+
+// ---- CSV import: POST /imports ----
+
+export interface ImportRow {
+  line: number;
+  order: string;
+  tracking_number: string;
+  status: "accepted" | "duplicate" | "rejected";
+  shipment_id?: string;
+  error?: string;
+  warning?: string;
+}
+
+export interface ImportReport {
+  rows: ImportRow[];
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+}
+
+// ---- customer emails: /notifications/* ----
+
+export interface Branding {
+  logo_url: string;
+  accent_color: string;
+  sender_name: string;
+  reply_to: string;
+  footer_text: string;
+}
+
+export interface EmailTemplateText {
+  subject: string;
+  intro: string;
+}
+
+// NotificationSettings is GET and PUT /notifications/settings.
+export interface NotificationSettings {
+  branding: Branding; primary_locale: string; disabled_events: Record<string, boolean>;
+  // event → locale → text
+  templates: Record<string, Record<string, EmailTemplateText>>;
+  customer_emails: string; locales: string[]; events: string[];
+}
+
+// PreviewRequest is the body of POST /notifications/preview and POST /notifications/test.
+export interface PreviewRequest {
+  event: string;
+  locale: string;
+  branding: Branding;
+}
+
+// EmailPreview is the answer of POST /notifications/preview.
+export interface EmailPreview {
+  subject: string;
+  html: string;
+}
+
+// TestEmailResult is the answer of POST /notifications/test.
+export interface TestEmailResult {
+  sent_to: string;
+}
+
+// ---- supplier API keys: /api-keys ----
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at?: string;
+  revoked_at?: string;
+}
+
+export interface ApiKeyList {
+  api_keys: ApiKey[];
+}
+
+// ApiKeyCreate is the body of POST /api-keys.
+export interface ApiKeyCreate {
+  name: string;
+}
+
+// CreatedApiKey is the answer of POST /api-keys: the key is shown only once.
+export interface CreatedApiKey {
+  key: string;
+  endpoint: string;
+}
