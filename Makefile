@@ -16,7 +16,7 @@ run: redis ui-if-missing
 	go run . serve
 
 devstore:
-	go run . devstore
+	go run ./app/shopifyfake/devstore
 
 build: ui
 	go build -o waybill .

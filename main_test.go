@@ -19,7 +19,10 @@ import (
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/wiring"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/config"
+	"github.com/waybill-app/waybill/jobs"
 )
 
 const testShop = "e2e-shop.myshopify.com"
@@ -51,16 +54,20 @@ func TestEndToEndInstall(t *testing.T) {
 		var logs syncBuffer // the server's goroutines write while the test reads
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
 		ctx, cancel := context.WithCancel(context.Background())
-		a, err := build(ctx, cfg, log)
+		a, err := wiring.Build(ctx, cfg, log, wiring.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer a.close()
-		if _, err := a.db.Migrate(ctx); err != nil {
+		defer func() {
+			if err := a.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
+		if _, err := a.DB.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
 		served := make(chan error, 1)
-		go func() { served <- a.serve(ctx, ln, true, 4) }()
+		go func() { served <- a.Serve(ctx, ln, &jobs.WorkerOptions{Concurrency: 4, Scheduler: true}) }()
 		defer func() {
 			cancel()
 			if err := <-served; err != nil {
@@ -85,8 +92,8 @@ func TestEndToEndInstall(t *testing.T) {
 
 		// The token is sealed in the row, never clear.
 		var sealed string
-		a.db.Gorm().Raw("SELECT access_token_sealed FROM shops WHERE domain = ?", testShop).Scan(&sealed)
-		shop, _ := a.db.ShopByDomain(ctx, testShop)
+		a.DB.Gorm().Raw("SELECT access_token_sealed FROM shops WHERE domain = ?", testShop).Scan(&sealed)
+		shop, _ := a.DB.ShopByDomain(ctx, testShop)
 		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, shop.Token.AccessToken) {
 			t.Fatalf("stored token %q is not sealed", sealed)
 		}
@@ -129,12 +136,12 @@ func TestEndToEndInstall(t *testing.T) {
 		t.Setenv("DATABASE_URL", databaseURL)
 		t.Setenv("WAYBILL_ENCRYPTION_KEY", strings.Repeat("ab", 32))
 		var out, errOut bytes.Buffer
-		if rc := run(ctx, []string{"apikey", "create", "--shop", testShop, "--name", "Proveedor Shenzhen"}, func(string) string { return "" }, &out, &errOut); rc != 0 {
+		if rc := run(ctx, []string{"apikey", "create", "--shop", testShop, "--name", "Proveedor Shenzhen"}, &out, &errOut); rc != 0 {
 			t.Fatalf("apikey create: exit %d: %s", rc, errOut.String())
 		}
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 		key := lines[len(lines)-1]
-		if got, err := a.db.ShopForAPIKey(ctx, key); err != nil || got.Domain != testShop {
+		if got, err := a.DB.ShopForAPIKey(ctx, key); err != nil || got.Domain != testShop {
 			t.Fatalf("printed key %q does not authenticate: %v", key, err)
 		}
 
@@ -146,7 +153,7 @@ func TestEndToEndInstall(t *testing.T) {
 		t.Setenv("REDIS_URL", redistest.URL(2))
 		out.Reset()
 		errOut.Reset()
-		if rc := run(ctx, []string{"import", "--shop", testShop, csvPath}, func(string) string { return "" }, &out, &errOut); rc != 3 {
+		if rc := run(ctx, []string{"import", "--shop", testShop, csvPath}, &out, &errOut); rc != 3 {
 			t.Fatalf("import: exit %d, want 3 (a row rejected): %s %s", rc, out.String(), errOut.String())
 		}
 		if !strings.Contains(out.String(), "1 accepted, 0 duplicate, 1 rejected") || !strings.Contains(out.String(), "tracking_number is required") {
@@ -166,21 +173,23 @@ func TestEndToEndInstall(t *testing.T) {
 }
 
 func TestReadinessFailsWhenRedisIsDown(t *testing.T) {
-	redistest.Open(t, 2)
-	cfg, _ := config.FromEnvironment(map[string]string{
-		"SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s", "DATABASE_URL": storetest.URL(t, store.SQLite), "REDIS_URL": redistest.URL(2),
-	}, config.Requirements{ShopifyCredentials: true})
-	a, err := build(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 2, BreakableRedis: true})
+	h.StopRedis()
+	resp, err := http.Get(h.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
-	a.rdb.Options().Addr = "127.0.0.1:1" // new connections go nowhere
-	a.rdb.Close()
-	rec := httptest.NewRecorder()
-	a.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
-	if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"redis":"unavailable"`) || !strings.Contains(rec.Body.String(), `"database":"ok"`) {
-		t.Fatalf("/readyz with Redis down: %d %s", rec.Code, rec.Body.String())
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 503 || !strings.Contains(string(body), `"redis":"unavailable"`) || !strings.Contains(string(body), `"database":"ok"`) {
+		t.Fatalf("/readyz with Redis down: %d %s", resp.StatusCode, body)
 	}
 }
 
@@ -201,7 +210,7 @@ func TestCommandLineErrorsAreOneLine(t *testing.T) {
 			t.Setenv(k, c.env[k])
 		}
 		var out, errOut bytes.Buffer
-		rc := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out, &errOut)
+		rc := run(context.Background(), c.args, &out, &errOut)
 		first := strings.SplitN(errOut.String(), "\n", 2)[0]
 		if rc == 0 || !strings.Contains(first, c.want) {
 			t.Errorf("%v: exit %d, first line %q, want it to name %s", c.args, rc, first, c.want)

@@ -141,4 +141,7 @@ type Email struct {
 // (connection refused, 4xx) and ErrInvalid when the server refused for good (5xx).
 type Mailer interface {
 	Send(ctx context.Context, e Email) error
+	// Sends is false for a mailer that only logs (no SMTP_URL): its emails
+	// are recorded as skipped, never as sent.
+	Sends() bool
 }

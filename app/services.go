@@ -82,19 +82,24 @@ type Limiter interface {
 	Acquire(ctx context.Context, key string, limit int, ttl time.Duration) (release func(), ok bool, err error)
 }
 
-// Dispatcher queues background work. Enqueueing is durable when it returns nil.
+// Dispatcher queues background work: one method per task type, named after
+// it. Queueing is durable when it returns nil, and queueing a task that is
+// already queued (same shipment, notification, event…) is a no-op.
 type Dispatcher interface {
-	SetUpShop(ctx context.Context, shopDomain string) error
-	// SyncShipment queues the push of a shipment to Shopify (one task per
-	// shipment at a time).
-	SyncShipment(ctx context.Context, shopDomain, shipmentID string) error
-	// QueueEmail queues the sending of a recorded notification.
-	QueueEmail(ctx context.Context, shopDomain, notificationID string) error
-	// PublishStatus queues telling Shopify (and the customer) a status change.
-	PublishStatus(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error
-	// EnqueueWebhook queues a verified webhook for its topic's job. Queuing
-	// the same (topic, dedup id) twice is a no-op.
-	EnqueueWebhook(ctx context.Context, w WebhookDelivery) error
+	// QueueShopSetup queues shop:setup (profile and webhook subscriptions).
+	QueueShopSetup(ctx context.Context, shopDomain string) error
+	// QueueTrackingSync queues tracking:sync, the push of a shipment to
+	// Shopify (one task per shipment at a time).
+	QueueTrackingSync(ctx context.Context, shopDomain, shipmentID string) error
+	// QueueNotificationEmail queues notification:email, the sending of a
+	// recorded customer notification.
+	QueueNotificationEmail(ctx context.Context, shopDomain, notificationID string) error
+	// QueueTrackingEvent queues tracking:event, telling Shopify (and the
+	// customer) a shipment's new parcel status.
+	QueueTrackingEvent(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error
+	// QueueWebhook queues a verified webhook for its topic's task. Queueing
+	// the same delivery twice is a no-op.
+	QueueWebhook(ctx context.Context, w WebhookDelivery) error
 }
 
 // WebhookDelivery is a verified webhook, as received.

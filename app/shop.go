@@ -106,6 +106,9 @@ type ShopStore interface {
 	// MarkUninstalled records app/uninstalled: tokens destroyed, background
 	// work for the shop becomes a no-op until a reinstall.
 	MarkUninstalled(ctx context.Context, domain string) error
+	// SetCustomerEmails chooses who emails the shop's customers about
+	// shipments: CustomerEmailsWaybill or CustomerEmailsShopify.
+	SetCustomerEmails(ctx context.Context, domain, who string) error
 	// MarkNeedsReauth records that Shopify refused the shop's refresh token.
 	MarkNeedsReauth(ctx context.Context, domain, reason string) error
 	// ShopsWithTokensExpiringBefore lists active shops whose access token

@@ -113,3 +113,18 @@ type StatusStore interface {
 	CreateStatusSource(ctx context.Context, src *StatusSource) error
 	StatusSourceByID(ctx context.Context, id string) (*StatusSource, error)
 }
+
+// StatusProvider is a kind of status source that posts to Waybill
+// (/carriers/{name}/{source}): it names its signature header, checks it, and
+// reads its documents. The statusfeed package has the implementations.
+type StatusProvider interface {
+	// Name is the provider's path segment: /carriers/{name}/{source}.
+	Name() string
+	// SignatureHeader is the request header carrying the signature.
+	SignatureHeader() string
+	// Verify checks the signature of body with the source's secret in constant time.
+	Verify(body []byte, signature, secret string) bool
+	// Parse reads the body; ok false means a well-formed event that carries
+	// no status (acknowledged and ignored).
+	Parse(body []byte) (u StatusUpdate, ok bool, err error)
+}

@@ -27,8 +27,11 @@ const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 // frame-ancestors value for a request (the shop's admin may frame the app);
 // apiKey goes into index.html, where App Bridge reads it.
 func Handler(frameAncestors func(*http.Request) string, apiKey string) http.Handler {
-	files, _ := fs.Sub(dist, "dist")
-	index, err := fs.ReadFile(files, "index.html")
+	var index []byte
+	files, err := fs.Sub(dist, "dist")
+	if err == nil {
+		index, err = fs.ReadFile(files, "index.html")
+	}
 	built := err == nil
 	index = []byte(strings.ReplaceAll(string(index), "%SHOPIFY_API_KEY%", template.HTMLEscapeString(apiKey)))
 	fileServer := http.FileServer(http.FS(files))

@@ -3,9 +3,7 @@ package jobs_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,14 +14,10 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/email"
-	"github.com/waybill-app/waybill/app/mail"
-	"github.com/waybill-app/waybill/app/mail/mailpittest"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/smtp/mailpittest"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
-	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
@@ -33,39 +27,16 @@ type mailEnv struct {
 	app string // the server, for unsubscribe links
 }
 
+// newMailEnv is a push environment whose customer emails go to a real SMTP
+// server (mailpit), from a store with a name and an address.
 func newMailEnv(t *testing.T) *mailEnv {
 	pit := mailpittest.Start(t, `@example\.com$`)
-	renderer, err := email.New()
-	if err != nil {
+	e := newPushEnvWith(t, wiringtest.Options{SMTPURL: pit.URL()})
+	if err := e.db.UpdateShopProfile(context.Background(), shop, "Tienda Demo", "hola@tienda.example"); err != nil {
 		t.Fatal(err)
 	}
-	smtp, err := mail.New(pit.URL(), "https://waybill.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The server that answers unsubscribe links; the links point at it.
-	var srv *httptest.Server
-	appURL := ""
-	ln := httptest.NewUnstartedServer(nil)
-	appURL = "http://" + ln.Listener.Addr().String()
-	unsubscribes := app.NewUnsubscribes("hush", appURL)
-	var db *store.DB
-	e := newPushEnvWith(t, store.SQLite, func(d *jobs.Deps, sdb *store.DB) {
-		d.Notifications, d.Mailer, d.Renderer, d.Unsubscribes = sdb, smtp, renderer, unsubscribes
-		d.TrackingLinks = app.NewTrackingLinks("hush")
-		db = sdb
-	})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ln.Config.Handler = server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: "hush", AppURL: appURL},
-		Shops: db, Auth: e.svc, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: unsubscribes, CustomerEmails: db,
-		StatusSources: db, StatusStore: db, StatusIntake: &tracking.StatusIntake{Status: db, Dispatch: e.client, Log: log},
-		Orders: db, RateLimiter: e.redis, ShipmentStore: db, TrackingLinks: app.NewTrackingLinks("hush"), Clock: app.SystemClock{}, Log: log})
-	ln.Start()
-	srv = ln
-	t.Cleanup(srv.Close)
-	db.UpdateShopProfile(context.Background(), shop, "Tienda Demo", "hola@tienda.example")
-	e.shop, _ = db.ShopByDomain(context.Background(), shop)
-	return &mailEnv{pushEnv: e, pit: pit, app: appURL}
+	e.shop = e.Shop(shop)
+	return &mailEnv{pushEnv: e, pit: pit, app: e.URL}
 }
 
 func (e *mailEnv) spanishOrder() shopifyfake.Order {
@@ -93,7 +64,7 @@ func (e *mailEnv) notification(shipmentID string, event app.NotificationEvent) a
 func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	if s := e.settled(id); s.State != app.ShipmentSynced {
 		t.Fatalf("%+v", s)
 	}
@@ -105,12 +76,12 @@ func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
 	// timeout), the webhook of Waybill's own fulfillment, and three queued
 	// copies of the task at once (concurrent workers).
 	e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
-	e.client.SyncShipment(context.Background(), shop, id)
+	e.client.QueueTrackingSync(context.Background(), shop, id)
 	e.settled(id)
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.client.QueueEmail(context.Background(), shop, n.ID) }()
+		go func() { defer wg.Done(); e.client.QueueNotificationEmail(context.Background(), shop, n.ID) }()
 	}
 	wg.Wait()
 	msgs := e.pit.Wait(1, 500*time.Millisecond)
@@ -141,7 +112,7 @@ func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
 func TestUnsubscribeLinkWorksWithoutLoginAndSuppresses(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	first := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
+	first := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES", Lines: []shipping.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
 	e.notification(first, app.NotifyShipped)
 	msgs := e.pit.Wait(1, 0)
 	m := e.pit.Read(msgs[0].ID)
@@ -172,7 +143,7 @@ func TestUnsubscribeLinkWorksWithoutLoginAndSuppresses(t *testing.T) {
 		t.Fatalf("unsubscribe: %d %s", resp.StatusCode, page)
 	}
 	// The next email to her is suppressed, and none arrives.
-	second := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
+	second := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN", Lines: []shipping.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
 	if n := e.notification(second, app.NotifyShipped); n.Status != app.NotificationSuppressed {
 		t.Fatalf("after unsubscribe: %+v", n)
 	}
@@ -182,11 +153,11 @@ func TestUnsubscribeLinkWorksWithoutLoginAndSuppresses(t *testing.T) {
 func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.notification(id, app.NotifyShipped)
 	// A changed number: one "tracking updated" email.
 	e.db.EditShipmentTracking(context.Background(), id, "LX123456785CN", "China Post", "https://t.17track.net/en#nums=LX123456785CN")
-	e.client.SyncShipment(context.Background(), shop, id)
+	e.client.QueueTrackingSync(context.Background(), shop, id)
 	if n := e.notification(id, app.NotifyTrackingUpdated); n.Status != app.NotificationSent {
 		t.Fatalf("tracking updated: %+v", n)
 	}
@@ -200,7 +171,7 @@ func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	settings.Disabled[app.NotifyShipped] = true
 	e.db.SaveNotificationSettings(context.Background(), settings)
 	o2 := e.spanishOrder()
-	id2 := e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "YT2300012345678901"})[0].ShipmentID
+	id2 := e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "YT2300012345678901"})[0].ShipmentID
 	if n := e.notification(id2, app.NotifyShipped); n.Status != app.NotificationSkipped {
 		t.Fatalf("switched off: %+v", n)
 	}
@@ -209,7 +180,7 @@ func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	e.db.SetCustomerEmails(context.Background(), shop, app.CustomerEmailsShopify)
 	e.shop, _ = e.db.ShopByDomain(context.Background(), shop)
 	o3 := e.spanishOrder()
-	id3 := e.submit(tracking.Submission{OrderID: o3.ID, TrackingNumber: "YT2300012345678902"})[0].ShipmentID
+	id3 := e.submit(shipping.Submission{OrderID: o3.ID, TrackingNumber: "YT2300012345678902"})[0].ShipmentID
 	e.settled(id3)
 	got, _ := e.fake.Order(shop, o3.ID)
 	if !got.Fulfillments[0].NotifyCustomer {
@@ -222,7 +193,7 @@ func TestPermanentRejectionIsRecorded(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.order(shopifyfake.NewOrder{Email: "nadie@refused.test", CustomerLocale: "en",
 		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Mug", Quantity: 1}}}, false)
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	n := e.notification(id, app.NotifyShipped)
 	if n.Status != app.NotificationFailed || !strings.Contains(n.Detail, "refused") || !strings.Contains(n.Detail, "550") {
 		t.Fatalf("a 5xx refusal: %+v", n)
@@ -237,7 +208,7 @@ func TestPermanentRejectionIsRecorded(t *testing.T) {
 func TestStalledEmailsAreRequeued(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.notification(id, app.NotifyShipped)
 	e.pit.Wait(1, 0)
 	n, created, err := e.db.QueueNotification(context.Background(), &app.Notification{ShopID: e.shop.ID, ShipmentID: id,
@@ -246,7 +217,7 @@ func TestStalledEmailsAreRequeued(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.db.Gorm().Exec("UPDATE notifications SET updated_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), n.ID)
-	if _, err := asynq.NewClientFromRedisClient(redistest.Open(t, 3)).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
+	if _, err := asynq.NewClientFromRedisClient(e.RDB).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
 		t.Fatal(err)
 	}
 	e.pit.Wait(2, 300*time.Millisecond)

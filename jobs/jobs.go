@@ -18,7 +18,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/shipping"
+	"github.com/waybill-app/waybill/webhooks"
 )
 
 // Queues and their weights: webhooks first (Shopify is waiting on none, but
@@ -33,29 +34,16 @@ const (
 // QueueWeights are Asynq's weighted priorities.
 var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueEmail: 2, QueueLow: 1}
 
-// Deps are what job handlers use, all through domain interfaces.
+// Deps are what job handlers call: the workflows, and the stores the
+// housekeeping jobs read. Every field is required.
 type Deps struct {
-	Shops     app.ShopStore
-	Orders    app.OrderStore
-	Shipments app.ShipmentStore
-	Privacy   app.PrivacyStore
-	Webhooks  app.WebhookLog
-	Admin     app.ShopifyAdmin
-	Limiter   app.Limiter
-	Locker    app.Locker
-	// Customer emails.
-	Notifications app.NotificationStore
-	Mailer        app.Mailer
-	Renderer      *email.Renderer
-	Unsubscribes  app.Unsubscribes
-	TrackingLinks app.TrackingLinks
-	// Dispatch lets sweeps queue work.
-	Dispatch app.Dispatcher
-	// PushesPerShop bounds a shop's concurrent pushes (default DefaultPushesPerShop).
-	PushesPerShop int
-	AppURL        string // webhooks are subscribed to AppURL + /webhooks
-	Clock         app.Clock
-	Log           *slog.Logger
+	Shipping *shipping.Service
+	Webhooks *webhooks.Processor
+	Shops    app.ShopStore      // token sweep
+	Admin    app.ShopifyAdmin   // token sweep
+	Log      app.WebhookLog     // webhook log prune
+	Clock    app.Clock
+	Logger   *slog.Logger
 }
 
 // Register adds every job type's handler to mux: the one registry.
@@ -67,16 +55,10 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
 	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
 	mux.HandleFunc(TypeStatusEvent, d.handleStatusEvent)
-
-	// Webhooks: one job type per topic.
-	mux.Handle(TypeOrdersCreate, d.webhook(d.handleOrderWebhook))
-	mux.Handle(TypeOrdersUpdated, d.webhook(d.handleOrderWebhook))
-	mux.Handle(TypeFulfillmentsCreate, d.webhook(d.handleFulfillmentWebhook))
-	mux.Handle(TypeFulfillmentsUpdate, d.webhook(d.handleFulfillmentWebhook))
-	mux.Handle(TypeAppUninstalled, d.webhook(d.handleAppUninstalled))
-	mux.Handle(TypeCustomersDataRequest, d.webhook(d.handleCustomersDataRequest))
-	mux.Handle(TypeCustomersRedact, d.webhook(d.handleCustomersRedact))
-	mux.Handle(TypeShopRedact, d.webhook(d.handleShopRedact))
+	// Webhooks: one task type per topic, from the topics table.
+	for _, t := range webhooks.Topics() {
+		mux.HandleFunc(t.TaskType, d.handleWebhook)
+	}
 }
 
 // Periodic are the scheduler's entries: cron spec → task.
@@ -84,13 +66,30 @@ func Periodic() map[string]*asynq.Task {
 	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask(), "@daily": NewWebhookPruneTask(), "@every 1m": NewTrackingResyncTask()}
 }
 
+// decode reads a task's payload; one that does not decode is final.
+func decode(t *asynq.Task, v any) error {
+	if err := json.Unmarshal(t.Payload(), v); err != nil {
+		return final(fmt.Errorf("%s payload: %w", t.Type(), err))
+	}
+	return nil
+}
+
 // payloadShop reads the "shop" field every payload has, for logs.
 func payloadShop(t *asynq.Task) string {
 	var p struct {
 		Shop string `json:"shop"`
 	}
-	json.Unmarshal(t.Payload(), &p)
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return ""
+	}
 	return p.Shop
+}
+
+// lastTry reports whether a failure of this run is the task's last.
+func lastTry(ctx context.Context) bool {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	return ok && retried >= maxRetry
 }
 
 // final marks an error no retry can fix (the shop is gone, needs
@@ -100,7 +99,8 @@ func final(err error) error {
 	return fmt.Errorf("%w (%w)", err, asynq.SkipRetry)
 }
 
-// outcome turns a handler's error into what Asynq should do with the task.
+// outcome turns a workflow's error into what Asynq should do with the task:
+// the one map from error codes to retry or final.
 func outcome(err error) error {
 	switch app.ErrorCodeOf(err) {
 	case "":
@@ -154,7 +154,7 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	if opts.RetryCheckInterval <= 0 {
 		opts.RetryCheckInterval = time.Second
 	}
-	logger := asynqLogger{d.Log}
+	logger := asynqLogger{d.Logger}
 	conn := ownConnection(rdb)
 	srv := asynq.NewServer(conn, asynq.Config{
 		Concurrency:              opts.Concurrency,
@@ -175,7 +175,7 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 			}
 			// Type, shop and our own error text only: payloads may hold
 			// customer data and are never logged.
-			d.Log.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
+			d.Logger.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
 				"retried", retried, "max_retry", maxRetry, "final", errors.Is(err, asynq.SkipRetry) || retried >= maxRetry, "err", err)
 		}),
 	})
@@ -198,9 +198,9 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 			return fmt.Errorf("starting the scheduler: %w", err)
 		}
 	}
-	d.Log.Info("worker started", "concurrency", opts.Concurrency, "scheduler", opts.Scheduler)
+	d.Logger.Info("worker started", "concurrency", opts.Concurrency, "scheduler", opts.Scheduler)
 	<-ctx.Done()
-	d.Log.Info("worker stopping", "shutdown_timeout", opts.ShutdownTimeout.String())
+	d.Logger.Info("worker stopping", "shutdown_timeout", opts.ShutdownTimeout.String())
 	if scheduler != nil {
 		scheduler.Shutdown()
 	}

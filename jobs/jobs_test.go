@@ -3,9 +3,6 @@ package jobs_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,91 +12,57 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/apptest"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/shopify"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
 const shop = "acme.myshopify.com"
 
 type env struct {
+	*wiringtest.Harness
 	fake   *shopifyfake.Store
 	db     *store.DB
 	rdb    *goredis.Client
 	client *jobs.Client
 	clock  *apptest.Clock
-	deps   jobs.Deps
-	cancel context.CancelFunc
-	done   chan error
+	stop   func() error
 }
 
 // startWorker runs a worker until stopWorker.
 func (e *env) startWorker(shutdownTimeout time.Duration) {
-	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel, e.done = cancel, make(chan error, 1)
-	go func() {
-		e.done <- jobs.Run(ctx, e.rdb, e.deps, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
-	}()
+	opts := wiringtest.TestWorker(4)
+	opts.ShutdownTimeout = shutdownTimeout
+	e.stop = e.StartWorker(opts)
 }
 
-func (e *env) stopWorker() error {
-	e.cancel()
-	return <-e.done
-}
+func (e *env) stopWorker() error { return e.stop() }
 
 func newEnv(t *testing.T) *env {
 	clock := apptest.NewClock(time.Now())
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush", Clock: clock})
-	fake.AddShop(shopifyfake.Shop{Domain: shop})
-	srv := httptest.NewServer(fake.Handler())
-	t.Cleanup(srv.Close)
-	db := storetest.Open(t, store.SQLite, clock)
-	rdb := redistest.Open(t, 3)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL},
-		db, redis.New(rdb), clock, log, nil)
-	if _, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop)); err != nil {
-		t.Fatal(err)
-	}
-
-	e := &env{fake: fake, db: db, rdb: rdb, client: jobs.NewClient(rdb), clock: clock,
-		deps: jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,
-			AppURL: "https://app.example", Clock: clock, Log: log}}
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 3, Clock: clock, Shops: []string{shop}})
+	e := &env{Harness: h, fake: h.Fake, db: h.DB, rdb: h.RDB, client: h.Queue, clock: clock}
 	e.startWorker(5 * time.Second)
-	t.Cleanup(func() {
-		e.stopWorker()
-		e.client.Close()
-	})
 	return e
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	wiringtest.Eventually(t, what, cond)
 }
 
 func TestShopSetupSubscribesOnceWhateverTheRepeats(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	for range 3 {
-		if err := e.client.SetUpShop(ctx, shop); err != nil {
+		if err := e.client.QueueShopSetup(ctx, shop); err != nil {
 			t.Fatal(err)
 		}
 	}
 	eventually(t, "5 subscriptions", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
 	// Run it again after it finished: still 5 (it looks before creating).
-	if err := e.client.SetUpShop(ctx, shop); err != nil {
+	if err := e.client.QueueShopSetup(ctx, shop); err != nil {
 		t.Fatal(err)
 	}
 	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
@@ -112,7 +75,7 @@ func TestShopSetupSubscribesOnceWhateverTheRepeats(t *testing.T) {
 		t.Fatalf("%d subscriptions after a repeat, want 5", len(subs))
 	}
 	for _, s := range subs {
-		if s.URI != "https://app.example/webhooks" {
+		if s.URI != e.URL+"/webhooks" {
 			t.Fatalf("subscription to %s", s.URI)
 		}
 	}
@@ -122,7 +85,7 @@ func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.
 	e := newEnv(t)
 	ctx := context.Background()
 	e.fake.InjectFaults(shopifyfake.Faults{ServerErrors: 4}) // go-shopify retries 503s, then the job retries
-	if err := e.client.SetUpShop(ctx, shop); err != nil {
+	if err := e.client.QueueShopSetup(ctx, shop); err != nil {
 		t.Fatal(err)
 	}
 	// First attempt fails; the retry comes after a backoff of a few seconds.
@@ -130,8 +93,10 @@ func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.
 
 	other := "gone.myshopify.com"
 	e.fake.AddShop(shopifyfake.Shop{Domain: other})
-	e.db.SaveInstall(ctx, other, app.OfflineToken{AccessToken: "shpat_revoked", AccessTokenExpiresAt: e.clock.Now().Add(time.Hour)})
-	if err := e.client.SetUpShop(ctx, other); err != nil {
+	if _, err := e.db.SaveInstall(ctx, other, app.OfflineToken{AccessToken: "shpat_revoked", AccessTokenExpiresAt: e.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.QueueShopSetup(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
@@ -183,10 +148,12 @@ func TestRetryPolicy(t *testing.T) {
 
 func TestShutdownReturnsUnfinishedTasksToTheQueue(t *testing.T) {
 	e := newEnv(t)
-	e.stopWorker()
+	if err := e.stopWorker(); err != nil {
+		t.Fatal(err)
+	}
 	e.startWorker(200 * time.Millisecond)
 	e.fake.InjectFaults(shopifyfake.Faults{Latency: 2 * time.Second}) // every Shopify call is slow
-	if err := e.client.SetUpShop(context.Background(), shop); err != nil {
+	if err := e.client.QueueShopSetup(context.Background(), shop); err != nil {
 		t.Fatal(err)
 	}
 	inspector := asynq.NewInspectorFromRedisClient(e.rdb)

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -24,58 +23,23 @@ type StatusEventPayload struct {
 }
 
 // NewStatusEventTask returns the task: one per (shipment, status).
-func NewStatusEventTask(shop, shipmentID string, status app.ParcelStatus) (*asynq.Task, []asynq.Option) {
-	b, _ := json.Marshal(StatusEventPayload{Shop: shop, ShipmentID: shipmentID, Status: status})
+func NewStatusEventTask(shop, shipmentID string, status app.ParcelStatus) (*asynq.Task, []asynq.Option, error) {
+	b, err := json.Marshal(StatusEventPayload{Shop: shop, ShipmentID: shipmentID, Status: status})
 	return asynq.NewTask(TypeStatusEvent, b), []asynq.Option{
 		asynq.Queue(QueueDefault), asynq.MaxRetry(10), asynq.Timeout(time.Minute),
 		asynq.TaskID(TypeStatusEvent + ":" + shipmentID + ":" + string(status)), asynq.Retention(24 * time.Hour),
-	}
+	}, err
 }
 
-// PublishStatus implements app.Dispatcher.
-func (c *Client) PublishStatus(ctx context.Context, shop, shipmentID string, status app.ParcelStatus) error {
-	t, opts := NewStatusEventTask(shop, shipmentID, status)
-	return c.enqueue(ctx, t, opts...)
+// QueueTrackingEvent implements app.Dispatcher.
+func (c *Client) QueueTrackingEvent(ctx context.Context, shop, shipmentID string, status app.ParcelStatus) error {
+	return c.enqueue(ctx)(NewStatusEventTask(shop, shipmentID, status))
 }
 
 func (d Deps) handleStatusEvent(ctx context.Context, t *asynq.Task) error {
 	var p StatusEventPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return final(fmt.Errorf("tracking:event payload: %w", err))
-	}
-	shop, err := d.Shops.ShopByDomain(ctx, p.Shop)
-	if err != nil || !shop.Active() {
-		return nil
-	}
-	// One status at a time per shipment, and only the current one: tasks run
-	// concurrently, and a late "out for delivery" after "delivered" would
-	// show the store a parcel going backwards and confuse the customer.
-	unlock, err := d.Locker.Lock(ctx, "status-event:"+p.ShipmentID, time.Minute)
-	if err != nil {
+	if err := decode(t, &p); err != nil {
 		return err
 	}
-	defer unlock()
-	s, err := d.Shipments.ShipmentByID(ctx, p.ShipmentID)
-	if app.ErrorCodeOf(err) == app.ErrNotFound {
-		return nil // deleted (shop redacted)
-	}
-	if err != nil {
-		return err
-	}
-	if s.Status != p.Status {
-		d.Log.InfoContext(ctx, "stale status not published", "shop", shop.Domain, "shipment_id", s.ID, "status", p.Status, "current", s.Status)
-		return nil
-	}
-	if e, ok := p.Status.Notification(); ok {
-		d.notify(ctx, shop, s, e) // once per (shipment, event), whatever the retries below
-	}
-	if s.ShopifyFulfillmentID == 0 || p.Status.FulfillmentEventStatus() == "" {
-		return nil // not in Shopify yet, or a status Shopify has no event for
-	}
-	at := d.Clock.Now()
-	if s.StatusAt != nil {
-		at = *s.StatusAt
-	}
-	err = d.Admin.CreateFulfillmentEvent(ctx, shop.Domain, s.ShopifyFulfillmentID, p.Status.FulfillmentEventStatus(), at, s.EstimatedDeliveryAt, "")
-	return outcome(err)
+	return outcome(d.Shipping.PublishStatus(ctx, p.ShipmentID, p.Status))
 }

@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/statusfeed"
 )
 
 // statusSource makes a signed feed for the shop, as the admin would.
@@ -33,7 +34,7 @@ func (e *mailEnv) statusSource(provider string) *app.StatusSource {
 func (e *mailEnv) push(src *app.StatusSource, doc map[string]any) int {
 	body, _ := json.Marshal(doc)
 	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
-	req.Header.Set("X-Waybill-Signature", tracking.SignPush(body, src.Secret))
+	req.Header.Set("X-Waybill-Signature", statusfeed.SignPush(body, src.Secret))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -47,7 +48,7 @@ func at(h int) string { return time.Date(2026, 11, 24, h, 0, 0, 0, time.UTC).For
 func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.notification(id, app.NotifyShipped)
 	src := e.statusSource("push")
 
@@ -115,7 +116,7 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 	// A wrong signature, and another shop's source, change nothing.
 	body, _ := json.Marshal(doc("exception", 14, "x"))
 	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
-	req.Header.Set("X-Waybill-Signature", tracking.SignPush(body, "not-the-secret"))
+	req.Header.Set("X-Waybill-Signature", statusfeed.SignPush(body, "not-the-secret"))
 	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 401 {
 		t.Fatalf("bad signature: %d", resp.StatusCode)
 	}
@@ -124,7 +125,7 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 func TestEasyPostWebhook(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
 	e.settled(id)
 	src := e.statusSource("easypost")
 	event := []byte(`{"object":"Event","description":"tracker.updated","result":{"object":"Tracker","tracking_code":"LX123456785CN",
@@ -142,13 +143,13 @@ func TestEasyPostWebhook(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if send("") != 401 || send(tracking.SignEasyPost(event, "wrong")) != 401 {
+	if send("") != 401 || send(statusfeed.SignEasyPost(event, "wrong")) != 401 {
 		t.Fatal("unsigned or badly signed EasyPost events accepted")
 	}
 	if s, _ := e.db.ShipmentByID(context.Background(), id); s.Status != app.StatusPending {
 		t.Fatalf("a refused event changed the status: %s", s.Status)
 	}
-	if code := send(tracking.SignEasyPost(event, src.Secret)); code != 200 {
+	if code := send(statusfeed.SignEasyPost(event, src.Secret)); code != 200 {
 		t.Fatalf("signed event: %d", code)
 	}
 	s, _ := e.db.ShipmentByID(context.Background(), id)
@@ -183,7 +184,7 @@ func get(t *testing.T, u, lang string) (int, string) {
 func TestTrackingPage(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.settled(id)
 	src := e.statusSource("push")
 	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "out_for_delivery", "estimated_delivery": at(20),
@@ -243,7 +244,7 @@ func TestTrackingPage(t *testing.T) {
 	// An English customer.
 	o2 := e.order(shopifyfake.NewOrder{Email: "emma@example.com", CustomerLocale: "en", CustomerFirstName: "Emma",
 		LineItems: []shopifyfake.NewLineItem{{SKU: "TEE-M", Title: "T-shirt (M)", Quantity: 1}}}, false)
-	e.settled(e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID)
+	e.settled(e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID)
 	_, en := get(t, e.proxyURL(url.Values{"order": {o2.Name}, "email": {"emma@example.com"}}), "")
 	if !strings.Contains(en, "Track your order") || !strings.Contains(en, "Shipping soon") || !strings.Contains(en, "T-shirt (M) × 1") {
 		t.Fatal("English page wrong")
@@ -317,14 +318,14 @@ func screenshots(t *testing.T, e *mailEnv, name, pageURL string) {
 func TestStaleStatusTasksAreNotPublished(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.settled(id)
 	src := e.statusSource("push")
 	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "delivered",
 		"checkpoints": []any{map[string]any{"time": at(12), "status": "delivered", "message": "Entregado"}}})
 	e.notification(id, app.NotifyDelivered)
 	// A late task for an older status (a retry, a slow worker) runs now.
-	if err := e.client.PublishStatus(context.Background(), shop, id, app.StatusOutForDelivery); err != nil {
+	if err := e.client.QueueTrackingEvent(context.Background(), shop, id, app.StatusOutForDelivery); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
@@ -351,7 +352,7 @@ func TestStatusOfAShipmentNotInShopifyStillReachesTheCustomer(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
 	e.fake.InjectFaults(shopifyfake.Faults{FulfillmentUserErrors: 1, UserErrorMessage: "Fulfillment order 42 has an unfulfillable status= on_hold."})
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	if s := e.settled(id); s.State != app.ShipmentFailed || s.ShopifyFulfillmentID != 0 {
 		t.Fatalf("shipment: %+v", s)
 	}
@@ -385,7 +386,7 @@ func TestDeliveryExceptionEmailsOnceAndOnlyWhenSwitchedOn(t *testing.T) {
 			"checkpoints": []any{map[string]any{"time": at(11), "status": "exception", "location": "Sevilla, ES", "message": "Dirección incorrecta"}}}
 	}
 	o := e.spanishOrder()
-	id := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.notification(id, app.NotifyShipped)
 	for range 3 { // the carrier repeats itself
 		if code := e.push(src, exception("RB123456785ES")); code != 200 {
@@ -406,7 +407,7 @@ func TestDeliveryExceptionEmailsOnceAndOnlyWhenSwitchedOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	o2 := e.spanishOrder()
-	id2 := e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "RB987654324ES"})[0].ShipmentID
+	id2 := e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "RB987654324ES"})[0].ShipmentID
 	e.notification(id2, app.NotifyShipped)
 	if code := e.push(src, exception("RB987654324ES")); code != 200 {
 		t.Fatalf("push: HTTP %d", code)

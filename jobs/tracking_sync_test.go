@@ -3,9 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -15,65 +12,38 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/store/storetest"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
 type pushEnv struct {
+	*wiringtest.Harness
 	t        *testing.T
 	fake     *shopifyfake.Store
 	db       *store.DB
 	shop     *app.Shop
-	tracking *tracking.Service
+	shipping *shipping.Service
 	detector *carrier.Detector
 	inspect  *asynq.Inspector
 	client   *jobs.Client
-	svc      *shopify.Service
-	redis    *redis.Client
 }
 
 func newPushEnv(t *testing.T, engine store.Engine) *pushEnv {
-	return newPushEnvWith(t, engine, nil)
+	return newPushEnvWith(t, wiringtest.Options{Engine: engine})
 }
 
-// newPushEnvWith lets a test add to the worker's dependencies (emails).
-func newPushEnvWith(t *testing.T, engine store.Engine, extend func(*jobs.Deps, *store.DB)) *pushEnv {
-	clock := app.SystemClock{}
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: "hush"})
-	fake.AddShop(shopifyfake.Shop{Domain: shop})
-	srv := httptest.NewServer(fake.Handler())
-	t.Cleanup(srv.Close)
-	db := storetest.Open(t, engine, clock)
-	rdb := redistest.Open(t, 3)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := redis.New(rdb)
-	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL}, db, r, clock, log, nil)
-	installed, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop))
-	if err != nil {
-		t.Fatal(err)
-	}
-	detector, _ := carrier.New()
-	client := jobs.NewClient(rdb)
-	t.Cleanup(func() { client.Close() })
-	deps := jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc, Limiter: r, Locker: r, Dispatch: client,
-		AppURL: "https://app.example", Clock: clock, Log: log}
-	if extend != nil {
-		extend(&deps, db)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- jobs.Run(ctx, rdb, deps, jobs.WorkerOptions{Concurrency: 6, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return &pushEnv{t: t, fake: fake, db: db, shop: installed, detector: detector, inspect: asynq.NewInspectorFromRedisClient(rdb), client: client, svc: svc, redis: r,
-		tracking: &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}}
+// newPushEnvWith builds Waybill with the test's options (emails to a
+// mailpit…) and runs its worker.
+func newPushEnvWith(t *testing.T, opts wiringtest.Options) *pushEnv {
+	opts.RedisDB, opts.Shops = 3, []string{shop}
+	h := wiringtest.New(t, opts)
+	h.StartWorker(wiringtest.TestWorker(6))
+	return &pushEnv{Harness: h, t: t, fake: h.Fake, db: h.DB, shop: h.Shop(shop), shipping: h.Shipping,
+		detector: h.Shipping.Carriers, inspect: h.Inspect, client: h.Queue}
 }
 
 // order creates an order in Shopify and, unless remoteOnly, in Waybill's copy
@@ -93,8 +63,8 @@ func (e *pushEnv) order(n shopifyfake.NewOrder, remoteOnly bool) shopifyfake.Ord
 	return o
 }
 
-func (e *pushEnv) submit(subs ...tracking.Submission) []tracking.Result {
-	res, err := e.tracking.Submit(context.Background(), e.shop, app.SourceAPI, subs)
+func (e *pushEnv) submit(subs ...shipping.Submission) []shipping.Result {
+	res, err := e.shipping.Submit(context.Background(), e.shop, app.SourceAPI, subs)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -130,9 +100,9 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
 		e := newPushEnv(t, engine)
 		o := e.order(shopifyfake.NewOrder{LineItems: mug(2)}, false)
-		sub := tracking.Submission{OrderName: "1001", TrackingNumber: "1Z5R89390357567127"}
+		sub := shipping.Submission{OrderName: "1001", TrackingNumber: "1Z5R89390357567127"}
 		var wg sync.WaitGroup
-		results := make(chan tracking.Result, 8)
+		results := make(chan shipping.Result, 8)
 		for range 8 {
 			wg.Add(1)
 			go func() {
@@ -147,10 +117,10 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 		accepted, duplicates, id := 0, 0, ""
 		for r := range results {
 			switch r.Status {
-			case tracking.Accepted:
+			case shipping.Accepted:
 				accepted++
 				id = r.ShipmentID
-			case tracking.Duplicate:
+			case shipping.Duplicate:
 				duplicates++
 			default:
 				t.Fatalf("row: %+v", r)
@@ -163,13 +133,13 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 		if s.State != app.ShipmentSynced || s.Carrier != "UPS" || s.OrderID != o.ID {
 			t.Fatalf("shipment = %+v", s)
 		}
-		if again := e.submit(sub); again[0].Status != tracking.Duplicate || again[0].ShipmentID != id {
+		if again := e.submit(sub); again[0].Status != shipping.Duplicate || again[0].ShipmentID != id {
 			t.Fatalf("later repeat: %+v", again)
 		}
 		// A push that runs again (a retry after a timeout whose fulfillment
 		// did get made) finds the fulfillment instead of making another.
 		e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
-		if err := e.client.SyncShipment(context.Background(), shop, id); err != nil {
+		if err := e.client.QueueTrackingSync(context.Background(), shop, id); err != nil {
 			t.Fatal(err)
 		}
 		if s := e.settled(id); s.State != app.ShipmentSynced {
@@ -190,7 +160,7 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 func TestPartialThenRemaining(t *testing.T) {
 	e := newPushEnv(t, store.SQLite)
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(3)}, false)
-	first := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 2}}})
+	first := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []shipping.Line{{SKU: "MUG-01", Quantity: 2}}})
 	if s := e.settled(first[0].ShipmentID); s.State != app.ShipmentSynced || s.Carrier != "Correos" || len(s.LineItems) != 1 || s.LineItems[0].Title != "Taza" {
 		t.Fatalf("first = %+v", s)
 	}
@@ -198,7 +168,7 @@ func TestPartialThenRemaining(t *testing.T) {
 	if rem := got.FulfillmentOrders[0].LineItems[0].RemainingQuantity; rem != 1 {
 		t.Fatalf("remaining after 2 of 3: %d", rem)
 	}
-	rest := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "LX123456785CN"})
+	rest := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "LX123456785CN"})
 	s := e.settled(rest[0].ShipmentID)
 	if s.State != app.ShipmentSynced || len(s.LineItems) != 1 || s.LineItems[0].Quantity != 1 {
 		t.Fatalf("rest = %+v", s)
@@ -208,7 +178,7 @@ func TestPartialThenRemaining(t *testing.T) {
 		t.Fatalf("after both: %d fulfillments, FO %s", len(got.Fulfillments), got.FulfillmentOrders[0].Status)
 	}
 	// Nothing left: a third number needs the merchant.
-	third := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "UG123456789YW"})
+	third := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "UG123456789YW"})
 	if s := e.settled(third[0].ShipmentID); s.State != app.ShipmentNeedsAttention || s.StateReason != "Nothing is left to fulfil on order #1001." {
 		t.Fatalf("third = %+v", s)
 	}
@@ -222,13 +192,13 @@ func TestTwoLocations(t *testing.T) {
 	supplier := e.fake.AddLocation(shop, "Proveedor Shenzhen")
 	o := e.order(shopifyfake.NewOrder{LineItems: []shopifyfake.NewLineItem{
 		{SKU: "MUG-01", Title: "Taza", Quantity: 1}, {SKU: "LAMP-7", Title: "Lámpara", Quantity: 1, LocationID: supplier}}}, false)
-	one := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678901"})
+	one := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678901"})
 	s := e.settled(one[0].ShipmentID)
 	if s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "2 locations (Main warehouse, Proveedor Shenzhen)") {
 		t.Fatalf("one number for two locations: %+v", s)
 	}
-	a := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []tracking.Line{{SKU: "MUG-01", Quantity: 1}}})
-	b := e.submit(tracking.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678902", Lines: []tracking.Line{{SKU: "LAMP-7", Quantity: 1}}})
+	a := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "RB123456785ES", Lines: []shipping.Line{{SKU: "MUG-01", Quantity: 1}}})
+	b := e.submit(shipping.Submission{OrderName: "#1001", TrackingNumber: "YT2300012345678902", Lines: []shipping.Line{{SKU: "LAMP-7", Quantity: 1}}})
 	if e.settled(a[0].ShipmentID).State != app.ShipmentSynced || e.settled(b[0].ShipmentID).State != app.ShipmentSynced {
 		t.Fatal("per-location shipments did not sync")
 	}
@@ -250,7 +220,7 @@ func TestThrottleStormAndOutagesEndSynced(t *testing.T) {
 	for i := range 5 {
 		o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
 		orders = append(orders, o.ID)
-		r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})
+		r := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})
 		ids = append(ids, r[0].ShipmentID)
 	}
 	e.fake.InjectFaults(shopifyfake.Faults{Throttles: 25, HTTPThrottles: 5, RetryAfter: 1})
@@ -265,7 +235,7 @@ func TestThrottleStormAndOutagesEndSynced(t *testing.T) {
 	// 5xx, then success: retried with backoff, never lost.
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
 	e.fake.InjectFaults(shopifyfake.Faults{ServerErrors: 4})
-	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	r := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
 	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || len(e.fulfillments(o.ID)) != 1 {
 		t.Fatalf("after 5xx: %+v", s)
 	}
@@ -275,7 +245,7 @@ func TestUserErrorsAreFinalAndRecorded(t *testing.T) {
 	e := newPushEnv(t, store.SQLite)
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
 	e.fake.InjectFaults(shopifyfake.Faults{FulfillmentUserErrors: 1, UserErrorMessage: "Fulfillment order 42 has an unfulfillable status= on_hold."})
-	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	r := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
 	s := e.settled(r[0].ShipmentID)
 	if s.State != app.ShipmentFailed || !strings.Contains(s.StateReason, "unfulfillable status= on_hold") {
 		t.Fatalf("shipment = %+v", s)
@@ -291,8 +261,8 @@ func TestUserErrorsAreFinalAndRecorded(t *testing.T) {
 
 func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 	e := newPushEnv(t, store.SQLite)
-	r := e.submit(tracking.Submission{OrderName: "#9999", TrackingNumber: "LX123456785CN"})
-	if r[0].Status != tracking.Accepted {
+	r := e.submit(shipping.Submission{OrderName: "#9999", TrackingNumber: "LX123456785CN"})
+	if r[0].Status != shipping.Accepted {
 		t.Fatalf("unknown order row: %+v", r[0])
 	}
 	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentNeedsAttention || s.StateReason != "Shopify has no order #9999 in this store." {
@@ -301,7 +271,7 @@ func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 
 	// An order Shopify has but Waybill has not seen yet is fetched.
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, true)
-	r = e.submit(tracking.Submission{OrderName: o.Name, TrackingNumber: "RB123456785MX"})
+	r = e.submit(shipping.Submission{OrderName: o.Name, TrackingNumber: "RB123456785MX"})
 	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || s.OrderID != o.ID || s.Carrier != "Correos de México" {
 		t.Fatalf("order known only to Shopify: %+v", s)
 	}
@@ -313,9 +283,9 @@ func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 		}
 	}
 	o2 := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
-	r = e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: ambiguous})
+	r = e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: ambiguous})
 	s, _ := e.db.ShipmentByID(context.Background(), r[0].ShipmentID)
-	if r[0].Status != tracking.Accepted || r[0].Warning == "" || s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "fits several carriers") {
+	if r[0].Status != shipping.Accepted || r[0].Warning == "" || s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "fits several carriers") {
 		t.Fatalf("ambiguous %s: %+v %+v", ambiguous, r[0], s)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -323,7 +293,7 @@ func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 		t.Fatal("an ambiguous number was pushed")
 	}
 	// With the carrier named, the merchant's or supplier's word decides.
-	r = e.submit(tracking.Submission{OrderID: o2.ID, TrackingNumber: "X" + ambiguous, Carrier: "fedex"})
+	r = e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "X" + ambiguous, Carrier: "fedex"})
 	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentSynced || s.Carrier != "FedEx" {
 		t.Fatalf("named carrier: %+v", s)
 	}
@@ -332,12 +302,12 @@ func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 func TestChangedNumberUpdatesTheSameFulfillment(t *testing.T) {
 	e := newPushEnv(t, store.SQLite)
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
-	r := e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	r := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
 	first := e.settled(r[0].ShipmentID)
 	if _, err := e.db.EditShipmentTracking(context.Background(), first.ID, "RB123456785ES", "Correos", "https://correos.example/RB123456785ES"); err != nil {
 		t.Fatal(err)
 	}
-	e.client.SyncShipment(context.Background(), shop, first.ID)
+	e.client.QueueTrackingSync(context.Background(), shop, first.ID)
 	s := e.settled(first.ID)
 	fs := e.fulfillments(o.ID)
 	if s.State != app.ShipmentSynced || len(fs) != 1 || fs[0].TrackingInfo[0].Number != "RB123456785ES" || fs[0].TrackingInfo[0].Company != "Correos" {
@@ -351,7 +321,7 @@ func TestPushesPerShopAreBounded(t *testing.T) {
 	var ids []string
 	for i := range 12 {
 		o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
-		ids = append(ids, e.submit(tracking.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})[0].ShipmentID)
+		ids = append(ids, e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: fmt.Sprintf("YT23000123456789%02d", i)})[0].ShipmentID)
 	}
 	maxSyncing := 0
 	deadline := time.Now().Add(30 * time.Second)
@@ -370,8 +340,8 @@ func TestPushesPerShopAreBounded(t *testing.T) {
 			t.Fatalf("%+v", s)
 		}
 	}
-	if maxSyncing > jobs.DefaultPushesPerShop || maxSyncing < 2 {
-		t.Fatalf("at most %d pushes ran at once; want between 2 and %d", maxSyncing, jobs.DefaultPushesPerShop)
+	if maxSyncing > shipping.DefaultPushesPerShop || maxSyncing < 2 {
+		t.Fatalf("at most %d pushes ran at once; want between 2 and %d", maxSyncing, shipping.DefaultPushesPerShop)
 	}
 }
 
@@ -386,7 +356,7 @@ func TestStalledShipmentsAreRequeued(t *testing.T) {
 	}
 	id := outcomes[0].ShipmentID
 	e.db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", time.Now().Add(-5*time.Minute).UTC(), id)
-	if _, err := asynq.NewClientFromRedisClient(redistest.Open(t, 3)).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
+	if _, err := asynq.NewClientFromRedisClient(e.RDB).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
 		t.Fatal(err)
 	}
 	if s := e.settled(id); s.State != app.ShipmentSynced || len(e.fulfillments(o.ID)) != 1 {

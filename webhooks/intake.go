@@ -1,7 +1,9 @@
-// Package webhooks is Waybill's webhook intake: verify the delivery, hand it
-// to its topic's job, return. Nothing is parsed or processed before the HMAC
-// is proven, and nothing is acknowledged before the job is durably queued:
-// Shopify retries any non-2xx, so a failure here loses nothing.
+// Package webhooks is Waybill's webhook workflow. Intake: verify the
+// delivery, hand it to its topic's task, return — nothing is parsed or
+// processed before the HMAC is proven, and nothing is acknowledged before the
+// task is durably queued (Shopify retries any non-2xx, so a failure here loses
+// nothing). Processing: the task runs the topic's handler once (Processor).
+// Both read one table of topics (topics.go).
 package webhooks
 
 import (
@@ -25,7 +27,7 @@ type Verifier interface {
 
 // Queue takes verified deliveries (app.Dispatcher has it).
 type Queue interface {
-	EnqueueWebhook(ctx context.Context, w app.WebhookDelivery) error
+	QueueWebhook(ctx context.Context, w app.WebhookDelivery) error
 }
 
 // Intake receives webhooks.
@@ -85,7 +87,8 @@ func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reade
 	if d.DedupID() == "" {
 		return "", app.Errorf(app.ErrInvalid, "the webhook has neither X-Shopify-Event-Id nor X-Shopify-Webhook-Id")
 	}
-	if !app.HandledTopics[d.Topic] {
+	topic, handled := TopicNamed(d.Topic)
+	if !handled {
 		in.log.DebugContext(ctx, "webhook topic ignored", "topic", d.Topic, "shop", shop)
 		return IgnoredTopic, nil
 	}
@@ -96,12 +99,12 @@ func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reade
 		return IgnoredShop, nil
 	case err != nil:
 		return "", app.WrapError(app.ErrUnavailable, err, "cannot look up the shop right now")
-	case known.UninstalledAt != nil && !app.ComplianceTopics[d.Topic] && d.Topic != app.TopicAppUninstalled:
+	case !topic.RunsFor(known):
 		// Shopify keeps delivering for a while after an uninstall; privacy
 		// requests still get done.
 		return IgnoredInstalled, nil
 	}
-	if err := in.queue.EnqueueWebhook(ctx, d); err != nil {
+	if err := in.queue.QueueWebhook(ctx, d); err != nil {
 		return "", err
 	}
 	return Queued, nil

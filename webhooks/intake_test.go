@@ -6,11 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,23 +16,21 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/server"
-	"github.com/waybill-app/waybill/app/shopify"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 	"github.com/waybill-app/waybill/webhooks"
 )
 
 const (
 	shop   = "acme.myshopify.com"
-	secret = "hush"
+	secret = wiringtest.APISecret
 )
 
 type env struct {
+	*wiringtest.Harness
 	t         *testing.T
 	db        *store.DB
 	fake      *shopifyfake.Store
@@ -45,40 +40,12 @@ type env struct {
 	shopID    string
 }
 
-// newEnv runs the real server and worker. redisURL may point nowhere (Redis down).
-func newEnv(t *testing.T, engine store.Engine, queueRedis string) *env {
-	clock := app.SystemClock{}
-	db := storetest.Open(t, engine, clock)
-	rdb := redistest.Open(t, 5)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: secret})
-	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: secret, AppURL: "https://app.example"}, db, redis.New(rdb), clock, log, nil)
-
-	queueClient := rdb
-	if queueRedis != "" {
-		opts, _ := goredis.ParseURL(queueRedis)
-		queueClient = goredis.NewClient(opts)
-		t.Cleanup(func() { queueClient.Close() })
-	}
-	jobsClient := jobs.NewClient(queueClient)
-	srv := server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: secret, AppURL: "https://app.example"},
-		Shops: db, Auth: svc, Dispatcher: jobsClient, Webhooks: webhooks.New(svc, db, jobsClient, log), Clock: clock, Log: log})
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- jobs.Run(ctx, rdb, jobs.Deps{Shops: db, Orders: db, Shipments: db, Privacy: db, Webhooks: db, Admin: svc,
-			AppURL: "https://app.example", Clock: clock, Log: log}, jobs.WorkerOptions{Concurrency: 4, ShutdownTimeout: 2 * time.Second, PollInterval: 10 * time.Millisecond, RetryCheckInterval: 100 * time.Millisecond})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-
-	installed, err := db.SaveInstall(context.Background(), shop, app.OfflineToken{AccessToken: "shpat_x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, db: db, fake: fake, url: hs.URL, rdb: rdb, inspector: asynq.NewInspectorFromRedisClient(rdb), shopID: installed.ID}
+// newEnv runs the real server and worker; with breakableRedis the test can
+// take Redis away.
+func newEnv(t *testing.T, engine store.Engine, breakableRedis bool) *env {
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 5, Engine: engine, BreakableRedis: breakableRedis, Shops: []string{shop}})
+	h.StartWorker(wiringtest.TestWorker(4))
+	return &env{Harness: h, t: t, db: h.DB, fake: h.Fake, url: h.URL, rdb: h.RDB, inspector: h.Inspect, shopID: h.Shop(shop).ID}
 }
 
 func (e *env) send(topic, eventID string, body any) int {
@@ -128,7 +95,7 @@ func order(id int64, name, email string, updated time.Time, customerID int64) ma
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
-	e := newEnv(t, store.SQLite, "")
+	e := newEnv(t, store.SQLite, false)
 	body, _ := json.Marshal(order(1, "#1001", "a@example.com", t0, 7))
 	post := func(b []byte, sig string) int {
 		req, _ := http.NewRequest(http.MethodPost, e.url+"/webhooks", bytes.NewReader(b))
@@ -198,7 +165,7 @@ func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
 
 func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
-		e := newEnv(t, engine, "")
+		e := newEnv(t, engine, false)
 		ctx := context.Background()
 		body := order(2, "#1002", "a@example.com", t0, 7)
 		for range 3 { // Shopify retrying before it saw our 200
@@ -244,7 +211,7 @@ func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
 
 func TestOrdersUpdatedBeforeOrdersCreate(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
-		e := newEnv(t, engine, "")
+		e := newEnv(t, engine, false)
 		newer := order(3, "#1003", "new@example.com", t0.Add(time.Minute), 7)
 		newer["line_items"] = []any{map[string]any{"id": 31, "sku": "MUG-01", "title": "Taza", "quantity": 3, "fulfillable_quantity": 1}}
 		e.send("orders/updated", "ev-3b", newer)
@@ -263,7 +230,7 @@ func TestOrdersUpdatedBeforeOrdersCreate(t *testing.T) {
 }
 
 func TestUninstalledShop(t *testing.T) {
-	e := newEnv(t, store.SQLite, "")
+	e := newEnv(t, store.SQLite, false)
 	ctx := context.Background()
 	if got := e.send("app/uninstalled", "ev-u", map[string]any{"id": 1, "domain": shop}); got != 200 {
 		t.Fatal(got)
@@ -286,7 +253,7 @@ func TestUninstalledShop(t *testing.T) {
 }
 
 func TestFulfillmentsMadeOutsideWaybill(t *testing.T) {
-	e := newEnv(t, store.Postgres, "")
+	e := newEnv(t, store.Postgres, false)
 	ctx := context.Background()
 	e.send("orders/create", "ev-o", order(5, "#1005", "a@example.com", t0, 7))
 	e.processed("orders/create", "ev-o")
@@ -317,7 +284,7 @@ func TestFulfillmentsMadeOutsideWaybill(t *testing.T) {
 
 func TestComplianceTopics(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
-		e := newEnv(t, engine, "")
+		e := newEnv(t, engine, false)
 		ctx := context.Background()
 		e.send("orders/create", "o10", order(10, "#1010", "ana@example.com", t0, 100))
 		e.send("orders/create", "o11", order(11, "#1011", "ana@example.com", t0, 100))
@@ -390,7 +357,8 @@ func TestComplianceTopics(t *testing.T) {
 }
 
 func TestRedisDownMeansRetryLaterAndNothingProcessed(t *testing.T) {
-	e := newEnv(t, store.SQLite, "redis://127.0.0.1:1/0") // the queue's Redis does not answer
+	e := newEnv(t, store.SQLite, true)
+	e.StopRedis() // the queue's Redis does not answer
 	if got := e.send("orders/create", "ev-down", order(20, "#1020", "a@example.com", t0, 7)); got != 503 {
 		t.Fatalf("with Redis down: %d, want 503 so Shopify retries", got)
 	}
@@ -405,7 +373,8 @@ func TestRedisDownMeansRetryLaterAndNothingProcessed(t *testing.T) {
 }
 
 func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
-	e := newEnv(t, store.SQLite, "")
+	ordersCreate, _ := webhooks.TopicNamed("orders/create")
+	e := newEnv(t, store.SQLite, false)
 	// Signed and well-formed as a delivery, but not an order Waybill can keep.
 	if got := e.send("orders/create", "ev-broken", map[string]any{"id": 99}); got != 200 {
 		t.Fatal(got)
@@ -418,7 +387,7 @@ func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(archived) != 1 || archived[0].Type != jobs.TypeOrdersCreate || !strings.Contains(archived[0].LastErr, "lacks id, name or updated_at") {
+	if len(archived) != 1 || archived[0].Type != ordersCreate.TaskType || !strings.Contains(archived[0].LastErr, "lacks id, name or updated_at") {
 		t.Fatalf("archived = %+v", archived)
 	}
 	if done, _ := e.db.WebhookProcessed(context.Background(), "orders/create", "ev-broken"); done {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"net/mail"
 	"net/url"
@@ -84,10 +85,16 @@ func New() (*Renderer, error) {
 	if r.text, err = texttemplate.ParseFS(files, "templates/email.txt"); err != nil {
 		return nil, err
 	}
-	names, _ := fs.Glob(files, "locales/*.json")
+	names, err := fs.Glob(files, "locales/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("email: listing the locales: %w", err)
+	}
 	raw := map[string]map[string]string{}
 	for _, name := range names {
-		b, _ := fs.ReadFile(files, name)
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("email: %w", err)
+		}
 		var m map[string]string
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("email: %s: %w", name, err)
@@ -108,6 +115,14 @@ func New() (*Renderer, error) {
 			t, err := texttemplate.New(key).Option("missingkey=error").Parse(s)
 			if err != nil {
 				return nil, fmt.Errorf("email: locale %s, %q: %w", locale, key, err)
+			}
+			// Run each entry on the data callers give it (a full message for
+			// emails, an empty one for pages), so an entry naming a field
+			// Message lacks is refused here and not found by a customer.
+			for _, m := range []Message{Sample(app.NotifyShipped, locale), {}} {
+				if err := t.Execute(io.Discard, m); err != nil {
+					return nil, fmt.Errorf("email: locale %s, %q: %w", locale, key, err)
+				}
 			}
 			compiled[key] = t
 		}
@@ -153,20 +168,29 @@ type view struct {
 }
 
 func (r *Renderer) say(locale, key string, m Message) (string, error) {
+	t, ok := r.catalogs[locale][key]
+	if !ok {
+		return "", fmt.Errorf("email: no %q in locale %s", key, locale)
+	}
 	var b strings.Builder
-	if err := r.catalogs[locale][key].Execute(&b, m); err != nil {
+	if err := t.Execute(&b, m); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-// Say renders one catalogue entry (the unsubscribe page uses it).
+// Say renders one catalogue entry (the unsubscribe and tracking pages use
+// it). New ran every entry, so one that fails here is a bug in a catalogue
+// or a key no catalogue has: the page shows the English entry, else the key
+// itself, rather than a hole or an error.
 func (r *Renderer) Say(locale, key string, m Message) string {
-	if _, ok := r.catalogs[locale]; !ok {
-		locale = FallbackLocale
+	if s, err := r.say(locale, key, m); err == nil {
+		return s
 	}
-	s, _ := r.say(locale, key, m)
-	return s
+	if s, err := r.say(FallbackLocale, key, m); err == nil {
+		return s
+	}
+	return key
 }
 
 // Render renders m, with the shop's override of subject and intro if any.

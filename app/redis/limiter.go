@@ -37,7 +37,10 @@ func (c *Client) Acquire(ctx context.Context, key string, limit int, ttl time.Du
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		c.rdb.ZRem(ctx, limitPrefix+key, token)
+		if err := c.rdb.ZRem(ctx, limitPrefix+key, token).Err(); err != nil {
+			c.log.WarnContext(ctx, "redis: cannot release a slot; it frees itself when its TTL runs out",
+				"key", key, "ttl", ttl, "error", err)
+		}
 	}, true, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -18,20 +19,23 @@ import (
 // Client wraps a go-redis client.
 type Client struct {
 	rdb *goredis.Client
+	// log receives what fails after the caller has moved on: the release of
+	// a lock or a slot, which then frees itself when its TTL runs out.
+	log *slog.Logger
 }
 
 // Open parses a redis:// URL and connects.
-func Open(redisURL string) (*Client, *goredis.Client, error) {
+func Open(redisURL string, log *slog.Logger) (*Client, *goredis.Client, error) {
 	opts, err := goredis.ParseURL(redisURL)
 	if err != nil {
 		return nil, nil, app.WrapError(app.ErrInvalid, err, "REDIS_URL is not valid")
 	}
 	rdb := goredis.NewClient(opts)
-	return &Client{rdb: rdb}, rdb, nil
+	return New(rdb, log), rdb, nil
 }
 
 // New wraps an existing client.
-func New(rdb *goredis.Client) *Client { return &Client{rdb: rdb} }
+func New(rdb *goredis.Client, log *slog.Logger) *Client { return &Client{rdb: rdb, log: log} }
 
 // Ping checks Redis answers (readiness).
 func (c *Client) Ping(ctx context.Context) error {
@@ -96,7 +100,10 @@ func (c *Client) Lock(ctx context.Context, key string, ttl time.Duration) (func(
 				// Released with a fresh context: the caller's may be done.
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				defer cancel()
-				unlockScript.Run(ctx, c.rdb, []string{lockPrefix + key}, owner)
+				if err := unlockScript.Run(ctx, c.rdb, []string{lockPrefix + key}, owner).Err(); err != nil {
+					c.log.WarnContext(ctx, "redis: cannot release a lock; it frees itself when its TTL runs out",
+						"key", key, "ttl", ttl, "error", err)
+				}
 			}, nil
 		}
 		select {

@@ -2,6 +2,8 @@ package redis_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -17,11 +19,15 @@ func open(t *testing.T) *redis.Client {
 	if url == "" {
 		url = "redis://127.0.0.1:6379/0"
 	}
-	c, rdb, err := redis.Open(url)
+	c, rdb, err := redis.Open(url, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() {
+		if err := rdb.Close(); err != nil {
+			t.Errorf("closing Redis: %v", err)
+		}
+	})
 	if err := c.Ping(context.Background()); err != nil {
 		t.Fatalf("redis is needed for tests: %v", err)
 	}
@@ -41,7 +47,10 @@ func TestStatesAreSingleUseAndExpire(t *testing.T) {
 	if _, err := c.Consume(ctx, state); app.ErrorCodeOf(err) != app.ErrForbidden {
 		t.Fatalf("second consume: %v", err)
 	}
-	short, _ := c.Issue(ctx, "acme.myshopify.com", 50*time.Millisecond)
+	short, err := c.Issue(ctx, "acme.myshopify.com", 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(120 * time.Millisecond)
 	if _, err := c.Consume(ctx, short); app.ErrorCodeOf(err) != app.ErrForbidden {
 		t.Fatalf("expired state: %v", err)
@@ -79,7 +88,10 @@ func TestLockIsExclusive(t *testing.T) {
 		t.Fatalf("%d holders at once", maxInside.Load())
 	}
 
-	unlock, _ := c.Lock(context.Background(), key, 5*time.Second)
+	unlock, err := c.Lock(context.Background(), key, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -100,18 +112,26 @@ func TestLimiterHoldsTheLimitAndFreesSlots(t *testing.T) {
 		}
 		releases = append(releases, release)
 	}
-	if _, ok, _ := c.Acquire(ctx, key, 3, time.Minute); ok {
+	if _, ok, err := c.Acquire(ctx, key, 3, time.Minute); err != nil {
+		t.Fatal(err)
+	} else if ok {
 		t.Fatal("a fourth slot of three was given")
 	}
 	releases[0]()
-	if _, ok, _ := c.Acquire(ctx, key, 3, time.Minute); !ok {
+	if _, ok, err := c.Acquire(ctx, key, 3, time.Minute); err != nil {
+		t.Fatal(err)
+	} else if !ok {
 		t.Fatal("a released slot was not given again")
 	}
 	// A holder that died: its slot expires.
 	other := "test-" + app.NewID()
-	c.Acquire(ctx, other, 1, 50*time.Millisecond)
+	if _, ok, err := c.Acquire(ctx, other, 1, 50*time.Millisecond); err != nil || !ok {
+		t.Fatalf("the slot of the holder that dies: %v %v", ok, err)
+	}
 	time.Sleep(80 * time.Millisecond)
-	if _, ok, _ := c.Acquire(ctx, other, 1, time.Minute); !ok {
+	if _, ok, err := c.Acquire(ctx, other, 1, time.Minute); err != nil {
+		t.Fatal(err)
+	} else if !ok {
 		t.Fatal("an expired slot was not freed")
 	}
 }

@@ -22,7 +22,10 @@ func TestSealRoundTrip(t *testing.T) {
 	if strings.Contains(sealed, "shpat_secret") {
 		t.Fatalf("sealed value contains the clear text: %s", sealed)
 	}
-	again, _ := s.Seal([]byte("shpat_secret"), []byte("shop-a.myshopify.com/access"))
+	again, err := s.Seal([]byte("shpat_secret"), []byte("shop-a.myshopify.com/access"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if again == sealed {
 		t.Fatal("two seals of the same value are identical: nonce is not random")
 	}
@@ -33,9 +36,18 @@ func TestSealRoundTrip(t *testing.T) {
 }
 
 func TestOpenFailsLoudly(t *testing.T) {
-	s, _ := seal.New(key(1))
-	other, _ := seal.New(key(2))
-	sealed, _ := s.Seal([]byte("shpat_secret"), []byte("a"))
+	s, err := seal.New(key(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := seal.New(key(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := s.Seal([]byte("shpat_secret"), []byte("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := other.Open(sealed, []byte("a")); err == nil || !strings.Contains(err.Error(), "WAYBILL_ENCRYPTION_KEY") {
 		t.Fatalf("wrong key: err = %v, want an error naming WAYBILL_ENCRYPTION_KEY", err)

@@ -57,17 +57,14 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if shop == nil || !shop.Active() {
-			if s.deps.SessionExchange == nil {
-				return app.Errorf(app.ErrNeedsReauth, "Waybill is not installed in %s", shopDomain)
-			}
-			tok, err := s.deps.SessionExchange.ExchangeSessionToken(ctx, shopDomain, raw)
+			tok, err := s.deps.SessionTokens.ExchangeSessionToken(ctx, shopDomain, raw)
 			if err != nil {
 				return err
 			}
 			if shop, err = s.deps.Shops.SaveInstall(ctx, shopDomain, tok); err != nil {
 				return err
 			}
-			if err := s.deps.Dispatcher.SetUpShop(ctx, shopDomain); err != nil {
+			if err := s.deps.Dispatcher.QueueShopSetup(ctx, shopDomain); err != nil {
 				s.deps.Log.WarnContext(ctx, "shop setup not queued", "shop", shopDomain, "err", err)
 			}
 			s.deps.Log.InfoContext(ctx, "shop installed by token exchange", "shop", shopDomain)
@@ -79,33 +76,30 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *Server) adminRoutes() {
 	g := s.echo.Group("/api/admin", s.sessionAuth)
-	if s.deps.Tracking != nil {
-		g.GET("/shipments", s.listShipments)
-		g.POST("/shipments", s.createShipments)
-		g.GET("/shipments/:id", s.getShipment)
-		g.PATCH("/shipments/:id", s.editShipment)
-		g.POST("/shipments/:id/retry", s.retryShipment)
-		g.POST("/imports", s.importCSV)
-		g.GET("/stats", s.stats)
-		g.POST("/shipments/:id/resend", s.resendEmail)
-		g.GET("/api-keys", s.listAPIKeys)
-		g.POST("/api-keys", s.createAPIKey)
-		g.DELETE("/api-keys/:id", s.revokeAPIKey)
-	}
-	if s.deps.StatusSources != nil {
-		g.POST("/status-sources", s.createStatusSource)
-	}
-	if s.deps.Notifications != nil {
-		g.GET("/notifications", s.listNotifications)
-		g.GET("/notifications/settings", s.getNotificationSettings)
-		g.PUT("/notifications/settings", s.putNotificationSettings)
-		g.POST("/notifications/preview", s.previewNotification)
-		g.POST("/notifications/test", s.testNotification)
-	}
+	g.GET("/shipments", s.listShipments)
+	g.POST("/shipments", s.createShipments)
+	g.GET("/shipments/:id", s.getShipment)
+	g.PATCH("/shipments/:id", s.editShipment)
+	g.POST("/shipments/:id/retry", s.retryShipment)
+	g.POST("/shipments/:id/resend", s.resendEmail)
+	g.POST("/imports", s.importCSV)
+	g.GET("/stats", s.stats)
+	g.GET("/api-keys", s.listAPIKeys)
+	g.POST("/api-keys", s.createAPIKey)
+	g.DELETE("/api-keys/:id", s.revokeAPIKey)
+	g.POST("/status-sources", s.createStatusSource)
+	g.GET("/notifications", s.listNotifications)
+	g.GET("/notifications/settings", s.getNotificationSettings)
+	g.PUT("/notifications/settings", s.putNotificationSettings)
+	g.POST("/notifications/preview", s.previewNotification)
+	g.POST("/notifications/test", s.testNotification)
 }
 
 func (s *Server) listShipments(c echo.Context) error {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page, err := pageParam(c)
+	if err != nil {
+		return err
+	}
 	state := app.ShipmentState(c.QueryParam("state"))
 	switch state {
 	case "", app.ShipmentPending, app.ShipmentSyncing, app.ShipmentSynced, app.ShipmentFailed, app.ShipmentNeedsAttention:
@@ -135,26 +129,29 @@ func (s *Server) listShipments(c echo.Context) error {
 
 func (s *Server) getShipment(c echo.Context) error {
 	ctx := c.Request().Context()
-	sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, c.Param("id"))
-	if err != nil || sh.ShopID != shopOf(c).ID {
-		return app.Errorf(app.ErrNotFound, "no shipment %s in this store", c.Param("id"))
-	}
-	events, err := s.deps.ShipmentStore.ShipmentEvents(ctx, sh.ID)
+	sh, err := s.deps.Shipping.Owned(ctx, shopOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"shipment": sh, "history": events, "checkpoints": []app.Checkpoint{}, "emails": []app.Notification{}}
-	if s.deps.StatusStore != nil {
-		if out["checkpoints"], err = s.deps.StatusStore.Checkpoints(ctx, sh.ID); err != nil {
-			return err
-		}
+	events, err := s.deps.Shipments.ShipmentEvents(ctx, sh.ID)
+	if err != nil {
+		return err
 	}
-	if s.deps.Notifications != nil {
-		if out["emails"], err = s.deps.Notifications.ShipmentNotifications(ctx, sh.ID); err != nil {
-			return err
-		}
+	checkpoints, err := s.deps.Status.Checkpoints(ctx, sh.ID)
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	emails, err := s.deps.Notifications.ShipmentNotifications(ctx, sh.ID)
+	if err != nil {
+		return err
+	}
+	if checkpoints == nil {
+		checkpoints = []app.Checkpoint{}
+	}
+	if emails == nil {
+		emails = []app.Notification{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shipment": sh, "history": events, "checkpoints": checkpoints, "emails": emails})
 }
 
 // createShipments is manual entry: the supplier API's body, from the admin.
@@ -171,7 +168,7 @@ func (s *Server) editShipment(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return app.Errorf(app.ErrInvalid, "the body must be JSON with tracking_number, carrier or tracking_url")
 	}
-	sh, err := s.deps.Tracking.Edit(c.Request().Context(), shopOf(c), c.Param("id"), in.TrackingNumber, in.Carrier, in.TrackingURL)
+	sh, err := s.deps.Shipping.Edit(c.Request().Context(), shopOf(c), c.Param("id"), in.TrackingNumber, in.Carrier, in.TrackingURL)
 	if err != nil {
 		return err
 	}
@@ -179,7 +176,7 @@ func (s *Server) editShipment(c echo.Context) error {
 }
 
 func (s *Server) retryShipment(c echo.Context) error {
-	sh, err := s.deps.Tracking.Retry(c.Request().Context(), shopOf(c), c.Param("id"))
+	sh, err := s.deps.Shipping.Retry(c.Request().Context(), shopOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -199,10 +196,15 @@ func (s *Server) importCSV(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() {
+			// Only read: closing an upload's temporary file cannot lose anything.
+			if err := f.Close(); err != nil {
+				s.deps.Log.WarnContext(c.Request().Context(), "closing an upload", "err", err)
+			}
+		}()
 		r = f
 	}
-	report, err := s.deps.Tracking.ImportCSV(c.Request().Context(), shopOf(c), app.SourceCSV, r)
+	report, err := s.deps.Shipping.ImportCSV(c.Request().Context(), shopOf(c), app.SourceCSV, r)
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return app.Errorf(app.ErrTooLarge, "the file is larger than 64 MiB")
@@ -236,21 +238,8 @@ func (s *Server) stats(c echo.Context) error {
 
 // resendEmail sends the shipment's email again (a new entry in the log).
 func (s *Server) resendEmail(c echo.Context) error {
-	ctx := c.Request().Context()
-	shop := shopOf(c)
-	sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, c.Param("id"))
-	if err != nil || sh.ShopID != shop.ID {
-		return app.Errorf(app.ErrNotFound, "no shipment %s in this store", c.Param("id"))
-	}
-	if sh.State != app.ShipmentSynced {
-		return app.Errorf(app.ErrConflict, "the shipment is not in Shopify yet: its email goes out when it is")
-	}
-	n, _, err := s.deps.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: sh.ID, Event: app.NotifyShipped,
-		EventKey: "resend:" + app.NewID()})
+	n, err := s.deps.Shipping.Resend(c.Request().Context(), shopOf(c), c.Param("id"))
 	if err != nil {
-		return err
-	}
-	if err := s.deps.Dispatcher.QueueEmail(ctx, shop.Domain, n.ID); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"notification": n})
@@ -284,4 +273,17 @@ func (s *Server) revokeAPIKey(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// pageParam reads the optional page number of a list (1 when absent).
+func pageParam(c echo.Context) (int, error) {
+	v := c.QueryParam("page")
+	if v == "" {
+		return 1, nil
+	}
+	page, err := strconv.Atoi(v)
+	if err != nil || page < 1 {
+		return 0, app.Errorf(app.ErrInvalid, "page must be a whole number from 1")
+	}
+	return page, nil
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/shipping"
 )
 
 // maxAPIBody bounds POST /api/v1/tracking (1,000 rows fit in well under it).
@@ -48,11 +48,11 @@ func (s *Server) submitRows(c echo.Context, source app.ShipmentSource, status in
 	if err != nil {
 		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
 	}
-	subs, decodeErrs, err := tracking.DecodeJSON(body)
+	subs, decodeErrs, err := shipping.DecodeJSON(body)
 	if err != nil {
 		return err
 	}
-	results, err := s.deps.Tracking.SubmitDecoded(c.Request().Context(), shopOf(c), source, subs, decodeErrs)
+	results, err := s.deps.Shipping.SubmitDecoded(c.Request().Context(), shopOf(c), source, subs, decodeErrs)
 	if err != nil {
 		return err
 	}

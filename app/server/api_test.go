@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,21 +14,14 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/carrier"
-	"github.com/waybill-app/waybill/app/email"
-	"github.com/waybill-app/waybill/app/mail"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/server"
-	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/store/storetest"
-	"github.com/waybill-app/waybill/app/tracking"
-	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 )
 
 type apiEnv struct {
+	*wiringtest.Harness
 	t     *testing.T
 	url   string
 	db    *store.DB
@@ -40,35 +30,25 @@ type apiEnv struct {
 	keys  map[string]string
 }
 
-// newAPIEnv runs the server (no worker) with two installed shops.
-func newAPIEnv(t *testing.T) *apiEnv {
-	clock := app.SystemClock{}
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: apiKey, APISecret: apiSecret})
-	fakeSrv := httptest.NewServer(fake.Handler())
-	t.Cleanup(fakeSrv.Close)
-	db := storetest.Open(t, store.SQLite, clock)
-	rdb := redistest.Open(t, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := shopify.New(shopify.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example", AdminOrigin: fakeSrv.URL}, db, redis.New(rdb), clock, log, nil)
-	client := jobs.NewClient(rdb)
-	t.Cleanup(func() { client.Close() })
-	detector, _ := carrier.New()
-	trk := &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}
-	renderer, _ := email.New()
-	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://app.example"},
-		Shops: db, Auth: svc, Dispatcher: client, APIKeys: db, Tracking: trk, Lister: db, Dashboard: db, ShipmentStore: db, SessionExchange: svc,
-		Notifications: db, Emails: renderer, Mailer: mail.Log{Logger: log}, Unsubscribes: app.NewUnsubscribes(apiSecret, "https://app.example"),
-		CustomerEmails: db, StatusSources: db, Clock: clock, Log: log})
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	e := &apiEnv{t: t, url: hs.URL, db: db, fake: fake, shops: map[string]*app.Shop{}, keys: map[string]string{}}
+// newAPIEnv runs the server (no worker) with two installed shops, each with
+// a supplier key and an order #1001.
+func newAPIEnv(t *testing.T, opts wiringtest.Options) *apiEnv {
+	opts.RedisDB = 1
+	h := wiringtest.New(t, opts)
+	e := &apiEnv{Harness: h, t: t, url: h.URL, db: h.DB, fake: h.Fake, shops: map[string]*app.Shop{}, keys: map[string]string{}}
 	ctx := context.Background()
 	for i, domain := range []string{"acme.myshopify.com", "rival.myshopify.com"} {
-		s, _ := db.SaveInstall(ctx, domain, app.OfflineToken{AccessToken: "shpat_" + domain})
+		s := h.Install(domain)
 		e.shops[domain] = s
-		e.keys[domain], _, _ = db.CreateAPIKey(ctx, domain, "supplier")
-		db.SaveOrder(ctx, app.Order{ID: int64(700 + i), ShopID: s.ID, Name: "#1001", ShopifyUpdatedAt: time.Now(),
-			LineItems: []app.LineItem{{ID: int64(7000 + i), SKU: "MUG-01", Title: "Taza", Quantity: 2, FulfillableQuantity: 2}}})
+		key, _, err := h.DB.CreateAPIKey(ctx, domain, "supplier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.keys[domain] = key
+		if _, err := h.DB.SaveOrder(ctx, app.Order{ID: int64(700 + i), ShopID: s.ID, Name: "#1001", ShopifyUpdatedAt: time.Now(),
+			LineItems: []app.LineItem{{ID: int64(7000 + i), SKU: "MUG-01", Title: "Taza", Quantity: 2, FulfillableQuantity: 2}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return e
 }
@@ -92,7 +72,7 @@ func (e *apiEnv) do(method, path, auth, contentType string, body []byte) (int, m
 }
 
 func TestTrackingAPI(t *testing.T) {
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, wiringtest.Options{})
 	key := e.keys["acme.myshopify.com"]
 	post := func(auth, body string) (int, map[string]any) {
 		return e.do("POST", "/api/v1/tracking", auth, "application/json", []byte(body))
@@ -144,7 +124,7 @@ func TestTrackingAPI(t *testing.T) {
 	}
 	// Too many rows.
 	var many []string
-	for i := 0; i <= tracking.MaxBatch; i++ {
+	for i := 0; i <= shipping.MaxBatch; i++ {
 		many = append(many, fmt.Sprintf(`{"order":"#1001","tracking_number":"YT23000123456%05d"}`, i))
 	}
 	if code, _ := post(key, "["+strings.Join(many, ",")+"]"); code != 413 {
@@ -171,7 +151,7 @@ func (e *apiEnv) sessionToken(shop string, mutate func(jwt.MapClaims), secret st
 }
 
 func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, wiringtest.Options{})
 	acme := e.sessionToken("acme.myshopify.com", nil, apiSecret)
 	bad := map[string]string{
 		"expired":         e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["exp"] = time.Now().Add(-time.Minute).Unix() }, apiSecret),
@@ -308,7 +288,7 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 }
 
 func TestAdminTokenExchangeInstallsTheShop(t *testing.T) {
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, wiringtest.Options{})
 	e.fake.AddShop(shopifyfake.Shop{Domain: "newcomer.myshopify.com"})
 	tok := e.sessionToken("newcomer.myshopify.com", nil, apiSecret)
 	if code, body := e.do("GET", "/api/admin/shipments", tok, "", nil); code != 200 {

@@ -92,7 +92,7 @@ func (s *Server) authCallback(c echo.Context) error {
 	}
 	// Subscriptions are made in a job (with retries): the merchant is not
 	// kept waiting on Shopify here.
-	if err := s.deps.Dispatcher.SetUpShop(ctx, shop); err != nil {
+	if err := s.deps.Dispatcher.QueueShopSetup(ctx, shop); err != nil {
 		return app.WrapError(app.ErrUnavailable, err, "Waybill is installed but could not finish setting up; please open the app again")
 	}
 	s.deps.Log.InfoContext(ctx, "shop installed", "shop", shop, "token_expires_at", token.AccessTokenExpiresAt)

@@ -3,11 +3,8 @@ package server_test
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -18,20 +15,16 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/apptest"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/redis/redistest"
-	"github.com/waybill-app/waybill/app/server"
-	"github.com/waybill-app/waybill/app/shopify"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
 const (
 	shop      = "acme.myshopify.com"
-	apiKey    = "test-key"
-	apiSecret = "hush"
+	apiKey    = wiringtest.APIKey
+	apiSecret = wiringtest.APISecret
 )
 
 type env struct {
@@ -43,37 +36,13 @@ type env struct {
 	inspector *asynq.Inspector
 }
 
+// newEnv runs the server (no worker) with a store that has not installed
+// Waybill yet.
 func newEnv(t *testing.T) *env {
 	clock := apptest.NewClock(time.Now())
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: apiKey, APISecret: apiSecret, Clock: clock})
-	fake.AddShop(shopifyfake.Shop{Domain: shop})
-	fakeSrv := httptest.NewServer(fake.Handler())
-	t.Cleanup(fakeSrv.Close)
-
-	db := storetest.Open(t, store.SQLite, clock)
-	rdb := redistest.Open(t, 1)
-	states := redis.New(rdb)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	appURL := "http://" + ln.Addr().String()
-	svc := shopify.New(shopify.Config{APIKey: apiKey, APISecret: apiSecret, Scopes: "read_orders", AppURL: appURL, AdminOrigin: fakeSrv.URL},
-		db, states, clock, log, nil)
-	jobsClient := jobs.NewClient(rdb)
-	t.Cleanup(func() { jobsClient.Close() })
-	srv := server.New(server.Deps{
-		Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: appURL},
-		Shops:  db, Auth: svc, States: states, Dispatcher: jobsClient, Clock: clock, Log: log,
-	})
-	appSrv := httptest.NewUnstartedServer(srv)
-	appSrv.Listener.Close()
-	appSrv.Listener = ln
-	appSrv.Start()
-	t.Cleanup(appSrv.Close)
-	return &env{t: t, fake: fake, db: db, appURL: appURL, clock: clock, inspector: asynq.NewInspectorFromRedisClient(rdb)}
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 1, Clock: clock, Env: map[string]string{"SCOPES": "read_orders"}})
+	h.Fake.AddShop(shopifyfake.Shop{Domain: shop})
+	return &env{t: t, fake: h.Fake, db: h.DB, appURL: h.URL, clock: clock, inspector: h.Inspect}
 }
 
 func noRedirects(jar http.CookieJar) *http.Client {

@@ -3,13 +3,12 @@ package server
 import (
 	"html/template"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/shipping"
 )
 
 var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
@@ -102,7 +101,7 @@ func (s *Server) putNotificationSettings(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if in.CustomerEmails != "" && in.CustomerEmails != shop.CustomerEmails {
-		if err := s.deps.CustomerEmails.SetCustomerEmails(ctx, shop.Domain, in.CustomerEmails); err != nil {
+		if err := s.deps.Shops.SetCustomerEmails(ctx, shop.Domain, in.CustomerEmails); err != nil {
 			return err
 		}
 		shop.CustomerEmails = in.CustomerEmails
@@ -113,62 +112,12 @@ func (s *Server) putNotificationSettings(c echo.Context) error {
 	return s.getNotificationSettings(c)
 }
 
-// previewRequest renders an email without saving anything: the admin's live
-// preview passes the branding being edited.
-type previewRequest struct {
-	Event      app.NotificationEvent `json:"event"`
-	Locale     string                `json:"locale"`
-	ShipmentID string                `json:"shipment_id"`
-	Branding   *app.Branding         `json:"branding"`
-	Template   *app.TemplateOverride `json:"template"`
-	To         string                `json:"to"` // test send only; default the store's email
-}
-
-func (s *Server) renderFor(c echo.Context, in previewRequest) (email.Rendered, *app.Shop, error) {
-	shop := shopOf(c)
-	ctx := c.Request().Context()
-	if !in.Event.Valid() {
-		return email.Rendered{}, nil, app.Errorf(app.ErrInvalid, "event must be one of shipped, tracking_updated, out_for_delivery, delivered, delivery_exception")
-	}
-	settings, err := s.deps.Notifications.NotificationSettings(ctx, shop.ID)
-	if err != nil {
-		return email.Rendered{}, nil, err
-	}
-	if in.Branding != nil {
-		settings.Branding = *in.Branding
-	}
-	locale := s.deps.Emails.Locale(in.Locale, settings.PrimaryLocale)
-	override := settings.Override(locale, in.Event)
-	if in.Template != nil {
-		override = in.Template
-		settings.Templates = map[string]map[app.NotificationEvent]app.TemplateOverride{locale: {in.Event: *in.Template}}
-	}
-	if err := s.deps.Emails.ValidateSettings(settings); err != nil {
-		return email.Rendered{}, nil, err
-	}
-	m := email.Sample(in.Event, locale)
-	m.ShopName, m.ShopEmail, m.Brand = shop.DisplayName(), shop.Email, settings.Branding
-	m.UnsubscribeURL = s.deps.Unsubscribes.URL(shop.ID, "preview@example.com", locale)
-	if in.ShipmentID != "" {
-		sh, err := s.deps.ShipmentStore.ShipmentByID(ctx, in.ShipmentID)
-		if err != nil || sh.ShopID != shop.ID {
-			return email.Rendered{}, nil, app.Errorf(app.ErrNotFound, "no shipment %s in this store", in.ShipmentID)
-		}
-		m.OrderName, m.Carrier, m.TrackingNumber, m.TrackingURL, m.Items = sh.OrderName, sh.Carrier, sh.TrackingNumber, sh.TrackingURL, nil
-		for _, li := range sh.LineItems {
-			m.Items = append(m.Items, email.Item{Title: li.Title, Quantity: li.Quantity})
-		}
-	}
-	out, err := s.deps.Emails.Render(m, override)
-	return out, shop, err
-}
-
 func (s *Server) previewNotification(c echo.Context) error {
-	var in previewRequest
+	var in shipping.PreviewRequest
 	if err := c.Bind(&in); err != nil {
 		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
 	}
-	out, _, err := s.renderFor(c, in)
+	out, _, err := s.deps.Shipping.Preview(c.Request().Context(), shopOf(c), in)
 	if err != nil {
 		return err
 	}
@@ -178,36 +127,22 @@ func (s *Server) previewNotification(c echo.Context) error {
 // testNotification sends a preview to the merchant (the store's address
 // unless "to" is given).
 func (s *Server) testNotification(c echo.Context) error {
-	var in previewRequest
+	var in shipping.PreviewRequest
 	if err := c.Bind(&in); err != nil {
 		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
 	}
-	out, shop, err := s.renderFor(c, in)
+	to, subject, err := s.deps.Shipping.TestSend(c.Request().Context(), shopOf(c), in)
 	if err != nil {
 		return err
 	}
-	to := strings.TrimSpace(in.To)
-	if to == "" {
-		to = shop.Email
-	}
-	if to == "" {
-		return app.Errorf(app.ErrInvalid, "the store has no email address yet: give \"to\"")
-	}
-	settings, _ := s.deps.Notifications.NotificationSettings(c.Request().Context(), shop.ID)
-	from := settings.Branding.SenderName
-	if from == "" {
-		from = shop.DisplayName()
-	}
-	err = s.deps.Mailer.Send(c.Request().Context(), app.Email{FromName: from, To: to, ReplyTo: settings.Branding.ReplyTo,
-		Subject: "[Test] " + out.Subject, HTML: out.HTML, Text: out.Text, Locale: out.Locale})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"sent_to": to, "subject": "[Test] " + out.Subject})
+	return c.JSON(http.StatusOK, map[string]any{"sent_to": to, "subject": subject})
 }
 
 func (s *Server) listNotifications(c echo.Context) error {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page, err := pageParam(c)
+	if err != nil {
+		return err
+	}
 	items, total, err := s.deps.Notifications.ListNotifications(c.Request().Context(), shopOf(c).ID, page, 50)
 	if err != nil {
 		return err

@@ -4,35 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/email"
-	"github.com/waybill-app/waybill/app/mail"
-	"github.com/waybill-app/waybill/app/mail/mailpittest"
-	"github.com/waybill-app/waybill/app/server"
+	"github.com/waybill-app/waybill/app/smtp"
+	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/store/storetest"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 )
 
 func TestNotificationSettingsPreviewAndTestSend(t *testing.T) {
 	pit := mailpittest.Start(t, "")
-	db := storetest.Open(t, store.SQLite, app.SystemClock{})
-	renderer, _ := email.New()
-	smtp, _ := mail.New(pit.URL(), "https://waybill.example")
-	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://waybill.example"},
-		Shops: db, Notifications: db, Emails: renderer, Mailer: smtp, Unsubscribes: app.NewUnsubscribes(apiSecret, "https://waybill.example"),
-		CustomerEmails: db, Lister: db, ShipmentStore: db, Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
+	e := newAPIEnv(t, wiringtest.Options{SMTPURL: pit.URL()})
+	db := e.db
 	ctx := context.Background()
-	db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
-	db.UpdateShopProfile(ctx, "acme.myshopify.com", "Tienda Acme", "hola@acme.example")
-	e := &apiEnv{t: t, url: hs.URL}
+	if err := db.UpdateShopProfile(ctx, "acme.myshopify.com", "Tienda Acme", "hola@acme.example"); err != nil {
+		t.Fatal(err)
+	}
 	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
 	send := func(method, path string, body any) (int, map[string]any) {
 		b, _ := json.Marshal(body)
@@ -96,7 +86,7 @@ func mustShop(t *testing.T, db *store.DB) *app.Shop {
 
 func TestLogMailerNeverLogsTheAddress(t *testing.T) {
 	var buf bytes.Buffer
-	m := mail.Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
+	m := smtp.Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
 	m.Send(context.Background(), app.Email{To: "lucia.garcia@example.com", Subject: "Tu pedido #1001 está en camino", Locale: "es"})
 	if !strings.Contains(buf.String(), `"recipient_domain":"example.com"`) || strings.Contains(buf.String(), "lucia") ||
 		!strings.Contains(buf.String(), "Tu pedido #1001") {
@@ -105,17 +95,12 @@ func TestLogMailerNeverLogsTheAddress(t *testing.T) {
 }
 
 func TestStatusSourcesAreCreatedWithASealedSecret(t *testing.T) {
-	db := storetest.Open(t, store.SQLite, app.SystemClock{})
-	srv := server.New(server.Deps{Config: server.Config{APIKey: apiKey, APISecret: apiSecret, AppURL: "https://waybill.example"},
-		Shops: db, StatusSources: db, Clock: app.SystemClock{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	db.SaveInstall(context.Background(), "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
-	e := &apiEnv{t: t, url: hs.URL}
+	e := newAPIEnv(t, wiringtest.Options{})
+	db := e.db
 	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
 	code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"easypost","name":"EasyPost"}`))
 	secret, _ := body["secret"].(string)
-	if code != 201 || !strings.HasPrefix(secret, "whsec_") || !strings.HasPrefix(body["url"].(string), "https://waybill.example/carriers/easypost/") {
+	if code != 201 || !strings.HasPrefix(secret, "whsec_") || !strings.HasPrefix(body["url"].(string), e.URL+"/carriers/easypost/") {
 		t.Fatalf("create: %d %v", code, body)
 	}
 	var stored string

@@ -18,7 +18,7 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/email"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/webhooks"
 )
 
@@ -35,39 +35,36 @@ type Check struct {
 	Check func(context.Context) error
 }
 
-// Deps are the server's collaborators, wired in main.
+// Deps are the server's collaborators, wired in main's assembly. Every
+// field is required: no route appears or vanishes with what is set.
 type Deps struct {
-	Config     Config
-	Shops      app.ShopStore
-	Auth       app.ShopifyAuth
-	States     app.OAuthStates
-	Dispatcher app.Dispatcher
-	APIKeys    app.APIKeyStore
-	Tracking   *tracking.Service
-	// The admin API (embedded app).
-	Lister          app.ShipmentLister
-	Dashboard       app.Dashboard
-	ShipmentStore   app.ShipmentStore
-	SessionExchange SessionTokens
-	// Customer emails.
-	Notifications  app.NotificationStore
-	Emails         *email.Renderer
-	Mailer         app.Mailer
-	Unsubscribes   app.Unsubscribes
-	CustomerEmails interface {
-		SetCustomerEmails(ctx context.Context, domain, who string) error
-	}
-	// Carrier status and the tracking page.
-	StatusSources app.StatusStore
-	StatusStore   app.StatusStore
-	StatusIntake  *tracking.StatusIntake
-	Orders        app.OrderStore
-	RateLimiter   app.RateLimiter
-	TrackingLinks app.TrackingLinks
-	Ready         []Check
-	Registry      *prometheus.Registry
-	// Webhooks receives POST /webhooks (the webhooks package).
+	Config        Config
+	Shops         app.ShopStore
+	Auth          app.ShopifyAuth
+	States        app.OAuthStates
+	Dispatcher    app.Dispatcher
+	SessionTokens SessionTokens
+	APIKeys       app.APIKeyStore
+	// Shipping is every action on shipments: intake, edits, retries,
+	// statuses, emails and their previews.
+	Shipping  *shipping.Service
+	Shipments app.ShipmentStore
+	Lister    app.ShipmentLister
+	Dashboard app.Dashboard
+	// Customer emails: settings, the log, unsubscribes.
+	Notifications app.NotificationStore
+	Emails        *email.Renderer
+	Unsubscribes  app.Unsubscribes
+	// Carrier status sources and the tracking page.
+	Status          app.StatusStore
+	StatusProviders map[string]app.StatusProvider
+	Orders          app.OrderStore
+	RateLimiter     app.RateLimiter
+	TrackingLinks   app.TrackingLinks
+	// Webhooks receives POST /webhooks.
 	Webhooks *webhooks.Intake
+	Ready    []Check
+	Registry *prometheus.Registry
 	// Frontend serves the embedded admin UI for every other GET.
 	Frontend http.Handler
 	Clock    app.Clock
@@ -112,38 +109,24 @@ func New(deps Deps) *Server {
 			return p == "/healthz" || p == "/readyz" || p == "/metrics"
 		},
 	}))
-	if deps.Registry != nil {
-		e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
-			Namespace: "waybill", Subsystem: "http", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
-			Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
-		}))
-		e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: deps.Registry}))
-	}
+	e.Use(echoprometheus.NewMiddlewareWithConfig(echoprometheus.MiddlewareConfig{
+		Namespace: "waybill", Subsystem: "http", Registerer: deps.Registry, DoNotUseRequestPathFor404: true,
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+	}))
+	e.GET("/metrics", echoprometheus.NewHandlerWithConfig(echoprometheus.HandlerConfig{Gatherer: deps.Registry}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/auth", s.authStart)
 	e.GET("/auth/callback", s.authCallback)
-	if deps.Webhooks != nil {
-		e.POST("/webhooks", s.receiveWebhook)
-	}
-	if deps.Tracking != nil {
-		e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
-	}
+	e.POST("/webhooks", s.receiveWebhook)
+	e.POST("/api/v1/tracking", s.postTracking, s.supplierAuth)
 	s.adminRoutes()
-	if deps.Notifications != nil {
-		e.GET("/unsubscribe/:token", s.unsubscribeForm)
-		e.POST("/unsubscribe/:token", s.unsubscribeDo)
-	}
-	if deps.StatusIntake != nil {
-		e.POST("/carriers/:provider/:source", s.carrierStatus)
-	}
-	if deps.StatusStore != nil && deps.RateLimiter != nil {
-		e.GET("/proxy/track", s.track)
-	}
-	if deps.Frontend != nil {
-		e.GET("/*", echo.WrapHandler(deps.Frontend))
-	}
+	e.GET("/unsubscribe/:token", s.unsubscribeForm)
+	e.POST("/unsubscribe/:token", s.unsubscribeDo)
+	e.POST("/carriers/:provider/:source", s.carrierStatus)
+	e.GET("/proxy/track", s.track)
+	e.GET("/*", echo.WrapHandler(deps.Frontend))
 	return s
 }
 
@@ -220,11 +203,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.deps.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Path(), "request_id", body.RequestID)
 	}
+	var werr error
 	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
+		werr = c.NoContent(status)
+	} else {
+		werr = c.JSON(status, body)
 	}
-	c.JSON(status, body)
+	if werr != nil {
+		// The client went away mid-answer: nothing more to tell it.
+		s.deps.Log.DebugContext(c.Request().Context(), "error answer not written", "err", werr, "request_id", body.RequestID)
+	}
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/tracking"
 )
 
 const maxStatusBody = 1 << 20
@@ -18,7 +17,7 @@ const maxStatusBody = 1 << 20
 // (EasyPost, a 3PL…) posting its signed document. The signature is checked
 // with the source's secret before anything is parsed (401 otherwise).
 func (s *Server) carrierStatus(c echo.Context) error {
-	provider, ok := tracking.StatusProviders()[c.Param("provider")]
+	provider, ok := s.deps.StatusProviders[c.Param("provider")]
 	if !ok {
 		return app.Errorf(app.ErrNotFound, "no status provider %q", c.Param("provider"))
 	}
@@ -28,7 +27,7 @@ func (s *Server) carrierStatus(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	refused := app.Errorf(app.ErrUnauthorized, "the signature does not match this status source")
-	src, err := s.deps.StatusSources.StatusSourceByID(ctx, c.Param("source"))
+	src, err := s.deps.Status.StatusSourceByID(ctx, c.Param("source"))
 	if err != nil || src.Provider != provider.Name() || !provider.Verify(body, c.Request().Header.Get(provider.SignatureHeader()), src.Secret) {
 		return refused
 	}
@@ -42,7 +41,7 @@ func (s *Server) carrierStatus(c echo.Context) error {
 	}
 	out := []map[string]any{}
 	if ok {
-		changes, err := s.deps.StatusIntake.Apply(ctx, shop, u)
+		changes, err := s.deps.Shipping.ApplyStatus(ctx, shop, u)
 		if err != nil {
 			return err
 		}
@@ -63,13 +62,13 @@ func (s *Server) createStatusSource(c echo.Context) error {
 	if err := c.Bind(&in); err != nil {
 		return app.Errorf(app.ErrInvalid, "the body must be JSON with provider and name")
 	}
-	if _, ok := tracking.StatusProviders()[in.Provider]; !ok {
+	if _, ok := s.deps.StatusProviders[in.Provider]; !ok {
 		return app.Errorf(app.ErrInvalid, "provider must be easypost or push")
 	}
 	b := make([]byte, 24)
 	rand.Read(b)
 	src := &app.StatusSource{ShopID: shopOf(c).ID, Provider: in.Provider, Name: in.Name, Secret: "whsec_" + base64.RawURLEncoding.EncodeToString(b)}
-	if err := s.deps.StatusSources.CreateStatusSource(c.Request().Context(), src); err != nil {
+	if err := s.deps.Status.CreateStatusSource(c.Request().Context(), src); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"source": src, "secret": src.Secret,

@@ -111,7 +111,13 @@ func (s *Server) track(c echo.Context) error {
 	if token := q.Get("t"); token != "" {
 		// From the email's link: the token names the order, no questions.
 		if shopID, orderID, err := s.deps.TrackingLinks.Parse(token); err == nil && shopID == shop.ID {
-			order, _ = s.deps.Orders.OrderByID(ctx, shop.ID, orderID)
+			found, err := s.deps.Orders.OrderByID(ctx, shop.ID, orderID)
+			switch {
+			case err == nil:
+				order = found
+			case app.ErrorCodeOf(err) != app.ErrNotFound:
+				return err
+			}
 		}
 		if order == nil {
 			return s.renderTrack(c, http.StatusOK, locale, page, "track.not_found")
@@ -133,7 +139,7 @@ func (s *Server) track(c echo.Context) error {
 		return s.renderTrack(c, http.StatusOK, locale, page, "")
 	}
 	locale = s.deps.Emails.Locale(order.CustomerLocale, locale)
-	shipments, err := s.deps.ShipmentStore.ShipmentsByOrder(ctx, shop.ID, order.ID)
+	shipments, err := s.deps.Shipments.ShipmentsByOrder(ctx, shop.ID, order.ID)
 	if err != nil {
 		return err
 	}
@@ -141,7 +147,7 @@ func (s *Server) track(c echo.Context) error {
 	for _, sh := range shipments {
 		v := trackShipment{Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, TrackingURL: sh.TrackingURL, ETA: sh.EstimatedDeliveryAt,
 			Items: sh.LineItems, StatusLabel: s.deps.Emails.Say(locale, "track.status."+string(sh.Status), email.Message{})}
-		cps, err := s.deps.StatusStore.Checkpoints(ctx, sh.ID)
+		cps, err := s.deps.Status.Checkpoints(ctx, sh.ID)
 		if err != nil {
 			return err
 		}

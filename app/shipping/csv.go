@@ -1,4 +1,4 @@
-package tracking
+package shipping
 
 import (
 	"bufio"
@@ -51,8 +51,11 @@ var csvColumns = map[string]string{
 // reported and skipped; it never stops the good ones.
 func (svc *Service) ImportCSV(ctx context.Context, shop *app.Shop, source app.ShipmentSource, r io.Reader) (*CSVReport, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
+	// A short file has no BOM: Peek's error is the read below's to report.
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		if _, err := br.Discard(3); err != nil {
+			return nil, app.WrapError(app.ErrInvalid, err, "the file cannot be read")
+		}
 	}
 	header, err := br.Peek(4096)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {

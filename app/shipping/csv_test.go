@@ -1,9 +1,7 @@
-package tracking_test
+package shipping_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -11,39 +9,37 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/carrier"
-	"github.com/waybill-app/waybill/app/redis/redistest"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/store/storetest"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
 type env struct {
-	svc       *tracking.Service
+	svc       *shipping.Service
 	db        *store.DB
 	shop      *app.Shop
 	inspector *asynq.Inspector
 }
 
+// newEnv builds Waybill (no worker: pushes stay queued) for a shop whose
+// orders #1001 (mug ×3, lamp ×1) and #1002 (tee ×2) Waybill knows.
 func newEnv(t *testing.T, engine store.Engine) *env {
-	db := storetest.Open(t, engine, app.SystemClock{})
-	rdb := redistest.Open(t, 6)
-	client := jobs.NewClient(rdb)
-	t.Cleanup(func() { client.Close() })
-	detector, err := carrier.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 6, Engine: engine, Shops: []string{"acme.myshopify.com"}})
+	shop := h.Shop("acme.myshopify.com")
 	ctx := context.Background()
-	shop, _ := db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
-	// Waybill knows #1001 (mug ×3, lamp ×1) and #1002 (tee ×2).
-	db.SaveOrder(ctx, app.Order{ID: 501, ShopID: shop.ID, Name: "#1001", ShopifyUpdatedAt: time.Now(), LineItems: []app.LineItem{
-		{ID: 5011, SKU: "MUG-01", Title: "Taza", Quantity: 3, FulfillableQuantity: 3}, {ID: 5012, SKU: "LAMP-7", Title: "Lámpara", Quantity: 1, FulfillableQuantity: 1}}})
-	db.SaveOrder(ctx, app.Order{ID: 502, ShopID: shop.ID, Name: "#1002", ShopifyUpdatedAt: time.Now(), LineItems: []app.LineItem{
-		{ID: 5021, SKU: "TEE-M", Title: "Camiseta", Quantity: 2, FulfillableQuantity: 2}}})
-	return &env{db: db, shop: shop, inspector: asynq.NewInspectorFromRedisClient(rdb),
-		svc: &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	for _, o := range []app.Order{
+		{ID: 501, ShopID: shop.ID, Name: "#1001", ShopifyUpdatedAt: time.Now(), LineItems: []app.LineItem{
+			{ID: 5011, SKU: "MUG-01", Title: "Taza", Quantity: 3, FulfillableQuantity: 3}, {ID: 5012, SKU: "LAMP-7", Title: "Lámpara", Quantity: 1, FulfillableQuantity: 1}}},
+		{ID: 502, ShopID: shop.ID, Name: "#1002", ShopifyUpdatedAt: time.Now(), LineItems: []app.LineItem{
+			{ID: 5021, SKU: "TEE-M", Title: "Camiseta", Quantity: 2, FulfillableQuantity: 2}}},
+	} {
+		if _, err := h.DB.SaveOrder(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &env{db: h.DB, shop: shop, inspector: h.Inspect, svc: h.Shipping}
 }
 
 func TestImportCSVJudgesEachRowAndKeepsTheGoodOnes(t *testing.T) {
@@ -67,17 +63,17 @@ func TestImportCSVJudgesEachRowAndKeepsTheGoodOnes(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[int]struct{ status, err string }{
-			2: {tracking.Accepted, ""}, 3: {tracking.Accepted, ""}, 4: {tracking.Accepted, ""},
-			5:  {tracking.Rejected, "tracking_number is required"},
-			6:  {tracking.Rejected, `quantity "dos" must be a whole number above 0`},
-			7:  {tracking.Rejected, `line_items[0]: order #1001 has no line with sku "HAT-9"`},
-			8:  {tracking.Rejected, "tracking_url must be an http(s) URL"},
-			9:  {tracking.Rejected, "quantity is given without a sku"},
-			10: {tracking.Accepted, ""}, // same parcel as row 4: one shipment
-			11: {tracking.Accepted, ""},
-			12: {tracking.Rejected, "the row cannot be read"},
+			2: {shipping.Accepted, ""}, 3: {shipping.Accepted, ""}, 4: {shipping.Accepted, ""},
+			5:  {shipping.Rejected, "tracking_number is required"},
+			6:  {shipping.Rejected, `quantity "dos" must be a whole number above 0`},
+			7:  {shipping.Rejected, `line_items[0]: order #1001 has no line with sku "HAT-9"`},
+			8:  {shipping.Rejected, "tracking_url must be an http(s) URL"},
+			9:  {shipping.Rejected, "quantity is given without a sku"},
+			10: {shipping.Accepted, ""}, // same parcel as row 4: one shipment
+			11: {shipping.Accepted, ""},
+			12: {shipping.Rejected, "the row cannot be read"},
 		}
-		got := map[int]tracking.CSVRow{}
+		got := map[int]shipping.CSVRow{}
 		for _, r := range report.Rows {
 			got[r.Line] = r
 		}

@@ -1,4 +1,4 @@
-package tracking
+package shipping
 
 import (
 	"context"
@@ -9,21 +9,11 @@ import (
 	"github.com/waybill-app/waybill/app/carrier"
 )
 
-// owned returns the shop's shipment; another shop's is "not found", never
-// "forbidden", so ids reveal nothing across tenants.
-func (svc *Service) owned(ctx context.Context, shop *app.Shop, id string) (*app.Shipment, error) {
-	s, err := svc.Shipments.ShipmentByID(ctx, id)
-	if err != nil || s.ShopID != shop.ID {
-		return nil, app.Errorf(app.ErrNotFound, "no shipment %s in this store", id)
-	}
-	return s, nil
-}
-
 // Edit changes a shipment's tracking number, carrier or URL (empty keeps the
 // current value) and pushes the change: a synced shipment's fulfillment gets
 // fulfillmentTrackingInfoUpdate.
 func (svc *Service) Edit(ctx context.Context, shop *app.Shop, id, number, carrierName, url string) (*app.Shipment, error) {
-	s, err := svc.owned(ctx, shop, id)
+	s, err := svc.Owned(ctx, shop, id)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +53,7 @@ func (svc *Service) Edit(ctx context.Context, shop *app.Shop, id, number, carrie
 	if err != nil {
 		return nil, err
 	}
-	if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, s.ID); err != nil {
+	if err := svc.Dispatch.QueueTrackingSync(ctx, shop.Domain, s.ID); err != nil {
 		svc.Log.WarnContext(ctx, "push not queued yet", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
 	}
 	return edited, nil
@@ -71,7 +61,7 @@ func (svc *Service) Edit(ctx context.Context, shop *app.Shop, id, number, carrie
 
 // Retry pushes a failed shipment, or one that needed attention, again.
 func (svc *Service) Retry(ctx context.Context, shop *app.Shop, id string) (*app.Shipment, error) {
-	s, err := svc.owned(ctx, shop, id)
+	s, err := svc.Owned(ctx, shop, id)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +74,7 @@ func (svc *Service) Retry(ctx context.Context, shop *app.Shop, id string) (*app.
 	if err := svc.Shipments.SetShipmentState(ctx, s.ID, app.ShipmentPending, "", app.EventRetry, fmt.Sprintf("Retried after: %s", s.StateReason)); err != nil {
 		return nil, err
 	}
-	if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, s.ID); err != nil {
+	if err := svc.Dispatch.QueueTrackingSync(ctx, shop.Domain, s.ID); err != nil {
 		return nil, err
 	}
 	return svc.Shipments.ShipmentByID(ctx, s.ID)

@@ -1,11 +1,11 @@
-package tracking_test
+package shipping_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/shipping"
 )
 
 // An order with a mug (3) and a lamp (1) at the warehouse and a T-shirt (2)
@@ -21,7 +21,7 @@ func order() *app.ShopifyOrder {
 }
 
 func TestPlanPartialBySKUAndByID(t *testing.T) {
-	p, problem := tracking.PlanFulfillment(order(), []app.ShipmentLineItem{{SKU: "mug", Quantity: 2}, {LineItemID: 2, Quantity: 1}})
+	p, problem := shipping.PlanFulfillment(order(), []app.ShipmentLineItem{{SKU: "mug", Quantity: 2}, {LineItemID: 2, Quantity: 1}})
 	if problem != "" || p.Location != "Warehouse" || len(p.Lines) != 2 || p.Lines[0] != (app.FulfillmentLine{FulfillmentOrderID: 10, FulfillmentOrderLineID: 11, Quantity: 2}) {
 		t.Fatalf("plan = %+v, %q", p, problem)
 	}
@@ -31,13 +31,13 @@ func TestPlanPartialBySKUAndByID(t *testing.T) {
 }
 
 func TestPlanEverythingLeftNeedsOneLocation(t *testing.T) {
-	_, problem := tracking.PlanFulfillment(order(), nil)
+	_, problem := shipping.PlanFulfillment(order(), nil)
 	if !strings.Contains(problem, "2 locations (Warehouse, Supplier)") {
 		t.Fatalf("problem = %q", problem)
 	}
 	o := order()
 	o.FulfillmentOrders[0].Status = "CLOSED" // the warehouse already shipped
-	p, problem := tracking.PlanFulfillment(o, nil)
+	p, problem := shipping.PlanFulfillment(o, nil)
 	if problem != "" || p.Location != "Supplier" || len(p.Lines) != 1 || p.Lines[0].Quantity != 2 {
 		t.Fatalf("plan = %+v, %q", p, problem)
 	}
@@ -50,7 +50,7 @@ func TestPlanProblemsAreSpecific(t *testing.T) {
 		"ship from different locations of order #1001: send one tracking number": {{SKU: "MUG", Quantity: 1}, {SKU: "TEE", Quantity: 1}},
 	}
 	for want, lines := range cases {
-		if _, problem := tracking.PlanFulfillment(order(), lines); !strings.Contains(problem, want) {
+		if _, problem := shipping.PlanFulfillment(order(), lines); !strings.Contains(problem, want) {
 			t.Errorf("%+v: problem %q, want %q", lines, problem, want)
 		}
 	}
@@ -58,7 +58,7 @@ func TestPlanProblemsAreSpecific(t *testing.T) {
 	for i := range done.FulfillmentOrders {
 		done.FulfillmentOrders[i].Status = "CLOSED"
 	}
-	if _, problem := tracking.PlanFulfillment(done, nil); problem != "Nothing is left to fulfil on order #1001." {
+	if _, problem := shipping.PlanFulfillment(done, nil); problem != "Nothing is left to fulfil on order #1001." {
 		t.Fatalf("fulfilled order: %q", problem)
 	}
 }

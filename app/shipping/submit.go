@@ -1,13 +1,8 @@
-// Package tracking turns tracking numbers from any source (supplier API, CSV,
-// the merchant) into shipments, and decides how a shipment becomes Shopify
-// fulfillments. Every source goes through Submit: one validation, one
-// duplicate rule, one way to the push queue.
-package tracking
+package shipping
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -19,7 +14,7 @@ import (
 	"github.com/waybill-app/waybill/app/carrier"
 )
 
-// Row statuses, as CONTRACT.md names them.
+// Row statuses, as the README names them.
 const (
 	Accepted  = "accepted"
 	Duplicate = "duplicate"
@@ -55,15 +50,6 @@ type Result struct {
 	Error      string `json:"error,omitempty"`
 	// Warning is set on accepted rows that need the merchant's attention.
 	Warning string `json:"warning,omitempty"`
-}
-
-// Service accepts tracking numbers.
-type Service struct {
-	Orders    app.OrderStore
-	Shipments app.ShipmentStore
-	Dispatch  app.Dispatcher
-	Carriers  *carrier.Detector
-	Log       *slog.Logger
 }
 
 var trackingNumberPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{3,59}$`)
@@ -123,7 +109,9 @@ func nameCandidates(ref string) []string {
 	return []string{"#" + ref, ref}
 }
 
-// Submit judges each submission on its own: nothing valid is dropped because
+// Submit takes tracking numbers from any source (supplier API, CSV, the
+// merchant): one validation, one duplicate rule, one way to the push queue.
+// It judges each submission on its own: nothing valid is dropped because
 // a neighbour was bad. Accepted shipments are queued for their push.
 func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.ShipmentSource, subs []Submission) ([]Result, error) {
 	results := make([]Result, len(subs))
@@ -198,7 +186,7 @@ func (svc *Service) queuePushes(ctx context.Context, shop *app.Shop, ids []strin
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				if err := svc.Dispatch.SyncShipment(ctx, shop.Domain, id); err != nil {
+				if err := svc.Dispatch.QueueTrackingSync(ctx, shop.Domain, id); err != nil {
 					failed.Add(1)
 				}
 			}

@@ -12,9 +12,13 @@ import (
 
 func gid(kind string, id int64) string { return fmt.Sprintf("gid://shopify/%s/%d", kind, id) }
 
-func legacyID(gid string) int64 {
-	n, _ := strconv.ParseInt(gid[strings.LastIndex(gid, "/")+1:], 10, 64)
-	return n
+// legacyID is the number at the end of a GID: gid://shopify/Order/123 → 123.
+func legacyID(gid string) (int64, error) {
+	n, err := strconv.ParseInt(gid[strings.LastIndex(gid, "/")+1:], 10, 64)
+	if err != nil {
+		return 0, app.WrapError(app.ErrInternal, err, "Shopify returned an id that is not a GID: %q", gid)
+	}
+	return n, nil
 }
 
 // orderFields are what a push needs: remaining quantities per location and
@@ -69,19 +73,27 @@ type orderNode struct {
 	} `json:"fulfillments"`
 }
 
-func (n orderNode) toOrder() *app.ShopifyOrder {
-	o := &app.ShopifyOrder{ID: legacyID(n.ID), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale, UpdatedAt: n.UpdatedAt}
+func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
+	var bad error // the first id that did not parse
+	id := func(gid string) int64 {
+		v, err := legacyID(gid)
+		if err != nil && bad == nil {
+			bad = err
+		}
+		return v
+	}
+	o := &app.ShopifyOrder{ID: id(n.ID), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale, UpdatedAt: n.UpdatedAt}
 	if n.Customer != nil {
 		o.CustomerFirstName = n.Customer.FirstName
 	}
 	seen := map[int64]bool{}
 	for _, fo := range n.FulfillmentOrders.Nodes {
-		f := app.FulfillmentOrder{ID: legacyID(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}
+		f := app.FulfillmentOrder{ID: id(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}
 		if fo.AssignedLocation.Location != nil {
-			f.LocationID = legacyID(fo.AssignedLocation.Location.ID)
+			f.LocationID = id(fo.AssignedLocation.Location.ID)
 		}
 		for _, li := range fo.LineItems.Nodes {
-			line := app.FulfillmentOrderLine{ID: legacyID(li.ID), LineItemID: legacyID(li.LineItem.ID), SKU: li.LineItem.SKU,
+			line := app.FulfillmentOrderLine{ID: id(li.ID), LineItemID: id(li.LineItem.ID), SKU: li.LineItem.SKU,
 				Title: li.LineItem.Title, Remaining: li.RemainingQuantity}
 			f.Lines = append(f.Lines, line)
 			if !seen[line.LineItemID] {
@@ -92,13 +104,16 @@ func (n orderNode) toOrder() *app.ShopifyOrder {
 		o.FulfillmentOrders = append(o.FulfillmentOrders, f)
 	}
 	for _, fl := range n.Fulfillments {
-		ef := app.ExistingFulfillment{ID: legacyID(fl.ID)}
+		ef := app.ExistingFulfillment{ID: id(fl.ID)}
 		for _, t := range fl.TrackingInfo {
 			ef.TrackingNumbers = append(ef.TrackingNumbers, t.Number)
 		}
 		o.Fulfillments = append(o.Fulfillments, ef)
 	}
-	return o
+	if bad != nil {
+		return nil, bad
+	}
+	return o, nil
 }
 
 // FindOrder implements app.ShopifyAdmin.
@@ -117,7 +132,7 @@ func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, na
 		if resp.Order == nil {
 			return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %d in this store", id)
 		}
-		return resp.Order.toOrder(), nil
+		return resp.Order.toOrder()
 	}
 	var resp struct {
 		Orders struct {
@@ -130,7 +145,7 @@ func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, na
 	}
 	for _, n := range resp.Orders.Nodes {
 		if strings.EqualFold(strings.TrimPrefix(n.Name, "#"), strings.TrimPrefix(name, "#")) {
-			return n.toOrder(), nil
+			return n.toOrder()
 		}
 	}
 	return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", name)
@@ -179,7 +194,7 @@ func (s *Service) CreateFulfillment(ctx context.Context, shopDomain string, r ap
 	if resp.FulfillmentCreate.Fulfillment == nil {
 		return 0, app.Errorf(app.ErrUnavailable, "Shopify returned no fulfillment")
 	}
-	return legacyID(resp.FulfillmentCreate.Fulfillment.ID), nil
+	return legacyID(resp.FulfillmentCreate.Fulfillment.ID)
 }
 
 func trackingInput(number, company, url string) map[string]any {

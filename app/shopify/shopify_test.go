@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	db := storetest.Open(t, store.SQLite, clock)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush", AppURL: "https://app.example", AdminOrigin: srv.URL},
-		db, redis.New(redistest.Open(t, 4)), clock, log, nil)
+		db, redis.New(redistest.Open(t, 4), log), clock, log, nil)
 	if _, err := db.SaveInstall(context.Background(), shop, fake.IssueOfflineToken(shop)); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,10 @@ func newEnv(t *testing.T) *env {
 
 func TestCallbackHMACMatchesShopifysVector(t *testing.T) {
 	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: "hush"}, nil, nil, app.SystemClock{}, slog.Default(), nil)
-	q, _ := url.ParseQuery("code=0907a61c0c8d55e99db179b68161bc00&shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173&hmac=700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf")
+	q, err := url.ParseQuery("code=0907a61c0c8d55e99db179b68161bc00&shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173&hmac=700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !svc.ValidCallbackHMAC(q) {
 		t.Fatal("Shopify's published callback vector was refused")
 	}
@@ -67,7 +70,10 @@ func TestExchangeCodeAsksForAnExpiringToken(t *testing.T) {
 	// A code from the store's approval screen.
 	rec := httptest.NewRecorder()
 	e.fake.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "https://"+shop+"/admin/oauth/authorize?client_id=key&redirect_uri=https://app.example/auth/callback&state=s", nil))
-	cb, _ := url.Parse(rec.Header().Get("Location"))
+	cb, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := e.svc.ExchangeCode(context.Background(), shop, cb.Query().Get("code"))
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +112,10 @@ func TestRefreshHappensOnceUnderContention(t *testing.T) {
 	if n := e.fake.Calls("grant:refresh_token"); n != 1 {
 		t.Fatalf("%d refreshes for 10 concurrent callers, want 1", n)
 	}
-	s, _ := e.db.ShopByDomain(ctx, shop)
+	s, err := e.db.ShopByDomain(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !s.Token.AccessTokenExpiresAt.Equal(e.clock.Now().Add(time.Hour)) {
 		t.Fatalf("new expiry %v", s.Token.AccessTokenExpiresAt)
 	}
@@ -126,7 +135,10 @@ func TestRefusedRefreshMeansReauthorisationNotACrash(t *testing.T) {
 	if app.ErrorCodeOf(err) != app.ErrNeedsReauth {
 		t.Fatalf("refused refresh: %v", err)
 	}
-	s, _ := e.db.ShopByDomain(ctx, shop)
+	s, err := e.db.ShopByDomain(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.NeedsReauthAt == nil || s.Token.AccessToken != "" || s.Active() {
 		t.Fatalf("shop after refused refresh: %+v", s)
 	}
@@ -140,7 +152,10 @@ func TestRefusedRefreshMeansReauthorisationNotACrash(t *testing.T) {
 func TestAdminErrorsAreClassified(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	s, _ := e.db.ShopByDomain(ctx, shop)
+	s, err := e.db.ShopByDomain(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
 	topics := []string{"orders/create"}
 	cases := []struct {
 		faults shopifyfake.Faults

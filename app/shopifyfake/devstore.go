@@ -1,6 +1,7 @@
 package shopifyfake
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html/template"
@@ -108,14 +109,20 @@ func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
 		shops = append(shops, v)
 	}
 	s.mu.Unlock()
+	// Rendered whole before anything is sent, so a failure can still be a 500.
+	var page bytes.Buffer
+	if err := devstorePage.Execute(&page, map[string]any{"Shops": shops, "AppURL": appURL, "Message": msg}); err != nil {
+		http.Error(w, "devstore page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	devstorePage.Execute(w, map[string]any{"Shops": shops, "AppURL": appURL, "Message": msg})
+	w.Write(page.Bytes())
 }
 
 // embeddedAdmin stands in for https://{shop}/admin/apps/{key}: where the app
 // sends the merchant after an install.
 func (s *Store) embeddedAdmin(w http.ResponseWriter, r *http.Request, shop string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<!doctype html><title>%s admin</title><p>The app is open in the admin of %s.</p>",
-		template.HTMLEscapeString(shop), template.HTMLEscapeString(shop))
+	w.Write(fmt.Appendf(nil, "<!doctype html><title>%s admin</title><p>The app is open in the admin of %s.</p>",
+		template.HTMLEscapeString(shop), template.HTMLEscapeString(shop)))
 }

@@ -13,6 +13,7 @@ package shopifyfake
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"sync"
@@ -43,6 +44,8 @@ type Options struct {
 	// DeliverWebhooks makes the store send webhooks to subscribed URIs when
 	// orders and fulfillments change, as Shopify does.
 	DeliverWebhooks bool
+	// Log receives the webhook deliveries that failed (default: slog.Default()).
+	Log *slog.Logger
 }
 
 // Store is the fake Shopify. Safe for concurrent use.
@@ -208,6 +211,9 @@ func New(opts Options) *Store {
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
 	}
 	return &Store{opts: opts, clock: opts.Clock, shops: map[string]*Shop{}, nextID: 1000, calls: map[string]int{}}
 }
@@ -426,7 +432,8 @@ func (s *Store) InjectFaults(f Faults) {
 
 // Calls returns how many times a GraphQL root field (e.g. "fulfillmentCreate")
 // reached its resolver, a token grant (e.g. "grant:refresh_token") issued a
-// token, or the token endpoint was called at all ("token_request").
+// token, the token endpoint was called at all ("token_request"), or a
+// webhook delivery failed ("webhook_failed": unreachable, or not 2xx).
 func (s *Store) Calls(name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -55,8 +55,11 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 		Variables     map[string]any `json:"variables"`
 		OperationName string         `json:"operationName"`
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err := json.Unmarshal(body, &req); err != nil || req.Query == "" {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	if err != nil || req.Query == "" {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"errors": map[string]string{"query": "Required parameter missing or invalid"}})
 		return
 	}
@@ -94,7 +97,12 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 		return
 	}
 
-	ex := &execution{store: s, shop: sh, vars: withDefaults(op, req.Variables), fragments: doc.Fragments}
+	vars, err := withDefaults(op, req.Variables)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"errors": []gqlError{{Message: err.Error()}}})
+		return
+	}
+	ex := &execution{store: s, shop: sh, vars: vars, fragments: doc.Fragments}
 	data := obj{}
 	for _, sel := range op.SelectionSet {
 		f, ok := sel.(*ast.Field)
@@ -159,18 +167,21 @@ func pickOperation(doc *ast.QueryDocument, name string) *ast.OperationDefinition
 	return nil
 }
 
-func withDefaults(op *ast.OperationDefinition, vars map[string]any) map[string]any {
+func withDefaults(op *ast.OperationDefinition, vars map[string]any) (map[string]any, error) {
 	out := map[string]any{}
 	for k, v := range vars {
 		out[k] = v
 	}
 	for _, d := range op.VariableDefinitions {
 		if _, ok := out[d.Variable]; !ok && d.DefaultValue != nil {
-			v, _ := d.DefaultValue.Value(nil)
+			v, err := d.DefaultValue.Value(nil)
+			if err != nil {
+				return nil, fmt.Errorf("default value of variable '$%s' is invalid: %w", d.Variable, err)
+			}
 			out[d.Variable] = v
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (e *execution) args(f *ast.Field) map[string]any {
@@ -330,10 +341,17 @@ func (s *Store) applyFaults(w http.ResponseWriter) bool {
 	return false
 }
 
+// writeJSON encodes v before sending anything, so a value that does not
+// encode (a bug in the fake) is a 500 rather than a cut-off body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "shopifyfake: cannot encode the answer: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(append(b, '\n'))
 }
 
 // connection pages items like a Relay connection (first/after by index cursor).

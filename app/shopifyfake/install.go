@@ -2,6 +2,7 @@ package shopifyfake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,13 +18,18 @@ import (
 // follow the callback with the cookies the app set. It returns where the app
 // finally sends the browser (the embedded app in the store admin).
 func (s *Store) InstallApp(ctx context.Context, appURL, shop string) (string, error) {
-	jar, _ := cookiejar.New(nil)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return "", err
+	}
 	browser := &http.Client{
 		Jar:           jar,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	get := func(u string) (*http.Response, error) {
+	// get returns the redirect's response, its body closed: the headers
+	// are what the browser follows.
+	get := func(u string) (_ *http.Response, err error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
@@ -32,9 +38,16 @@ func (s *Store) InstallApp(ctx context.Context, appURL, shop string) (string, er
 		if err != nil {
 			return nil, err
 		}
-		defer resp.Body.Close()
+		defer func() {
+			if cerr := resp.Body.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("GET %s: %w", u, cerr))
+			}
+		}()
 		if resp.StatusCode != http.StatusFound {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 2048))
+			if err != nil {
+				return nil, fmt.Errorf("GET %s: HTTP %d, and its body could not be read: %w", u, resp.StatusCode, err)
+			}
 			return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, strings.TrimSpace(string(body)))
 		}
 		return resp, nil

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -85,7 +86,12 @@ func readParams(r *http.Request) (map[string]string, error) {
 		return nil, err
 	}
 	out := map[string]string{}
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var ct string // none: read as a form
+	if h := r.Header.Get("Content-Type"); h != "" {
+		if ct, _, err = mime.ParseMediaType(h); err != nil {
+			return nil, fmt.Errorf("Content-Type %q: %w", h, err)
+		}
+	}
 	if ct == "application/json" {
 		var raw map[string]any
 		if err := json.Unmarshal(body, &raw); err != nil {
@@ -114,9 +120,7 @@ func readParams(r *http.Request) (map[string]string, error) {
 }
 
 func oauthError(w http.ResponseWriter, status int, code, description string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
 // accessToken is POST /admin/oauth/access_token for every grant Waybill uses.
@@ -190,8 +194,7 @@ func (s *Store) accessToken(w http.ResponseWriter, r *http.Request, shop string)
 	} else {
 		sh.accessTokens[access] = time.Time{}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(resp)
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // verifySessionToken checks an App Bridge session token as Shopify does
@@ -223,7 +226,12 @@ func (s *Store) SessionToken(shop string, ttl time.Duration) string {
 		"sub": "42", "exp": now.Add(ttl).Unix(), "nbf": now.Add(-time.Second).Unix(), "iat": now.Unix(),
 		"jti": randomHex(8), "sid": randomHex(8),
 	})
-	signed, _ := tok.SignedString([]byte(s.opts.APISecret))
+	signed, err := tok.SignedString([]byte(s.opts.APISecret))
+	if err != nil {
+		// HS256 with a []byte key over claims of strings and numbers has
+		// nothing that can fail: an error is a bug in the fake or in jwt.
+		panic("shopifyfake: signing a session token: " + err.Error())
+	}
 	return signed
 }
 

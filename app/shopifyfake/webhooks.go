@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -63,7 +64,8 @@ func (s *Store) NewWebhookRequest(ctx context.Context, url string, wh Webhook) (
 	return req, nil
 }
 
-// SendWebhook delivers one webhook to url and returns the app's status code.
+// SendWebhook delivers one webhook to url and returns the app's status code
+// (with an error too when the connection failed after the app answered).
 func (s *Store) SendWebhook(ctx context.Context, url string, wh Webhook) (int, error) {
 	req, err := s.NewWebhookRequest(ctx, url, wh)
 	if err != nil {
@@ -73,7 +75,9 @@ func (s *Store) SendWebhook(ctx context.Context, url string, wh Webhook) (int, e
 	if err != nil {
 		return 0, err
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		return resp.StatusCode, fmt.Errorf("webhook to %s: HTTP %d, then: %w", url, resp.StatusCode, err)
+	}
 	return resp.StatusCode, nil
 }
 
@@ -91,6 +95,8 @@ func (s *Store) deliverLocked(shop, topic string, payload any) {
 	}
 	body, err := json.Marshal(payload)
 	if err != nil {
+		s.calls["webhook_failed"]++
+		s.opts.Log.Error("shopifyfake: webhook payload does not encode", "shop", shop, "topic", topic, "error", err)
 		return
 	}
 	enum := TopicEnumOf(topic)
@@ -101,7 +107,17 @@ func (s *Store) deliverLocked(shop, topic string, payload any) {
 		s.deliveries.Add(1)
 		go func(uri string) {
 			defer s.deliveries.Done()
-			s.SendWebhook(context.Background(), uri, Webhook{Shop: shop, Topic: topic, Payload: body})
+			status, err := s.SendWebhook(context.Background(), uri, Webhook{Shop: shop, Topic: topic, Payload: body})
+			if err == nil && (status < 200 || status > 299) {
+				err = fmt.Errorf("the app answered HTTP %d", status)
+			}
+			if err != nil {
+				// Shopify would retry; the fake counts and tells.
+				s.mu.Lock()
+				s.calls["webhook_failed"]++
+				s.mu.Unlock()
+				s.opts.Log.Warn("shopifyfake: webhook not delivered", "shop", shop, "topic", topic, "uri", uri, "error", err)
+			}
 		}(sub.URI)
 	}
 }
@@ -181,8 +197,13 @@ func restOrder(o *Order) map[string]any {
 	}
 }
 
+// orderNumber is Shopify's order_number: 1001 for #1001. A test may name an
+// order anything; a name that is not # and a number has 0.
 func orderNumber(name string) int {
-	n, _ := strconv.Atoi(name[min(1, len(name)):])
+	n, err := strconv.Atoi(name[min(1, len(name)):])
+	if err != nil {
+		return 0
+	}
 	return n
 }
 
@@ -226,7 +247,12 @@ func restFulfillment(o *Order, f *Fulfillment) map[string]any {
 // orders/* webhooks themselves.
 func (s *Store) RESTOrder(shop string, id int64) []byte {
 	o, _ := s.Order(shop, id)
-	b, _ := json.Marshal(restOrder(&o))
+	b, err := json.Marshal(restOrder(&o))
+	if err != nil {
+		// restOrder holds strings, numbers, booleans, nil, and maps and
+		// slices of them: nothing that can fail to encode.
+		panic("shopifyfake: encoding an order: " + err.Error())
+	}
 	return b
 }
 

@@ -1,6 +1,6 @@
-// Package mail is Waybill's email adapter: SMTP through go-mail, configured
+// Package smtp is Waybill's email adapter: SMTP through go-mail, configured
 // by SMTP_URL, or — without SMTP_URL — a mailer that logs what it would send.
-package mail
+package smtp
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package mail_test
+package smtp_test
 
 import (
 	"context"
@@ -7,8 +7,8 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/email"
-	"github.com/waybill-app/waybill/app/mail"
-	"github.com/waybill-app/waybill/app/mail/mailpittest"
+	"github.com/waybill-app/waybill/app/smtp"
+	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 )
 
 func spanishEmail(t *testing.T, to string) app.Email {
@@ -28,11 +28,11 @@ func spanishEmail(t *testing.T, to string) app.Email {
 
 func TestSMTPRoundTrip(t *testing.T) {
 	pit := mailpittest.Start(t, `@example\.com$`)
-	smtp, err := mail.New(pit.URL(), "https://waybill.example.com")
+	mailer, err := smtp.New(pit.URL(), "https://waybill.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := smtp.Send(context.Background(), spanishEmail(t, "lucia@example.com")); err != nil {
+	if err := mailer.Send(context.Background(), spanishEmail(t, "lucia@example.com")); err != nil {
 		t.Fatal(err)
 	}
 	got := pit.Wait(1, 0)
@@ -59,17 +59,23 @@ func TestSMTPRoundTrip(t *testing.T) {
 
 func TestSMTPRefusalsAndOutages(t *testing.T) {
 	pit := mailpittest.Start(t, `@example\.com$`)
-	smtp, _ := mail.New(pit.URL(), "https://waybill.example.com")
-	err := smtp.Send(context.Background(), spanishEmail(t, "someone@refused.test"))
+	mailer, err := smtp.New(pit.URL(), "https://waybill.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = mailer.Send(context.Background(), spanishEmail(t, "someone@refused.test"))
 	if app.ErrorCodeOf(err) != app.ErrInvalid {
 		t.Fatalf("a 5xx refusal: %v, want a permanent (invalid) error", err)
 	}
-	down, _ := mail.New("smtp://127.0.0.1:1?tls=none", "https://waybill.example.com")
+	down, err := smtp.New("smtp://127.0.0.1:1?tls=none", "https://waybill.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := down.Send(context.Background(), spanishEmail(t, "lucia@example.com")); app.ErrorCodeOf(err) != app.ErrUnavailable {
 		t.Fatalf("server down: %v, want unavailable (retry)", err)
 	}
 	for _, bad := range []string{"http://x", "smtp://host:notaport", "smtp://host?tls=sometimes"} {
-		if _, err := mail.New(bad, ""); err == nil {
+		if _, err := smtp.New(bad, ""); err == nil {
 			t.Errorf("SMTP_URL %q accepted", bad)
 		}
 	}

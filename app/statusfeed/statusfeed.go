@@ -1,35 +1,21 @@
-package tracking
+// Package statusfeed reads the carrier status documents that status sources
+// post to Waybill (EasyPost's tracker events, a 3PL's signed JSON): each
+// provider checks its signature and turns its document into an
+// app.StatusUpdate. Adding an aggregator is one more app.StatusProvider here.
+package statusfeed
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/carrier"
 )
-
-// StatusProvider is a source of carrier statuses that posts to Waybill: it
-// names its signature header, checks it, and reads its documents. Adding an
-// aggregator (AfterShip, 17TRACK…) is one more implementation.
-type StatusProvider interface {
-	// Name is the provider's path segment: /carriers/{name}/{source}.
-	Name() string
-	// SignatureHeader is the request header carrying the signature.
-	SignatureHeader() string
-	// Verify checks the signature of body with the source's secret in constant time.
-	Verify(body []byte, signature, secret string) bool
-	// Parse reads the body; ok false means a well-formed event that carries
-	// no status (acknowledged and ignored).
-	Parse(body []byte) (u app.StatusUpdate, ok bool, err error)
-}
 
 // EasyPost reads EasyPost's tracker events.
 type EasyPost struct{}
@@ -54,46 +40,13 @@ func (Push) Parse(body []byte) (app.StatusUpdate, bool, error) {
 	return u, err == nil, err
 }
 
-// StatusProviders are the providers Waybill accepts, by name.
-func StatusProviders() map[string]StatusProvider {
-	out := map[string]StatusProvider{}
-	for _, p := range []StatusProvider{EasyPost{}, Push{}} {
+// Providers are the providers Waybill accepts, by name.
+func Providers() map[string]app.StatusProvider {
+	out := map[string]app.StatusProvider{}
+	for _, p := range []app.StatusProvider{EasyPost{}, Push{}} {
 		out[p.Name()] = p
 	}
 	return out
-}
-
-// StatusIntake applies carrier status reports: from a tracking aggregator
-// (EasyPost's tracker.updated) or pushed by a 3PL as signed JSON.
-type StatusIntake struct {
-	Status   app.StatusStore
-	Dispatch app.Dispatcher
-	Log      *slog.Logger
-}
-
-// Apply records an update for the shop and publishes each status change
-// (a Shopify fulfillment event and, for some statuses, a customer email).
-func (in *StatusIntake) Apply(ctx context.Context, shop *app.Shop, u app.StatusUpdate) ([]app.StatusChange, error) {
-	u.TrackingNumber = carrier.Normalize(u.TrackingNumber)
-	if u.TrackingNumber == "" {
-		return nil, app.Errorf(app.ErrInvalid, "the update names no tracking number")
-	}
-	if !u.Status.Valid() {
-		return nil, app.Errorf(app.ErrInvalid, "unknown status %q", u.Status)
-	}
-	changes, err := in.Status.ApplyStatusUpdate(ctx, shop.ID, u)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range changes {
-		if !c.Changed {
-			continue
-		}
-		if err := in.Dispatch.PublishStatus(ctx, shop.Domain, c.Shipment.ID, c.To); err != nil {
-			in.Log.WarnContext(ctx, "status change not published yet", "shop", shop.Domain, "shipment_id", c.Shipment.ID, "err", err)
-		}
-	}
-	return changes, nil
 }
 
 // VerifyEasyPost checks EasyPost's X-Hmac-Signature ("hmac-sha256-hex=…",

@@ -1,4 +1,4 @@
-package tracking_test
+package statusfeed_test
 
 import (
 	"net/url"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/shopify"
-	"github.com/waybill-app/waybill/app/tracking"
+	"github.com/waybill-app/waybill/app/statusfeed"
 )
 
 const easyPostEvent = `{"object":"Event","description":"tracker.updated","result":{"object":"Tracker","id":"trk_1",
@@ -17,24 +17,24 @@ const easyPostEvent = `{"object":"Event","description":"tracker.updated","result
 
 func TestEasyPostSignatureAndMapping(t *testing.T) {
 	body := []byte(easyPostEvent)
-	sig := tracking.SignEasyPost(body, "s3cr3t")
-	if !tracking.VerifyEasyPost(body, sig, "s3cr3t") {
+	sig := statusfeed.SignEasyPost(body, "s3cr3t")
+	if !statusfeed.VerifyEasyPost(body, sig, "s3cr3t") {
 		t.Fatal("good signature refused")
 	}
-	for name, header := range map[string]string{"missing": "", "wrong secret": tracking.SignEasyPost(body, "other"), "bare hex": sig[len("hmac-sha256-hex="):]} {
-		if tracking.VerifyEasyPost(body, header, "s3cr3t") {
+	for name, header := range map[string]string{"missing": "", "wrong secret": statusfeed.SignEasyPost(body, "other"), "bare hex": sig[len("hmac-sha256-hex="):]} {
+		if statusfeed.VerifyEasyPost(body, header, "s3cr3t") {
 			t.Errorf("%s signature accepted", name)
 		}
 	}
-	if tracking.VerifyEasyPost(append(body, ' '), sig, "s3cr3t") {
+	if statusfeed.VerifyEasyPost(append(body, ' '), sig, "s3cr3t") {
 		t.Error("a changed body was accepted")
 	}
-	u, ok, err := tracking.ParseEasyPost(body)
+	u, ok, err := statusfeed.ParseEasyPost(body)
 	if err != nil || !ok || u.TrackingNumber != "EZ1000000001" || u.Status != app.StatusOutForDelivery || u.EstimatedDelivery == nil ||
 		len(u.Checkpoints) != 2 || u.Checkpoints[0].Location != "MADRID, ES" || u.Checkpoints[0].Status != app.StatusInTransit {
 		t.Fatalf("parsed = %+v %v %v", u, ok, err)
 	}
-	if _, ok, _ := tracking.ParseEasyPost([]byte(`{"object":"Event","description":"batch.created","result":{"object":"Batch"}}`)); ok {
+	if _, ok, _ := statusfeed.ParseEasyPost([]byte(`{"object":"Event","description":"batch.created","result":{"object":"Batch"}}`)); ok {
 		t.Fatal("a non-tracker event was taken as a status")
 	}
 }

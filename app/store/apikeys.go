@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"time"
 
 	"github.com/waybill-app/waybill/app"
@@ -67,7 +68,9 @@ func (db *DB) ShopForAPIKey(ctx context.Context, key string) (*app.Shop, error) 
 	if shop.UninstalledAt != nil {
 		return nil, refused
 	}
-	db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", row.ID).Update("last_used_at", db.clock.Now())
+	if err := db.gorm.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", row.ID).Update("last_used_at", db.clock.Now()).Error; err != nil {
+		return nil, fmt.Errorf("store: recording the use of API key %s: %w", row.ID, err)
+	}
 	return db.toShop(shop)
 }
 

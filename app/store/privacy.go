@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -66,10 +67,13 @@ func (db *DB) CustomerData(ctx context.Context, shopID string, c app.Customer, o
 
 // SaveDataRequest implements app.PrivacyStore.
 func (db *DB) SaveDataRequest(ctx context.Context, r app.DataRequest) error {
-	requested, _ := json.Marshal(r.OrdersRequested)
+	requested, err := json.Marshal(r.OrdersRequested)
+	if err != nil {
+		return fmt.Errorf("store: data request %s: %w", r.ID, err)
+	}
 	report, err := json.Marshal(r.Report)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: data request %s: %w", r.ID, err)
 	}
 	return db.gorm.WithContext(ctx).Create(&dataRequestRow{ID: r.ID, ShopID: r.ShopID, CustomerID: nullableID(r.Customer.ID),
 		CustomerEmail: r.Customer.Email, OrdersRequested: string(requested), Report: string(report), CreatedAt: r.CreatedAt}).Error
@@ -87,10 +91,23 @@ func (db *DB) DataRequests(ctx context.Context, shopID string) ([]app.DataReques
 		if r.CustomerID != nil {
 			out[i].Customer.ID = *r.CustomerID
 		}
-		json.Unmarshal([]byte(r.OrdersRequested), &out[i].OrdersRequested)
-		json.Unmarshal([]byte(r.Report), &out[i].Report)
+		if err := unmarshalColumn(r.OrdersRequested, &out[i].OrdersRequested); err != nil {
+			return nil, fmt.Errorf("store: data request %s, orders_requested: %w", r.ID, err)
+		}
+		if err := unmarshalColumn(r.Report, &out[i].Report); err != nil {
+			return nil, fmt.Errorf("store: data request %s, report: %w", r.ID, err)
+		}
 	}
 	return out, nil
+}
+
+// unmarshalColumn decodes a JSON column. An empty column (the default of
+// the SQL schema) leaves v as it is.
+func unmarshalColumn(col string, v any) error {
+	if col == "" {
+		return nil
+	}
+	return json.Unmarshal([]byte(col), v)
 }
 
 // RedactCustomer implements app.PrivacyStore: personal fields of the

@@ -86,7 +86,9 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 	now := db.clock.Now()
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if f.OrderName == "" {
-			tx.Model(&orderRow{}).Where("shop_id = ? AND id = ?", shopID, f.OrderID).Pluck("name", &f.OrderName)
+			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND id = ?", shopID, f.OrderID).Pluck("name", &f.OrderName).Error; err != nil {
+				return err
+			}
 		}
 		err := tx.Where("shop_id = ? AND shopify_fulfillment_id = ?", shopID, f.ID).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

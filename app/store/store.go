@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -79,7 +80,9 @@ func Open(ctx context.Context, databaseURL string, sealer app.Sealer, clock app.
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{gorm: g, engine: engine, sealer: sealer, clock: clock}
 	if err := db.Ping(ctx); err != nil {
-		sqlDB.Close()
+		if cerr := sqlDB.Close(); cerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("closing the %s connections: %w", engine, cerr))
+		}
 		return nil, err
 	}
 	return db, nil

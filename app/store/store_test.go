@@ -22,7 +22,7 @@ func TestMigrationsApplyOnEmptyDatabaseAndAreIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer db.Close()
+		closeAtEnd(t, db)
 		if err := db.CheckSchemaCurrent(ctx); err == nil {
 			t.Fatal("an empty database reported as current")
 		}
@@ -37,7 +37,10 @@ func TestMigrationsApplyOnEmptyDatabaseAndAreIdempotent(t *testing.T) {
 		if err := db.CheckSchemaCurrent(ctx); err != nil {
 			t.Fatal(err)
 		}
-		current, known, _ := db.SchemaVersions(ctx)
+		current, known, err := db.SchemaVersions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if current != known {
 			t.Fatalf("at %d, knows %d", current, known)
 		}
@@ -109,7 +112,9 @@ func TestShopInstallReinstallAndSealedTokens(t *testing.T) {
 			t.Fatalf("reinstall = %+v", again)
 		}
 		var count int64
-		db.Gorm().Table("shops").Count(&count)
+		if err := db.Gorm().Table("shops").Count(&count).Error; err != nil {
+			t.Fatal(err)
+		}
 		if count != 1 {
 			t.Fatalf("%d shop rows after reinstall, want 1", count)
 		}
@@ -118,7 +123,10 @@ func TestShopInstallReinstallAndSealedTokens(t *testing.T) {
 		if err := db.MarkNeedsReauth(ctx, "acme.myshopify.com", "refresh token revoked"); err != nil {
 			t.Fatal(err)
 		}
-		marked, _ := db.ShopByDomain(ctx, "acme.myshopify.com")
+		marked, err := db.ShopByDomain(ctx, "acme.myshopify.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if marked.Active() || marked.Token.AccessToken != "" || marked.NeedsReauthReason != "refresh token revoked" {
 			t.Fatalf("after MarkNeedsReauth: %+v", marked)
 		}
@@ -131,17 +139,27 @@ func TestShopInstallReinstallAndSealedTokens(t *testing.T) {
 func TestWrongKeyFailsLoudly(t *testing.T) {
 	ctx := context.Background()
 	url := storetest.URL(t, store.SQLite)
-	db, _ := store.Open(ctx, url, apptest.Sealer(), apptest.NewClock(t0))
-	db.Migrate(ctx)
-	db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
-	db.Close()
+	db, err := store.Open(ctx, url, apptest.Sealer(), apptest.NewClock(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	install(t, db, "acme.myshopify.com", app.OfflineToken{AccessToken: "shpat_x"})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
-	other, _ := seal.New([]byte(strings.Repeat("k", 32)))
+	other, err := seal.New([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	db2, err := store.Open(ctx, url, other, apptest.NewClock(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db2.Close()
+	closeAtEnd(t, db2)
 	_, err = db2.ShopByDomain(ctx, "acme.myshopify.com")
 	if err == nil || !strings.Contains(err.Error(), "WAYBILL_ENCRYPTION_KEY") {
 		t.Fatalf("reading with the wrong key: %v", err)
@@ -152,9 +170,9 @@ func TestTokensExpiringSoon(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
 		db := storetest.Open(t, engine, apptest.NewClock(t0))
-		db.SaveInstall(ctx, "soon.myshopify.com", app.OfflineToken{AccessToken: "a", RefreshToken: "r", AccessTokenExpiresAt: t0.Add(5 * time.Minute)})
-		db.SaveInstall(ctx, "later.myshopify.com", app.OfflineToken{AccessToken: "a", RefreshToken: "r", AccessTokenExpiresAt: t0.Add(50 * time.Minute)})
-		db.SaveInstall(ctx, "legacy.myshopify.com", app.OfflineToken{AccessToken: "a"})
+		install(t, db, "soon.myshopify.com", app.OfflineToken{AccessToken: "a", RefreshToken: "r", AccessTokenExpiresAt: t0.Add(5 * time.Minute)})
+		install(t, db, "later.myshopify.com", app.OfflineToken{AccessToken: "a", RefreshToken: "r", AccessTokenExpiresAt: t0.Add(50 * time.Minute)})
+		install(t, db, "legacy.myshopify.com", app.OfflineToken{AccessToken: "a"})
 		got, err := db.ShopsWithTokensExpiringBefore(ctx, t0.Add(10*time.Minute))
 		if err != nil || len(got) != 1 || got[0] != "soon.myshopify.com" {
 			t.Fatalf("expiring = %v, %v", got, err)
@@ -169,13 +187,15 @@ func TestAPIKeys(t *testing.T) {
 		if _, _, err := db.CreateAPIKey(ctx, "ghost.myshopify.com", "x"); app.ErrorCodeOf(err) != app.ErrNotFound {
 			t.Fatalf("key for an unknown shop: %v", err)
 		}
-		db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
+		install(t, db, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
 		key, meta, err := db.CreateAPIKey(ctx, "acme.myshopify.com", "Supplier A")
 		if err != nil || !strings.HasPrefix(key, app.APIKeyPrefix) || meta.Name != "Supplier A" {
 			t.Fatalf("create = %q %+v %v", key, meta, err)
 		}
 		var stored int64
-		db.Gorm().Raw("SELECT COUNT(*) FROM api_keys WHERE key_hash = ? OR prefix = ?", key, key).Scan(&stored)
+		if err := db.Gorm().Raw("SELECT COUNT(*) FROM api_keys WHERE key_hash = ? OR prefix = ?", key, key).Scan(&stored).Error; err != nil {
+			t.Fatal(err)
+		}
 		if stored != 0 {
 			t.Fatal("the clear key is stored")
 		}
@@ -203,7 +223,7 @@ func TestMarkSyncedKeepsAnEditMadeDuringThePush(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
 		db := storetest.Open(t, engine, apptest.NewClock(t0))
-		shop, _ := db.SaveInstall(ctx, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
+		shop := install(t, db, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
 		out, err := db.CreateShipments(ctx, []*app.Shipment{{ShopID: shop.ID, OrderRef: "#1001", TrackingNumber: "OLD1", Source: app.SourceAPI,
 			State: app.ShipmentSyncing}}, "test")
 		if err != nil {
@@ -215,7 +235,10 @@ func TestMarkSyncedKeepsAnEditMadeDuringThePush(t *testing.T) {
 			t.Fatal(err)
 		}
 		synced, err := db.MarkShipmentSynced(ctx, id, "OLD1", 99, "Fulfillment created.")
-		s, _ := db.ShipmentByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := db.ShipmentByID(ctx, id)
 		if err != nil || synced || s.State != app.ShipmentPending || s.ShopifyFulfillmentID != 99 || s.TrackingNumber != "NEW2" {
 			t.Fatalf("after a stale push: synced=%v %+v %v", synced, s, err)
 		}
@@ -223,8 +246,8 @@ func TestMarkSyncedKeepsAnEditMadeDuringThePush(t *testing.T) {
 		if synced, err := db.MarkShipmentSynced(ctx, id, "NEW2", 99, "Tracking number updated."); err != nil || !synced {
 			t.Fatalf("second push: %v %v", synced, err)
 		}
-		if s, _ := db.ShipmentByID(ctx, id); s.State != app.ShipmentSynced {
-			t.Fatalf("state %s", s.State)
+		if s, err := db.ShipmentByID(ctx, id); err != nil || s.State != app.ShipmentSynced {
+			t.Fatalf("after the second push: %+v %v", s, err)
 		}
 	})
 }
@@ -234,18 +257,49 @@ func TestWebhookLogPrune(t *testing.T) {
 		ctx := context.Background()
 		clock := apptest.NewClock(t0)
 		db := storetest.Open(t, engine, clock)
-		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "old")
+		mark := func(id string) {
+			t.Helper()
+			if err := db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark("old")
 		clock.Advance(8 * 24 * time.Hour)
-		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "new")
-		db.MarkWebhookProcessed(ctx, "acme.myshopify.com", "orders/create", "new") // a repeat is one row
+		mark("new")
+		mark("new") // a repeat is one row
 		n, err := db.PruneWebhookLog(ctx, clock.Now().Add(-7*24*time.Hour))
 		if err != nil || n != 1 {
 			t.Fatalf("pruned %d, %v; want 1", n, err)
 		}
-		old, _ := db.WebhookProcessed(ctx, "orders/create", "old")
-		recent, _ := db.WebhookProcessed(ctx, "orders/create", "new")
+		old, err := db.WebhookProcessed(ctx, "orders/create", "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recent, err := db.WebhookProcessed(ctx, "orders/create", "new")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if old || !recent {
 			t.Fatalf("after prune: old=%v new=%v", old, recent)
+		}
+	})
+}
+
+// install saves an install of domain, failing the test if it cannot.
+func install(t *testing.T, db *store.DB, domain string, tok app.OfflineToken) *app.Shop {
+	t.Helper()
+	shop, err := db.SaveInstall(context.Background(), domain, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop
+}
+
+// closeAtEnd closes db when the test ends, failing it if that fails.
+func closeAtEnd(t *testing.T, db *store.DB) {
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("closing the store: %v", err)
 		}
 	})
 }

@@ -52,9 +52,11 @@ func TestAdminInChromium(t *testing.T) {
 		t.Skip(missing)
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "waybill")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v: %s", err, out)
+	bin, devstore := filepath.Join(dir, "waybill"), filepath.Join(dir, "devstore")
+	for target, pkg := range map[string]string{bin: "../..", devstore: "../../app/shopifyfake/devstore"} {
+		if out, err := exec.Command("go", "build", "-o", target, pkg).CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v: %s", pkg, err, out)
+		}
 	}
 	redistest.Open(t, 7)
 	devPort, appPort := freePort(t), freePort(t)
@@ -64,16 +66,16 @@ func TestAdminInChromium(t *testing.T) {
 		fmt.Sprintf("PORT=%d", appPort), "DATABASE_URL=sqlite://"+filepath.Join(dir, "waybill.db"), "REDIS_URL="+redistest.URL(7),
 		"SHOPIFY_ADMIN_ORIGIN="+devURL, "SMTP_URL=")
 	logs, _ := os.Create(filepath.Join(dir, "processes.log"))
-	start := func(args ...string) {
-		cmd := exec.Command(bin, args...)
+	start := func(program string, args ...string) {
+		cmd := exec.Command(program, args...)
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, logs, logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
 	}
-	start("devstore", "--port", fmt.Sprint(devPort), "--app-url", appURL)
-	start("serve")
+	start(devstore, "--port", fmt.Sprint(devPort), "--app-url", appURL)
+	start(bin, "serve")
 	waitFor(t, appURL+"/readyz")
 	waitFor(t, devURL+"/")
 

@@ -13,96 +13,53 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/redis"
-	"github.com/waybill-app/waybill/app/seal"
-	"github.com/waybill-app/waybill/app/server"
-	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/apptest"
+	"github.com/waybill-app/waybill/app/redis/redistest"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/webhooks"
 )
 
-const (
-	secret = "loadtest-secret"
-	shop   = "loadtest.myshopify.com"
-)
+const shop = "loadtest.myshopify.com"
 
 func main() {
 	n := flag.Int("n", 20000, "webhooks per target and run")
 	rate := flag.Int("rate", 1000, "arrival rate of the fixed-rate run, webhooks per second")
 	c := flag.Int("c", 32, "concurrent senders")
-	databaseURL := flag.String("database", "", "database URL (default: a temporary SQLite file)")
-	redisHost := flag.String("redis", "redis://127.0.0.1:6379", "Redis server")
-	redisDB := flag.Int("redis-db", 9, "Redis database to use; it is emptied")
+	engine := flag.String("engine", "sqlite", "database: sqlite (a temporary file) or postgres (a new database on WAYBILL_TEST_POSTGRES_URL's server)")
+	redisDB := flag.Int("redis-db", 9, "Redis database to use (of WAYBILL_TEST_REDIS_URL's server); it is emptied")
 	flag.Parse()
-	if err := run(*n, *c, *rate, *databaseURL, fmt.Sprintf("%s/%d", *redisHost, *redisDB)); err != nil {
+	err := apptest.RunProgram(func(t *apptest.Program) error { return run(t, *n, *c, *rate, store.Engine(*engine), *redisDB) })
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, c, rate int, databaseURL, redisURL string) error {
+func run(t *apptest.Program, n, c, rate int, engine store.Engine, redisDB int) error {
 	ctx := context.Background()
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil)) // the server's logging cost stays in
-	if databaseURL == "" {
-		dir, err := os.MkdirTemp("", "waybill-loadtest")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		databaseURL = "sqlite://" + filepath.Join(dir, "waybill.db")
-	}
-	sealer, _ := seal.New(bytes.Repeat([]byte{1}, 32))
-	db, err := store.Open(ctx, databaseURL, sealer, app.SystemClock{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	if _, err := db.SaveInstall(ctx, shop, app.OfflineToken{AccessToken: "shpat_load"}); err != nil {
-		return err
-	}
-	opts, err := goredis.ParseURL(redisURL)
-	if err != nil {
-		return err
-	}
-	opts.PoolSize = 4 * c
-	rdb := goredis.NewClient(opts)
-	defer rdb.Close()
-	if err := rdb.FlushDB(ctx).Err(); err != nil {
-		return fmt.Errorf("redis: %w", err)
-	}
-	defer rdb.FlushDB(context.Background())
-
-	svc := shopify.New(shopify.Config{APIKey: "key", APISecret: secret}, db, redis.New(rdb), app.SystemClock{}, log, nil)
-	jobsClient := jobs.NewClient(rdb)
-	waybill := server.New(server.Deps{Config: server.Config{APIKey: "key", APISecret: secret}, Shops: db, Auth: svc,
-		Dispatcher: jobsClient, Webhooks: webhooks.New(svc, db, jobsClient, log), Clock: app.SystemClock{}, Log: log})
+	// Waybill as main assembles it (its JSON logging cost stays in), with a
+	// Redis pool for c concurrent senders; no worker, so tasks stay queued.
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: redisDB, Engine: engine, Shops: []string{shop},
+		Env: map[string]string{"REDIS_URL": fmt.Sprintf("%s?pool_size=%d", redistest.URL(redisDB), 4*c)}})
+	db, rdb, fake, waybill := h.DB, h.RDB, h.Fake, h.Server
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, webhooks.MaxBodyBytes))
-		if !svc.ValidWebhookHMAC(body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, webhooks.MaxBodyBytes))
+		if err != nil || !h.Shopify.ValidWebhookHMAC(body, r.Header.Get("X-Shopify-Hmac-Sha256")) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -110,8 +67,6 @@ func run(n, c, rate int, databaseURL, redisURL string) error {
 	})
 
 	// A realistic orders/create body (~2 KB), from the fake store.
-	fake := shopifyfake.New(shopifyfake.Options{APIKey: "key", APISecret: secret})
-	fake.AddShop(shopifyfake.Shop{Domain: shop})
 	o := fake.CreateOrder(shop, shopifyfake.NewOrder{Email: "lucia@example.com", CustomerLocale: "es", CustomerFirstName: "Lucía",
 		ShippingCountry: "ES", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2},
 			{SKU: "LAMP-7", Title: "Lámpara LED", Quantity: 1}, {SKU: "TEE-M", Title: "Camiseta (M)", Quantity: 3}}})
@@ -137,7 +92,10 @@ func run(n, c, rate int, databaseURL, redisURL string) error {
 			fmt.Printf("%-34s %-16s %9d %7d %10.0f %9.2f %9.2f %9.2f\n", target.name, run.name, n, r.errors, r.rate, ms(r.p50), ms(r.p99), ms(r.max))
 		}
 	}
-	queued, _ := rdb.LLen(ctx, "asynq:{critical}:pending").Result()
+	queued, err := rdb.LLen(ctx, "asynq:{critical}:pending").Result()
+	if err != nil {
+		return err
+	}
 	fmt.Printf("\ntasks durably queued by waybill: %d (expected %d)\n", queued, 2*n)
 	return nil
 }
@@ -170,7 +128,11 @@ func load(h http.Handler, fake *shopifyfake.Store, body []byte, n, c, rate int) 
 	// Signing happens before the clock starts: Shopify does it, not us.
 	reqs := make([]*http.Request, n)
 	for i := range reqs {
-		reqs[i], _ = fake.NewWebhookRequest(context.Background(), url, shopifyfake.Webhook{Shop: shop, Topic: "orders/create", Payload: body})
+		req, err := fake.NewWebhookRequest(context.Background(), url, shopifyfake.Webhook{Shop: shop, Topic: "orders/create", Payload: body})
+		if err != nil {
+			return result{}, err
+		}
+		reqs[i] = req
 	}
 	latencies := make([]time.Duration, n)
 	var next, errs atomic.Int64

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/waybill-app/waybill/app/apptest"
 )
 
 // URL is the Redis URL for database db (WAYBILL_TEST_REDIS_URL's server, or
@@ -20,13 +20,18 @@ func URL(db int) string {
 	if base == "" {
 		base = "redis://127.0.0.1:6379/0"
 	}
-	u, _ := url.Parse(base)
+	u, err := url.Parse(base)
+	if err != nil {
+		// No testing.TB here (callers build environments with it), and no
+		// test can run against a server it cannot name.
+		panic(fmt.Sprintf("redistest: WAYBILL_TEST_REDIS_URL %q: %v", base, err))
+	}
 	u.Path = fmt.Sprintf("/%d", db)
 	return u.String()
 }
 
 // Open returns a client on an emptied database db, closed after the test.
-func Open(t testing.TB, db int) *goredis.Client {
+func Open(t apptest.TB, db int) *goredis.Client {
 	t.Helper()
 	opts, err := goredis.ParseURL(URL(db))
 	if err != nil {
@@ -36,6 +41,10 @@ func Open(t testing.TB, db int) *goredis.Client {
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatalf("Redis is needed for tests (start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no`): %v", err)
 	}
-	t.Cleanup(func() { rdb.Close() })
+	t.Cleanup(func() {
+		if err := rdb.Close(); err != nil {
+			t.Errorf("closing Redis: %v", err)
+		}
+	})
 	return rdb
 }

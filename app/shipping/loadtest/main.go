@@ -2,7 +2,7 @@
 // (one per order, S10 and YunExpress numbers, carriers detected) is parsed,
 // validated, matched to orders Waybill knows, stored and queued for push.
 //
-//	go run ./app/tracking/loadtest [-rows 50000] [-database postgres://…] [-redis-db 9]
+//	go run ./app/shipping/loadtest [-rows 50000] [-engine sqlite|postgres] [-redis-db 9]
 package main
 
 import (
@@ -10,35 +10,28 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/carrier"
-	"github.com/waybill-app/waybill/app/seal"
 	"github.com/waybill-app/waybill/app/store"
-	"github.com/waybill-app/waybill/app/tracking"
-	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 )
-
-var profile string
 
 func main() {
 	rows := flag.Int("rows", 50000, "CSV rows (one order each)")
-	databaseURL := flag.String("database", "", "database URL (default: a temporary SQLite file)")
-	redisURL := flag.String("redis", "redis://127.0.0.1:6379", "Redis server")
-	redisDB := flag.Int("redis-db", 9, "Redis database to use; it is emptied")
+	engine := flag.String("engine", "sqlite", "database: sqlite (a temporary file) or postgres (a new database on WAYBILL_TEST_POSTGRES_URL's server)")
+	redisDB := flag.Int("redis-db", 9, "Redis database to use (of WAYBILL_TEST_REDIS_URL's server); it is emptied")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	flag.Parse()
-	profile = *cpuProfile
-	if err := run(*rows, *databaseURL, fmt.Sprintf("%s/%d", *redisURL, *redisDB)); err != nil {
+	err := apptest.RunProgram(func(t *apptest.Program) error {
+		return run(t, *rows, store.Engine(*engine), *redisDB, *cpuProfile)
+	})
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -51,37 +44,11 @@ func s10(serial int, country string) string {
 	return fmt.Sprintf("RB%s%d%s", digits, check, country)
 }
 
-func run(n int, databaseURL, redisURL string) error {
+func run(t *apptest.Program, n int, engine store.Engine, redisDB int, profile string) error {
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if databaseURL == "" {
-		dir, err := os.MkdirTemp("", "waybill-csv-load")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		databaseURL = "sqlite://" + filepath.Join(dir, "waybill.db")
-	}
-	sealer, _ := seal.New(bytes.Repeat([]byte{1}, 32))
-	db, err := store.Open(ctx, databaseURL, sealer, app.SystemClock{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	shop, err := db.SaveInstall(ctx, "load.myshopify.com", app.OfflineToken{AccessToken: "shpat_load"})
-	if err != nil {
-		return err
-	}
-	opts, _ := goredis.ParseURL(redisURL)
-	rdb := goredis.NewClient(opts)
-	defer rdb.Close()
-	if err := rdb.FlushDB(ctx).Err(); err != nil {
-		return err
-	}
-	defer rdb.FlushDB(context.Background())
+	// Waybill as main assembles it; no worker, so every push stays queued.
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: redisDB, Engine: engine, Shops: []string{"load.myshopify.com"}})
+	shop, db, rdb := h.Shop("load.myshopify.com"), h.DB, h.RDB
 
 	fmt.Printf("seeding %d orders… ", n)
 	seedStart := time.Now()
@@ -102,29 +69,31 @@ func run(n int, databaseURL, redisURL string) error {
 		}
 		fmt.Fprintf(&csv, "#%d,%s,,,SKU-%d,1\n", 1001+i, number, i%50)
 	}
-	detector, err := carrier.New()
-	if err != nil {
-		return err
-	}
-	client := jobs.NewClient(rdb)
-	defer client.Close()
-	svc := &tracking.Service{Orders: db, Shipments: db, Dispatch: client, Carriers: detector, Log: log}
-
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
 			return err
 		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				t.Errorf("writing the profile: %v", err)
+			}
+		}()
 	}
 	start := time.Now()
-	report, err := svc.ImportCSV(ctx, shop, app.SourceCSV, bytes.NewReader(csv.Bytes()))
+	report, err := h.Shipping.ImportCSV(ctx, shop, app.SourceCSV, bytes.NewReader(csv.Bytes()))
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(start)
-	queued, _ := rdb.LLen(ctx, "asynq:{default}:pending").Result()
+	queued, err := rdb.LLen(ctx, "asynq:{default}:pending").Result()
+	if err != nil {
+		return err
+	}
 	fmt.Printf("CSV import: %d rows (%d KB), %s, GOMAXPROCS %d\n", n, csv.Len()/1024, db.Engine(), runtime.GOMAXPROCS(0))
 	fmt.Printf("  %d accepted, %d duplicate, %d rejected; %d pushes queued\n", report.Accepted, report.Duplicate, report.Rejected, queued)
 	fmt.Printf("  parsed, validated, matched, stored and queued in %.2fs (%.0f rows/s)\n", elapsed.Seconds(), float64(n)/elapsed.Seconds())

@@ -5,6 +5,7 @@ package mailpittest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,7 +31,10 @@ func binary(t testing.TB) string {
 	if p, err := exec.LookPath("mailpit"); err == nil {
 		return p
 	}
-	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	gopath, err := exec.Command("go", "env", "GOPATH").Output()
+	if err != nil {
+		t.Fatalf("mailpit is not on PATH, and `go env GOPATH` (where go install puts it) failed: %v", err)
+	}
 	p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "mailpit")
 	if _, err := os.Stat(p); err == nil {
 		return p
@@ -44,8 +48,13 @@ func freePort(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	addr := l.Addr().String()
+	// Closed before mailpit binds the port: a listener left open would
+	// keep it taken.
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // Start runs mailpit until the test ends. allowedRecipients, when set, is a
@@ -63,14 +72,18 @@ func Start(t testing.TB, allowedRecipients string) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { stop(t, cmd) })
 	s := &Server{SMTPAddr: smtp, api: "http://" + web + "/api/v1", t: t}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(s.api + "/messages"); err == nil {
-			resp.Body.Close()
+			if err := resp.Body.Close(); err != nil {
+				t.Fatal(err)
+			}
 			if c, err := net.Dial("tcp", smtp); err == nil {
-				c.Close()
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
 				return s
 			}
 		}
@@ -78,6 +91,18 @@ func Start(t testing.TB, allowedRecipients string) *Server {
 	}
 	t.Fatal("mailpit did not start")
 	return nil
+}
+
+// stop kills mailpit and reaps it. Its end by our signal is the expected
+// one; any other (it crashed, or could not be killed) fails the test.
+func stop(t testing.TB, cmd *exec.Cmd) {
+	if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("stopping mailpit: %v", err)
+	}
+	var exit *exec.ExitError
+	if err := cmd.Wait(); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == -1) {
+		t.Errorf("mailpit: %v", err)
+	}
 }
 
 // URL is an SMTP_URL for the server.
@@ -104,7 +129,11 @@ func (s *Server) get(path string, v any) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			s.t.Errorf("mailpit %s: %v", path, err)
+		}
+	}()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		s.t.Fatalf("mailpit %s: %v", path, err)
 	}

@@ -37,7 +37,7 @@ func PostgresAdminURL() string {
 
 // URL returns the DATABASE_URL of a new empty database on engine; it is
 // removed when the test ends.
-func URL(t testing.TB, engine store.Engine) string {
+func URL(t apptest.TB, engine store.Engine) string {
 	t.Helper()
 	if engine == store.SQLite {
 		return "sqlite://" + filepath.Join(t.TempDir(), "waybill.db")
@@ -46,27 +46,42 @@ func URL(t testing.TB, engine store.Engine) string {
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
-	t.Cleanup(func() { admin.Close() })
+	t.Cleanup(func() {
+		if err := admin.Close(); err != nil {
+			t.Errorf("postgres: %v", err)
+		}
+	})
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "waybill_test_" + hex.EncodeToString(b)
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatalf("postgres at %s is needed for tests (start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`): %v", PostgresAdminURL(), err)
 	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, _ := url.Parse(PostgresAdminURL())
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("postgres: dropping the test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(PostgresAdminURL())
+	if err != nil {
+		t.Fatalf("WAYBILL_TEST_POSTGRES_URL: %v", err)
+	}
 	u.Path = "/" + name
 	return u.String()
 }
 
 // Open returns a migrated store on a new database.
-func Open(t testing.TB, engine store.Engine, clock app.Clock) *store.DB {
+func Open(t apptest.TB, engine store.Engine, clock app.Clock) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), URL(t, engine), apptest.Sealer(), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("closing the store: %v", err)
+		}
+	})
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}

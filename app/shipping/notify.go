@@ -1,0 +1,232 @@
+package shipping
+
+import (
+	"context"
+	"strings"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/email"
+)
+
+// notify decides whether the customer hears of (shipment, event) from
+// Waybill: when the shop has Waybill email its customers and the source did
+// not ask for silence. It records the email once per (shipment, event) and
+// queues it; a second call for the same pair does nothing. A failure here
+// never undoes the step that caused it: a recorded email the queue did not
+// take is queued by the stalled sweep, and one not recorded is logged.
+func (svc *Service) notify(ctx context.Context, shop *app.Shop, s *app.Shipment, e app.NotificationEvent) {
+	if shop.CustomerEmails != app.CustomerEmailsWaybill || !s.NotifyCustomer {
+		return
+	}
+	n, created, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: e,
+		EventKey: app.NotificationKey(e, s.TrackingNumber)})
+	if err != nil {
+		svc.Log.WarnContext(ctx, "notification not recorded", "shop", shop.Domain, "shipment_id", s.ID, "event", e, "err", err)
+		return
+	}
+	if !created && n.Status != app.NotificationQueued {
+		return
+	}
+	if err := svc.Dispatch.QueueNotificationEmail(ctx, shop.Domain, n.ID); err != nil {
+		svc.Log.WarnContext(ctx, "email not queued yet", "shop", shop.Domain, "notification_id", n.ID, "err", err)
+	}
+}
+
+// Resend records a new "shipped" email for a synced shipment and queues it.
+func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID string) (*app.Notification, error) {
+	s, err := svc.Owned(ctx, shop, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	if s.State != app.ShipmentSynced {
+		return nil, app.Errorf(app.ErrConflict, "the shipment is not in Shopify yet: its email goes out when it is")
+	}
+	n, _, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: app.NotifyShipped,
+		EventKey: "resend:" + app.NewID()})
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Dispatch.QueueNotificationEmail(ctx, shop.Domain, n.ID); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// SendEmail sends one recorded notification, once: whatever it decides
+// (sent, skipped, suppressed, failed) is recorded on the notification.
+// lastTry says no retry follows, so an unreachable server is recorded as a
+// failure. Errors: ErrInvalid when the mail server refused for good (final),
+// others are worth a retry.
+func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTry bool) error {
+	n, err := svc.Notifications.NotificationByID(ctx, notificationID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return nil // the shop's data was deleted
+	}
+	if err != nil {
+		return err
+	}
+	if n.Status != app.NotificationQueued {
+		return nil // sent, suppressed, skipped or failed already: once only
+	}
+	record := func(status app.NotificationStatus, recipient, locale, why string) error {
+		return svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, why)
+	}
+	shop, err := svc.Shops.ShopByID(ctx, n.ShopID)
+	if err != nil || shop.UninstalledAt != nil {
+		return record(app.NotificationSkipped, "", "", "The shop has uninstalled Waybill.")
+	}
+	s, err := svc.Shipments.ShipmentByID(ctx, n.ShipmentID)
+	if err != nil {
+		return err
+	}
+	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
+	if err != nil {
+		return err
+	}
+	if !settings.Enabled(n.Event) {
+		return record(app.NotificationSkipped, "", "", "This email is switched off in the notification settings.")
+	}
+	order, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
+	if err != nil || order.Email == "" {
+		return record(app.NotificationSkipped, "", "", "The order has no email address.")
+	}
+	locale := svc.Emails.Locale(order.CustomerLocale, settings.PrimaryLocale)
+	if suppressed, err := svc.Notifications.Suppressed(ctx, shop.ID, order.Email); err != nil {
+		return err
+	} else if suppressed {
+		return record(app.NotificationSuppressed, order.Email, locale, "The customer unsubscribed from shipping emails.")
+	}
+
+	msg := svc.message(shop, settings, n.Event, locale, s)
+	msg.CustomerFirstName = order.CustomerFirstName
+	msg.UnsubscribeURL = svc.Unsubscribes.URL(shop.ID, order.Email, locale)
+	msg.TrackingPageURL = svc.TrackingLinks.URL(shop.Domain, shop.ID, order.ID)
+	rendered, err := svc.Emails.Render(msg, settings.Override(locale, n.Event))
+	if err != nil {
+		return record(app.NotificationFailed, order.Email, locale, "The email could not be rendered: "+err.Error())
+	}
+	err = svc.Mailer.Send(ctx, envelope(shop, settings, order.Email, rendered, msg.UnsubscribeURL))
+	switch {
+	case err == nil && !svc.Mailer.Sends():
+		return record(app.NotificationSkipped, order.Email, locale, "Rendered and logged, not sent: SMTP_URL is not set.")
+	case err == nil:
+		svc.Log.InfoContext(ctx, "customer email sent", "shop", shop.Domain, "notification_id", n.ID, "event", n.Event, "locale", locale)
+		return record(app.NotificationSent, order.Email, locale, "")
+	case app.ErrorCodeOf(err) == app.ErrInvalid:
+		// The server refused the message for good (5xx): retrying cannot
+		// help. The mail adapter keeps addresses out of the error.
+		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, err.Error()))
+	case lastTry:
+		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, "The mail server could not be reached after several attempts."))
+	}
+	return err
+}
+
+// joinRecorded keeps a send's error (its code decides retry or not) and adds
+// a failure to record it, which the caller must see too.
+func joinRecorded(err, recordErr error) error {
+	if recordErr != nil {
+		return &app.Error{Code: app.ErrorCodeOf(err), Message: app.ErrorMessageOf(err) + "; and recording it failed", Err: recordErr}
+	}
+	return err
+}
+
+// message is what an email about shipment s says, for the shop's customers
+// and for the merchant's preview alike; the recipient's own parts (first
+// name, unsubscribe and tracking page links) are the caller's.
+func (svc *Service) message(shop *app.Shop, settings app.NotificationSettings, e app.NotificationEvent, locale string, s *app.Shipment) email.Message {
+	m := email.Message{Event: e, Locale: locale, ShopName: shop.DisplayName(), ShopEmail: shop.Email, Brand: settings.Branding,
+		OrderName: s.OrderName, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, TrackingURL: s.TrackingURL}
+	for _, li := range s.LineItems {
+		title := li.Title
+		if title == "" {
+			title = li.SKU
+		}
+		m.Items = append(m.Items, email.Item{Title: title, Quantity: li.Quantity})
+	}
+	return m
+}
+
+// envelope addresses a rendered email from the shop: its sender name and
+// reply-to from the branding, else the store's name and address.
+func envelope(shop *app.Shop, settings app.NotificationSettings, to string, r email.Rendered, unsubscribeURL string) app.Email {
+	e := app.Email{FromName: settings.Branding.SenderName, To: to, ReplyTo: settings.Branding.ReplyTo, Subject: r.Subject,
+		HTML: r.HTML, Text: r.Text, UnsubscribeURL: unsubscribeURL, Locale: r.Locale}
+	if e.FromName == "" {
+		e.FromName = shop.DisplayName()
+	}
+	if e.ReplyTo == "" {
+		e.ReplyTo = shop.Email
+	}
+	return e
+}
+
+// PreviewRequest renders an email without saving anything: the admin's live
+// preview passes the branding and template being edited.
+type PreviewRequest struct {
+	Event      app.NotificationEvent `json:"event"`
+	Locale     string                `json:"locale"`
+	ShipmentID string                `json:"shipment_id"`
+	Branding   *app.Branding         `json:"branding"`
+	Template   *app.TemplateOverride `json:"template"`
+	To         string                `json:"to"` // test send only; default the store's email
+}
+
+// Preview renders the email the request describes: the shop's settings with
+// the edits applied, about the given shipment or, without one, sample data.
+func (svc *Service) Preview(ctx context.Context, shop *app.Shop, in PreviewRequest) (email.Rendered, app.NotificationSettings, error) {
+	if !in.Event.Valid() {
+		return email.Rendered{}, app.NotificationSettings{}, app.Errorf(app.ErrInvalid, "event must be one of shipped, tracking_updated, out_for_delivery, delivered, delivery_exception")
+	}
+	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
+	if err != nil {
+		return email.Rendered{}, settings, err
+	}
+	if in.Branding != nil {
+		settings.Branding = *in.Branding
+	}
+	locale := svc.Emails.Locale(in.Locale, settings.PrimaryLocale)
+	override := settings.Override(locale, in.Event)
+	if in.Template != nil {
+		override = in.Template
+		settings.Templates = map[string]map[app.NotificationEvent]app.TemplateOverride{locale: {in.Event: *in.Template}}
+	}
+	if err := svc.Emails.ValidateSettings(settings); err != nil {
+		return email.Rendered{}, settings, err
+	}
+	m := email.Sample(in.Event, locale)
+	if in.ShipmentID != "" {
+		s, err := svc.Owned(ctx, shop, in.ShipmentID)
+		if err != nil {
+			return email.Rendered{}, settings, err
+		}
+		sample := m
+		m = svc.message(shop, settings, in.Event, locale, s)
+		m.CustomerFirstName, m.TrackingPageURL = sample.CustomerFirstName, sample.TrackingPageURL
+	}
+	m.ShopName, m.ShopEmail, m.Brand = shop.DisplayName(), shop.Email, settings.Branding
+	m.UnsubscribeURL = svc.Unsubscribes.URL(shop.ID, "preview@example.com", locale)
+	out, err := svc.Emails.Render(m, override)
+	return out, settings, err
+}
+
+// TestSend sends the preview to the merchant (the store's address unless the
+// request names one) and returns the address and subject sent.
+func (svc *Service) TestSend(ctx context.Context, shop *app.Shop, in PreviewRequest) (to, subject string, err error) {
+	out, settings, err := svc.Preview(ctx, shop, in)
+	if err != nil {
+		return "", "", err
+	}
+	to = strings.TrimSpace(in.To)
+	if to == "" {
+		to = shop.Email
+	}
+	if to == "" {
+		return "", "", app.Errorf(app.ErrInvalid, "the store has no email address yet: give \"to\"")
+	}
+	out.Subject = "[Test] " + out.Subject
+	if err := svc.Mailer.Send(ctx, envelope(shop, settings, to, out, "")); err != nil {
+		return "", "", err
+	}
+	return to, out.Subject, nil
+}

@@ -1,0 +1,75 @@
+// Package shipping is the shipment's whole life, in one place: tracking
+// numbers in from any source (supplier API, CSV, the merchant), the plan and
+// the push that make them Shopify fulfillments, the state each attempt
+// settles in, carrier statuses published as fulfillment events, and the
+// customer email each step decides on and builds.
+//
+// It talks to Shopify, the store, the queue and the mailer only through the
+// interfaces in app, so it runs without Asynq or HTTP: jobs and the HTTP
+// server are thin adapters that call a method here and map its error code.
+//
+// The three paths, each in one file:
+//   - submit.go (Submit, ImportCSV) → push.go (Push): a number becomes a fulfillment;
+//   - fulfillments.go (RecordFulfillment): a fulfillment made elsewhere becomes a shipment;
+//   - status.go (ApplyStatus → PublishStatus): a carrier status becomes a fulfillment event;
+//
+// and every one of them ends in notify.go (notify → SendEmail): the customer
+// email, decided once per (shipment, event) and built in one place.
+package shipping
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/carrier"
+	"github.com/waybill-app/waybill/app/email"
+)
+
+// DefaultPushesPerShop bounds a shop's concurrent pushes.
+const DefaultPushesPerShop = 4
+
+// Service runs the shipment lifecycle. Every field is required: main's
+// assembly builds it whole, in production and in tests.
+type Service struct {
+	Shops         app.ShopStore
+	Orders        app.OrderStore
+	Shipments     app.ShipmentStore
+	Status        app.StatusStore
+	Notifications app.NotificationStore
+	Admin         app.ShopifyAdmin
+	Dispatch      app.Dispatcher
+	Limiter       app.Limiter // a shop's concurrent pushes
+	Locker        app.Locker  // one status event at a time per shipment
+	Carriers      *carrier.Detector
+	Emails        *email.Renderer
+	Mailer        app.Mailer
+	Unsubscribes  app.Unsubscribes
+	TrackingLinks app.TrackingLinks
+	// PushesPerShop bounds a shop's concurrent pushes to Shopify.
+	PushesPerShop int
+	Clock         app.Clock
+	Log           *slog.Logger
+}
+
+// Owned returns the shop's shipment; another shop's is "not found", never
+// "forbidden", so ids reveal nothing across tenants. Every admin action on a
+// shipment starts here.
+func (svc *Service) Owned(ctx context.Context, shop *app.Shop, id string) (*app.Shipment, error) {
+	s, err := svc.Shipments.ShipmentByID(ctx, id)
+	if err != nil || s.ShopID != shop.ID {
+		return nil, app.Errorf(app.ErrNotFound, "no shipment %s in this store", id)
+	}
+	return s, nil
+}
+
+// activeShop is the one rule for work done on a shop's behalf: the shop must
+// be installed and authorised. A shop that is not stays as it is; its work
+// resumes when it is back (the stalled sweep queues it).
+func (svc *Service) activeShop(ctx context.Context, id string) *app.Shop {
+	shop, err := svc.Shops.ShopByID(ctx, id)
+	if err != nil || !shop.Active() {
+		return nil
+	}
+	return shop
+}
