@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// shopDomainPattern is the only shape of shop domain Waybill accepts (CONTRACT.md).
+// shopDomainPattern is the only shape of shop domain Waybill accepts (see the README's HTTP surface).
 var shopDomainPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*\.myshopify\.com$`)
 
 // ValidateShopDomain returns the normalised shop domain or an ErrInvalid

@@ -1,5 +1,5 @@
 // Package config reads Waybill's configuration from the environment
-// (CONTRACT.md lists every variable). Bad configuration is one line naming
+// (the README lists every variable). Bad configuration is one line naming
 // the variable, so an operator can fix it without reading code.
 package config
 

@@ -14,9 +14,9 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
+	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )

@@ -37,13 +37,13 @@ var QueueWeights = map[string]int{QueueCritical: 6, QueueDefault: 3, QueueEmail:
 // Deps are what job handlers call: the workflows, and the stores the
 // housekeeping jobs read. Every field is required.
 type Deps struct {
-	Shipping *shipping.Service
-	Webhooks *webhooks.Processor
-	Shops    app.ShopStore      // token sweep
-	Admin    app.ShopifyAdmin   // token sweep
-	Log      app.WebhookLog     // webhook log prune
-	Clock    app.Clock
-	Logger   *slog.Logger
+	Shipping   *shipping.Service
+	Webhooks   *webhooks.Processor
+	Shops      app.ShopStore    // token sweep
+	Admin      app.ShopifyAdmin // token sweep
+	WebhookLog app.WebhookLog   // webhook log prune
+	Clock      app.Clock
+	Log        *slog.Logger
 }
 
 // Register adds every job type's handler to mux: the one registry.
@@ -154,7 +154,7 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	if opts.RetryCheckInterval <= 0 {
 		opts.RetryCheckInterval = time.Second
 	}
-	logger := asynqLogger{d.Logger}
+	logger := asynqLogger{d.Log}
 	conn := ownConnection(rdb)
 	srv := asynq.NewServer(conn, asynq.Config{
 		Concurrency:              opts.Concurrency,
@@ -175,7 +175,7 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 			}
 			// Type, shop and our own error text only: payloads may hold
 			// customer data and are never logged.
-			d.Logger.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
+			d.Log.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
 				"retried", retried, "max_retry", maxRetry, "final", errors.Is(err, asynq.SkipRetry) || retried >= maxRetry, "err", err)
 		}),
 	})
@@ -198,9 +198,9 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 			return fmt.Errorf("starting the scheduler: %w", err)
 		}
 	}
-	d.Logger.Info("worker started", "concurrency", opts.Concurrency, "scheduler", opts.Scheduler)
+	d.Log.Info("worker started", "concurrency", opts.Concurrency, "scheduler", opts.Scheduler)
 	<-ctx.Done()
-	d.Logger.Info("worker stopping", "shutdown_timeout", opts.ShutdownTimeout.String())
+	d.Log.Info("worker stopping", "shutdown_timeout", opts.ShutdownTimeout.String())
 	if scheduler != nil {
 		scheduler.Shutdown()
 	}

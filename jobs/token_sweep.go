@@ -35,14 +35,14 @@ func (d Deps) handleTokenSweep(ctx context.Context, _ *asynq.Task) error {
 		if err := d.Admin.RefreshToken(ctx, shop, tokenSweepHorizon); err != nil {
 			failed++
 			if app.ErrorCodeOf(err) != app.ErrNeedsReauth {
-				d.Logger.WarnContext(ctx, "token refresh failed", "shop", shop, "err", err)
+				d.Log.WarnContext(ctx, "token refresh failed", "shop", shop, "err", err)
 			}
 			continue
 		}
 		refreshed++
 	}
 	if len(shops) > 0 {
-		d.Logger.InfoContext(ctx, "token sweep", "due", len(shops), "refreshed", refreshed, "failed", failed)
+		d.Log.InfoContext(ctx, "token sweep", "due", len(shops), "refreshed", refreshed, "failed", failed)
 	}
 	return nil
 }

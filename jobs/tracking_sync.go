@@ -55,7 +55,7 @@ func NewTrackingResyncTask() *asynq.Task {
 func (d Deps) handleTrackingResync(ctx context.Context, _ *asynq.Task) error {
 	queued, err := d.Shipping.RequeueStalled(ctx)
 	if queued > 0 {
-		d.Logger.InfoContext(ctx, "stalled shipments and emails re-queued", "count", queued)
+		d.Log.InfoContext(ctx, "stalled shipments and emails re-queued", "count", queued)
 	}
 	return err
 }

@@ -20,10 +20,10 @@ func NewWebhookPruneTask() *asynq.Task {
 }
 
 func (d Deps) handleWebhookPrune(ctx context.Context, _ *asynq.Task) error {
-	n, err := d.Log.PruneWebhookLog(ctx, d.Clock.Now().Add(-webhookLogKeep))
+	n, err := d.WebhookLog.PruneWebhookLog(ctx, d.Clock.Now().Add(-webhookLogKeep))
 	if err != nil {
 		return err
 	}
-	d.Logger.InfoContext(ctx, "webhook log pruned", "deleted", n)
+	d.Log.InfoContext(ctx, "webhook log pruned", "deleted", n)
 	return nil
 }

@@ -77,7 +77,7 @@ func (p *Processor) saveOrder(ctx context.Context, shop *app.Shop, d app.Webhook
 		return err
 	}
 	if !wrote {
-		p.Logger.InfoContext(ctx, "older order event ignored", "shop", shop.Domain, "order_id", o.ID, "topic", d.Topic)
+		p.Log.InfoContext(ctx, "older order event ignored", "shop", shop.Domain, "order_id", o.ID, "topic", d.Topic)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func (p *Processor) compileCustomerData(ctx context.Context, shop *app.Shop, d a
 	if err := p.Privacy.SaveDataRequest(ctx, req); err != nil {
 		return err
 	}
-	p.Logger.InfoContext(ctx, "customer data request recorded", "shop", shop.Domain, "data_request_id", req.ID,
+	p.Log.InfoContext(ctx, "customer data request recorded", "shop", shop.Domain, "data_request_id", req.ID,
 		"orders", len(report.Orders), "shipments", len(report.Shipments))
 	return nil
 }
@@ -50,7 +50,7 @@ func (p *Processor) redactCustomer(ctx context.Context, shop *app.Shop, d app.We
 	if err != nil {
 		return err
 	}
-	p.Logger.InfoContext(ctx, "customer redacted", "shop", shop.Domain, "orders", n)
+	p.Log.InfoContext(ctx, "customer redacted", "shop", shop.Domain, "orders", n)
 	return nil
 }
 
@@ -60,7 +60,7 @@ func (p *Processor) deleteShopData(ctx context.Context, shop *app.Shop, _ app.We
 	if err := p.Privacy.DeleteShopData(ctx, shop.Domain); err != nil {
 		return err
 	}
-	p.Logger.InfoContext(ctx, "shop data deleted", "shop", shop.Domain)
+	p.Log.InfoContext(ctx, "shop data deleted", "shop", shop.Domain)
 	return nil
 }
 
@@ -70,6 +70,6 @@ func (p *Processor) uninstall(ctx context.Context, shop *app.Shop, _ app.Webhook
 	if err := p.Shops.MarkUninstalled(ctx, shop.Domain); err != nil {
 		return err
 	}
-	p.Logger.InfoContext(ctx, "shop uninstalled", "shop", shop.Domain)
+	p.Log.InfoContext(ctx, "shop uninstalled", "shop", shop.Domain)
 	return nil
 }

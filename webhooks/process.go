@@ -12,15 +12,15 @@ import (
 // Processor processes queued deliveries, one topic handler each (see topics).
 // Every field is required.
 type Processor struct {
-	Shops    app.ShopStore
-	Orders   app.OrderStore
-	Privacy  app.PrivacyStore
-	Log      app.WebhookLog
-	Shipping *shipping.Service
-	Admin    app.ShopifyAdmin
-	AppURL   string // webhooks are subscribed to AppURL + /webhooks
-	Clock    app.Clock
-	Logger   *slog.Logger
+	Shops      app.ShopStore
+	Orders     app.OrderStore
+	Privacy    app.PrivacyStore
+	WebhookLog app.WebhookLog
+	Shipping   *shipping.Service
+	Admin      app.ShopifyAdmin
+	AppURL     string // webhooks are subscribed to AppURL + /webhooks
+	Clock      app.Clock
+	Log        *slog.Logger
 }
 
 // Process runs a delivery's topic handler once: an event processed already
@@ -31,7 +31,7 @@ func (p *Processor) Process(ctx context.Context, d app.WebhookDelivery) error {
 	if !ok {
 		return app.Errorf(app.ErrInvalid, "no handler for webhook topic %q", d.Topic)
 	}
-	done, err := p.Log.WebhookProcessed(ctx, d.Topic, d.DedupID())
+	done, err := p.WebhookLog.WebhookProcessed(ctx, d.Topic, d.DedupID())
 	if err != nil || done {
 		return err
 	}
@@ -46,7 +46,7 @@ func (p *Processor) Process(ctx context.Context, d app.WebhookDelivery) error {
 			return err
 		}
 	}
-	return p.Log.MarkWebhookProcessed(ctx, d.Shop, d.Topic, d.DedupID())
+	return p.WebhookLog.MarkWebhookProcessed(ctx, d.Shop, d.Topic, d.DedupID())
 }
 
 // decodeBody parses a webhook body, refusing (for good: no retry fixes it)
@@ -80,6 +80,6 @@ func (p *Processor) SetUpShop(ctx context.Context, shopDomain string) error {
 	if err != nil {
 		return err
 	}
-	p.Logger.InfoContext(ctx, "shop set up", "shop", shop.Domain, "webhook_subscriptions_created", created)
+	p.Log.InfoContext(ctx, "shop set up", "shop", shop.Domain, "webhook_subscriptions_created", created)
 	return nil
 }

@@ -119,8 +119,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
 		PushesPerShop: opts.PushesPerShop, Clock: clock, Log: log}
-	a.Webhooks = &webhooks.Processor{Shops: a.DB, Orders: a.DB, Privacy: a.DB, Log: a.DB, Shipping: a.Shipping,
-		Admin: a.Shopify, AppURL: cfg.AppURL, Clock: clock, Logger: log}
+	a.Webhooks = &webhooks.Processor{Shops: a.DB, Orders: a.DB, Privacy: a.DB, WebhookLog: a.DB, Shipping: a.Shipping,
+		Admin: a.Shopify, AppURL: cfg.AppURL, Clock: clock, Log: log}
 	a.Server = a.server()
 	return a, nil
 }
@@ -139,8 +139,8 @@ func (a *App) Close() error {
 
 // JobDeps are what the worker's handlers call.
 func (a *App) JobDeps() jobs.Deps {
-	return jobs.Deps{Shipping: a.Shipping, Webhooks: a.Webhooks, Shops: a.DB, Admin: a.Shopify, Log: a.DB,
-		Clock: a.Clock, Logger: a.Log}
+	return jobs.Deps{Shipping: a.Shipping, Webhooks: a.Webhooks, Shops: a.DB, Admin: a.Shopify, WebhookLog: a.DB,
+		Clock: a.Clock, Log: a.Log}
 }
 
 func (a *App) server() *server.Server {
