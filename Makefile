@@ -9,8 +9,11 @@ export SHOPIFY_API_KEY SHOPIFY_API_SECRET
 
 # The real SMTP server the email tests send to.
 MAILPIT_VERSION := v1.27.11
+# The linters `make lint` (part of `make test`) runs, pinned.
+STATICCHECK_VERSION := v0.6.1
+ERRCHECK_VERSION := v1.9.0
 
-.PHONY: run test devstore build services redis postgres mailpit ui ui-if-missing
+.PHONY: run test lint devstore build services redis postgres mailpit ui ui-if-missing
 
 run: redis ui-if-missing
 	go run . serve
@@ -29,10 +32,17 @@ ui:
 ui-if-missing:
 	@test -f frontend/dist/index.html || $(MAKE) ui
 
-test: services mailpit ui
-	go vet ./...
+test: services mailpit ui lint
 	go test -race -count=1 -timeout 30m ./...
 	npm --prefix frontend test
+
+# go vet, staticcheck, and errcheck: every error is handled (an explicit
+# `_ =` says why where dropping one is right; .errcheck-excludes lists the
+# calls whose error cannot happen or cannot matter).
+lint:
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	go run github.com/kisielk/errcheck@$(ERRCHECK_VERSION) -exclude .errcheck-excludes ./...
 
 services: redis postgres
 

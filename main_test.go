@@ -92,8 +92,13 @@ func TestEndToEndInstall(t *testing.T) {
 
 		// The token is sealed in the row, never clear.
 		var sealed string
-		a.DB.Gorm().Raw("SELECT access_token_sealed FROM shops WHERE domain = ?", testShop).Scan(&sealed)
-		shop, _ := a.DB.ShopByDomain(ctx, testShop)
+		if err := a.DB.Gorm().Raw("SELECT access_token_sealed FROM shops WHERE domain = ?", testShop).Scan(&sealed).Error; err != nil {
+			t.Fatal(err)
+		}
+		shop, err := a.DB.ShopByDomain(ctx, testShop)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, shop.Token.AccessToken) {
 			t.Fatalf("stored token %q is not sealed", sealed)
 		}
@@ -104,14 +109,23 @@ func TestEndToEndInstall(t *testing.T) {
 			t.Fatal("request logs must carry request ids and never query strings")
 		}
 
-		get := func(path string) (int, string) {
+		fetch := func(path string) (*http.Response, string) {
 			resp, err := http.Get(appURL + path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
+			b, err := io.ReadAll(resp.Body)
+			if cerr := resp.Body.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatalf("GET %s: reading the response: %v", path, err)
+			}
+			return resp, string(b)
+		}
+		get := func(path string) (int, string) {
+			resp, body := fetch(path)
+			return resp.StatusCode, body
 		}
 		if code, _ := get("/healthz"); code != 200 {
 			t.Fatalf("/healthz: %d", code)
@@ -126,8 +140,7 @@ func TestEndToEndInstall(t *testing.T) {
 		if code, body := get("/?shop=" + testShop); code != 200 || !strings.Contains(body, "Waybill") {
 			t.Fatalf("/: %d %s", code, body)
 		}
-		resp, _ := http.Get(appURL + "/shipments?shop=" + testShop)
-		resp.Body.Close()
+		resp, _ := fetch("/shipments?shop=" + testShop)
 		if csp := resp.Header.Get("Content-Security-Policy"); csp != "frame-ancestors https://"+testShop+" https://admin.shopify.com;" {
 			t.Fatalf("app page CSP = %q: only the shop's admin may frame the app", csp)
 		}
@@ -149,7 +162,9 @@ func TestEndToEndInstall(t *testing.T) {
 		// one is reported, and the exit code says some rows were rejected.
 		order := fake.CreateOrder(testShop, shopifyfake.NewOrder{LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}})
 		csvPath := filepath.Join(t.TempDir(), "tracking.csv")
-		os.WriteFile(csvPath, []byte("order;tracking_number\n"+order.Name+";RB123456785ES\n#1001;\n"), 0o600)
+		if err := os.WriteFile(csvPath, []byte("order;tracking_number\n"+order.Name+";RB123456785ES\n#1001;\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		t.Setenv("REDIS_URL", redistest.URL(2))
 		out.Reset()
 		errOut.Reset()

@@ -39,6 +39,17 @@ func newMailEnv(t *testing.T) *mailEnv {
 	return &mailEnv{pushEnv: e, pit: pit, app: e.URL}
 }
 
+// call makes a request (with contentType, if any) and returns the status and
+// the body, read and closed; any error on the way fails the test.
+func call(t *testing.T, method, u, contentType string, body io.Reader) (int, string) {
+	t.Helper()
+	req := newRequest(t, method, u, body)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return do(t, req)
+}
+
 func (e *mailEnv) spanishOrder() shopifyfake.Order {
 	return e.order(shopifyfake.NewOrder{Email: "lucia@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Lucía",
 		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2}}}, false)
@@ -49,7 +60,10 @@ func (e *mailEnv) notification(shipmentID string, event app.NotificationEvent) a
 	e.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		list, _, _ := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 100)
+		list, _, err := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 100)
+		if err != nil {
+			e.t.Fatal(err)
+		}
 		for _, n := range list {
 			if n.ShipmentID == shipmentID && n.Event == event && n.Status != app.NotificationQueued {
 				return n
@@ -75,13 +89,22 @@ func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
 	// The same event again three ways: the push runs again (a retry after a
 	// timeout), the webhook of Waybill's own fulfillment, and three queued
 	// copies of the task at once (concurrent workers).
-	e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
-	e.client.QueueTrackingSync(context.Background(), shop, id)
+	if err := e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.QueueTrackingSync(context.Background(), shop, id); err != nil {
+		t.Fatal(err)
+	}
 	e.settled(id)
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Add(1)
-		go func() { defer wg.Done(); e.client.QueueNotificationEmail(context.Background(), shop, n.ID) }()
+		go func() {
+			defer wg.Done()
+			if err := e.client.QueueNotificationEmail(context.Background(), shop, n.ID); err != nil {
+				t.Errorf("queueing the email again: %v", err)
+			}
+		}()
 	}
 	wg.Wait()
 	msgs := e.pit.Wait(1, 500*time.Millisecond)
@@ -121,26 +144,29 @@ func TestUnsubscribeLinkWorksWithoutLoginAndSuppresses(t *testing.T) {
 		t.Fatalf("unsubscribe link %q, header %v", link, m.Headers["List-Unsubscribe"])
 	}
 	// A tampered token is refused.
-	u, _ := url.Parse(link)
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tampered := strings.Replace(link, u.Path, u.Path[:len(u.Path)-2]+"xx", 1)
-	if resp, _ := http.Post(tampered, "", nil); resp.StatusCode != 400 {
-		t.Fatalf("tampered token: %d", resp.StatusCode)
+	if code, _ := call(t, http.MethodPost, tampered, "", nil); code != 400 {
+		t.Fatalf("tampered token: %d", code)
 	}
 	// GET asks (mail scanners follow links), POST does it: no login.
-	resp, _ := http.Get(link)
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "Darme de baja") {
-		t.Fatalf("unsubscribe page: %d %s", resp.StatusCode, page)
+	code, page := call(t, http.MethodGet, link, "", nil)
+	if code != 200 || !strings.Contains(page, "Darme de baja") {
+		t.Fatalf("unsubscribe page: %d %s", code, page)
 	}
-	if ok, _ := e.db.Suppressed(context.Background(), e.shop.ID, "lucia@example.com"); ok {
+	ok, err := e.db.Suppressed(context.Background(), e.shop.ID, "lucia@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
 		t.Fatal("a GET unsubscribed")
 	}
-	resp, _ = http.Post(link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(page), "ya no recibirás") {
-		t.Fatalf("unsubscribe: %d %s", resp.StatusCode, page)
+	code, page = call(t, http.MethodPost, link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if code != 200 || !strings.Contains(page, "ya no recibirás") {
+		t.Fatalf("unsubscribe: %d %s", code, page)
 	}
 	// The next email to her is suppressed, and none arrives.
 	second := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN", Lines: []shipping.Line{{SKU: "MUG-01", Quantity: 1}}})[0].ShipmentID
@@ -156,8 +182,12 @@ func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
 	e.notification(id, app.NotifyShipped)
 	// A changed number: one "tracking updated" email.
-	e.db.EditShipmentTracking(context.Background(), id, "LX123456785CN", "China Post", "https://t.17track.net/en#nums=LX123456785CN")
-	e.client.QueueTrackingSync(context.Background(), shop, id)
+	if _, err := e.db.EditShipmentTracking(context.Background(), id, "LX123456785CN", "China Post", "https://t.17track.net/en#nums=LX123456785CN"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.QueueTrackingSync(context.Background(), shop, id); err != nil {
+		t.Fatal(err)
+	}
 	if n := e.notification(id, app.NotifyTrackingUpdated); n.Status != app.NotificationSent {
 		t.Fatalf("tracking updated: %+v", n)
 	}
@@ -167,9 +197,14 @@ func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	}
 
 	// Switched off: recorded as skipped, not sent.
-	settings, _ := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	settings, err := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	settings.Disabled[app.NotifyShipped] = true
-	e.db.SaveNotificationSettings(context.Background(), settings)
+	if err := e.db.SaveNotificationSettings(context.Background(), settings); err != nil {
+		t.Fatal(err)
+	}
 	o2 := e.spanishOrder()
 	id2 := e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "YT2300012345678901"})[0].ShipmentID
 	if n := e.notification(id2, app.NotifyShipped); n.Status != app.NotificationSkipped {
@@ -177,8 +212,10 @@ func TestTrackingUpdatedSwitchesAndShopifyEmails(t *testing.T) {
 	}
 
 	// The shop lets Shopify email: Shopify is told to, Waybill stays silent.
-	e.db.SetCustomerEmails(context.Background(), shop, app.CustomerEmailsShopify)
-	e.shop, _ = e.db.ShopByDomain(context.Background(), shop)
+	if err := e.db.SetCustomerEmails(context.Background(), shop, app.CustomerEmailsShopify); err != nil {
+		t.Fatal(err)
+	}
+	e.shop = e.Shop(shop)
 	o3 := e.spanishOrder()
 	id3 := e.submit(shipping.Submission{OrderID: o3.ID, TrackingNumber: "YT2300012345678902"})[0].ShipmentID
 	e.settled(id3)
@@ -216,12 +253,18 @@ func TestStalledEmailsAreRequeued(t *testing.T) {
 	if err != nil || !created {
 		t.Fatal(err)
 	}
-	e.db.Gorm().Exec("UPDATE notifications SET updated_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), n.ID)
+	if err := e.db.Gorm().Exec("UPDATE notifications SET updated_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), n.ID).Error; err != nil {
+		t.Fatal(err)
+	}
 	if _, err := asynq.NewClientFromRedisClient(e.RDB).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
 		t.Fatal(err)
 	}
 	e.pit.Wait(2, 300*time.Millisecond)
-	if got, _ := e.db.NotificationByID(context.Background(), n.ID); got.Status != app.NotificationSent {
+	got, err := e.db.NotificationByID(context.Background(), n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != app.NotificationSent {
 		t.Fatalf("stalled email: %+v", got)
 	}
 }

@@ -101,10 +101,16 @@ func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.
 	}
 	inspector := asynq.NewInspectorFromRedisClient(e.rdb)
 	eventually(t, "the task to be archived", func() bool {
-		tasks, _ := inspector.ListArchivedTasks(jobs.QueueDefault)
+		tasks, err := inspector.ListArchivedTasks(jobs.QueueDefault)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return len(tasks) == 1
 	})
-	tasks, _ := inspector.ListArchivedTasks(jobs.QueueDefault)
+	tasks, err := inspector.ListArchivedTasks(jobs.QueueDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if tasks[0].Retried != 0 || !strings.Contains(tasks[0].LastErr, "refused the shop's access token") {
 		t.Fatalf("archived after %d retries with %q: want at once, with the reason", tasks[0].Retried, tasks[0].LastErr)
 	}
@@ -113,13 +119,13 @@ func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.
 func TestTokenSweepRefreshesTokensAboutToExpire(t *testing.T) {
 	e := newEnv(t)
 	e.clock.Advance(50 * time.Minute)
-	before, _ := e.db.ShopByDomain(context.Background(), shop)
+	before := e.Shop(shop)
 	if _, err := asynq.NewClientFromRedisClient(e.rdb).Enqueue(jobs.NewTokenSweepTask()); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "a refresh", func() bool { return e.fake.Calls("grant:refresh_token") == 1 })
 	eventually(t, "the new token to be stored", func() bool {
-		after, _ := e.db.ShopByDomain(context.Background(), shop)
+		after := e.Shop(shop)
 		return after.Token.AccessToken != before.Token.AccessToken && after.Token.AccessTokenExpiresAt.After(e.clock.Now().Add(50*time.Minute))
 	})
 }

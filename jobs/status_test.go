@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,15 +34,43 @@ func (e *mailEnv) statusSource(provider string) *app.StatusSource {
 }
 
 func (e *mailEnv) push(src *app.StatusSource, doc map[string]any) int {
-	body, _ := json.Marshal(doc)
-	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
-	req.Header.Set("X-Waybill-Signature", statusfeed.SignPush(body, src.Secret))
-	resp, err := http.DefaultClient.Do(req)
+	e.t.Helper()
+	body, err := json.Marshal(doc)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	req := newRequest(e.t, "POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
+	req.Header.Set("X-Waybill-Signature", statusfeed.SignPush(body, src.Secret))
+	code, _ := do(e.t, req)
+	return code
+}
+
+// newRequest builds a request, failing the test if it cannot.
+func newRequest(t *testing.T, method, u string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// do sends req and returns the status and the body, read and closed; any
+// error on the way fails the test.
+func do(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("reading the response to %s %s: %v", req.Method, req.URL, err)
+	}
+	return resp.StatusCode, string(b)
 }
 
 func at(h int) string { return time.Date(2026, 11, 24, h, 0, 0, 0, time.UTC).Format(time.RFC3339) }
@@ -89,7 +119,10 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 		if code := e.push(src, st.doc); code != 200 {
 			t.Fatalf("step %d: HTTP %d", i, code)
 		}
-		s, _ := e.db.ShipmentByID(context.Background(), id)
+		s, err := e.db.ShipmentByID(context.Background(), id)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
 		if s.Status != st.want {
 			t.Fatalf("step %d: status %s, want %s", i, s.Status, st.want)
 		}
@@ -97,7 +130,10 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 			t.Fatalf("step %d: fulfillment events %v, want %d", i, got, st.events)
 		}
 	}
-	cps, _ := e.db.Checkpoints(context.Background(), id)
+	cps, err := e.db.Checkpoints(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(cps) != 5 { // 8h, 9h, 10h, 12h, 13h; duplicates stored once
 		t.Fatalf("%d checkpoints: %+v", len(cps), cps)
 	}
@@ -114,11 +150,14 @@ func TestStatusUpdatesFlowToShopifyAndCustomersOnce(t *testing.T) {
 		t.Fatalf("fulfillment events: %v", got)
 	}
 	// A wrong signature, and another shop's source, change nothing.
-	body, _ := json.Marshal(doc("exception", 14, "x"))
-	req, _ := http.NewRequest("POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
+	body, err := json.Marshal(doc("exception", 14, "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := newRequest(t, "POST", e.app+"/carriers/push/"+src.ID, bytes.NewReader(body))
 	req.Header.Set("X-Waybill-Signature", statusfeed.SignPush(body, "not-the-secret"))
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 401 {
-		t.Fatalf("bad signature: %d", resp.StatusCode)
+	if code, _ := do(t, req); code != 401 {
+		t.Fatalf("bad signature: %d", code)
 	}
 }
 
@@ -132,27 +171,29 @@ func TestEasyPostWebhook(t *testing.T) {
 	"status":"in_transit","est_delivery_date":"2026-11-28T12:00:00Z","tracking_details":[{"message":"Departed","status":"in_transit",
 	"datetime":"2026-11-24T06:00:00Z","tracking_location":{"city":"SHENZHEN","country":"CN"}}]}}`)
 	send := func(sig string) int {
-		req, _ := http.NewRequest("POST", e.app+"/carriers/easypost/"+src.ID, bytes.NewReader(event))
+		req := newRequest(t, "POST", e.app+"/carriers/easypost/"+src.ID, bytes.NewReader(event))
 		if sig != "" {
 			req.Header.Set("X-Hmac-Signature", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := do(t, req)
+		return code
 	}
 	if send("") != 401 || send(statusfeed.SignEasyPost(event, "wrong")) != 401 {
 		t.Fatal("unsigned or badly signed EasyPost events accepted")
 	}
-	if s, _ := e.db.ShipmentByID(context.Background(), id); s.Status != app.StatusPending {
+	s, err := e.db.ShipmentByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != app.StatusPending {
 		t.Fatalf("a refused event changed the status: %s", s.Status)
 	}
 	if code := send(statusfeed.SignEasyPost(event, src.Secret)); code != 200 {
 		t.Fatalf("signed event: %d", code)
 	}
-	s, _ := e.db.ShipmentByID(context.Background(), id)
+	if s, err = e.db.ShipmentByID(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
 	if s.Status != app.StatusInTransit || s.EstimatedDeliveryAt == nil || s.EstimatedDeliveryAt.Day() != 28 {
 		t.Fatalf("after EasyPost: %+v", s)
 	}
@@ -168,17 +209,12 @@ func (e *mailEnv) proxyURL(params url.Values) string {
 }
 
 func get(t *testing.T, u, lang string) (int, string) {
-	req, _ := http.NewRequest("GET", u, nil)
+	t.Helper()
+	req := newRequest(t, "GET", u, nil)
 	if lang != "" {
 		req.Header.Set("Accept-Language", lang)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return do(t, req)
 }
 
 func TestTrackingPage(t *testing.T) {
@@ -232,7 +268,10 @@ func TestTrackingPage(t *testing.T) {
 	if start < 0 {
 		t.Fatalf("the email has no tracking page link: %s", text)
 	}
-	link, _ := url.Parse(strings.Fields(text[start:])[0])
+	link, err := url.Parse(strings.Fields(text[start:])[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	token := link.Query().Get("t")
 	if code, page := get(t, e.proxyURL(url.Values{"t": {token}}), ""); code != 200 || !strings.Contains(page, "Admitido en oficina") {
 		t.Fatalf("page from the email link: %d", code)
@@ -257,20 +296,16 @@ func TestTrackingPageRateLimitHoldsUnderABurst(t *testing.T) {
 	e.spanishOrder()
 	burst := func(n int, from func(i int) string, order func(i int) string) (allowed, limited int) {
 		for i := 0; i < n; i++ {
-			req, _ := http.NewRequest("GET", e.proxyURL(url.Values{"order": {order(i)}, "email": {fmt.Sprintf("guess%d@example.com", i)}}), nil)
+			req := newRequest(t, "GET", e.proxyURL(url.Values{"order": {order(i)}, "email": {fmt.Sprintf("guess%d@example.com", i)}}), nil)
 			req.Header.Set("X-Forwarded-For", "203.0.113.250, "+from(i)) // the left entry is the client's invention
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			switch resp.StatusCode {
+			code, _ := do(t, req)
+			switch code {
 			case 200:
 				allowed++
 			case 429:
 				limited++
 			default:
-				t.Fatalf("HTTP %d", resp.StatusCode)
+				t.Fatalf("HTTP %d", code)
 			}
 		}
 		return
@@ -299,10 +334,17 @@ func screenshots(t *testing.T, e *mailEnv, name, pageURL string) {
 		t.Log("chromium not installed: no screenshot")
 		return
 	}
-	dir, _ := filepath.Abs(filepath.Join("..", ".artifacts"))
-	os.MkdirAll(dir, 0o755)
+	dir, err := filepath.Abs(filepath.Join("..", ".artifacts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "tracking-page-"+name+".png")
-	os.Remove(out)
+	if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) { // none yet is fine
+		t.Fatal(err)
+	}
 	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
 		"--user-data-dir="+t.TempDir(), "--window-size=390,1100", "--screenshot="+out, pageURL)
@@ -337,7 +379,10 @@ func TestStaleStatusTasksAreNotPublished(t *testing.T) {
 	if strings.Join(statuses, ",") != "DELIVERED" {
 		t.Fatalf("fulfillment events: %v", statuses)
 	}
-	list, _, _ := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 50)
+	list, _, err := e.db.ListNotifications(context.Background(), e.shop.ID, 1, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range list {
 		if n.Event == app.NotifyOutForDelivery {
 			t.Fatal("an out-for-delivery email was queued after delivery")
@@ -401,7 +446,10 @@ func TestDeliveryExceptionEmailsOnceAndOnlyWhenSwitchedOn(t *testing.T) {
 		t.Fatalf("newest email: %q", msgs[0].Subject)
 	}
 
-	settings, _ := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	settings, err := e.db.NotificationSettings(context.Background(), e.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	settings.Disabled[app.NotifyDeliveryException] = true
 	if err := e.db.SaveNotificationSettings(context.Background(), settings); err != nil {
 		t.Fatal(err)

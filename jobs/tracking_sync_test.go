@@ -82,8 +82,8 @@ func (e *pushEnv) settled(id string) *app.Shipment {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s, _ := e.db.ShipmentByID(context.Background(), id)
-	e.t.Fatalf("shipment %s did not settle: %+v", id, s)
+	s, err := e.db.ShipmentByID(context.Background(), id)
+	e.t.Fatalf("shipment %s did not settle: %+v (%v)", id, s, err)
 	return nil
 }
 
@@ -107,13 +107,22 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for _, r := range e.submit(sub) {
+				// Not e.submit: its Fatal belongs to the test's goroutine.
+				res, err := e.shipping.Submit(context.Background(), e.shop, app.SourceAPI, []shipping.Submission{sub})
+				if err != nil {
+					t.Errorf("submit: %v", err)
+					return
+				}
+				for _, r := range res {
 					results <- r
 				}
 			}()
 		}
 		wg.Wait()
 		close(results)
+		if t.Failed() {
+			t.FailNow()
+		}
 		accepted, duplicates, id := 0, 0, ""
 		for r := range results {
 			switch r.Status {
@@ -138,14 +147,19 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 		}
 		// A push that runs again (a retry after a timeout whose fulfillment
 		// did get made) finds the fulfillment instead of making another.
-		e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", "")
+		if err := e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", ""); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.client.QueueTrackingSync(context.Background(), shop, id); err != nil {
 			t.Fatal(err)
 		}
 		if s := e.settled(id); s.State != app.ShipmentSynced {
 			t.Fatalf("re-push: %+v", s)
 		}
-		events, _ := e.db.ShipmentEvents(context.Background(), id)
+		events, err := e.db.ShipmentEvents(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if last := events[len(events)-1]; !strings.Contains(last.Detail, "Already a fulfillment") {
 			t.Fatalf("re-push history: %+v", events)
 		}
@@ -250,7 +264,10 @@ func TestUserErrorsAreFinalAndRecorded(t *testing.T) {
 	if s.State != app.ShipmentFailed || !strings.Contains(s.StateReason, "unfulfillable status= on_hold") {
 		t.Fatalf("shipment = %+v", s)
 	}
-	tasks, _ := e.inspect.ListArchivedTasks(jobs.QueueDefault)
+	tasks, err := e.inspect.ListArchivedTasks(jobs.QueueDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(tasks) != 1 || tasks[0].Retried != 0 {
 		t.Fatalf("a userError must not be retried: %+v", tasks)
 	}
@@ -284,7 +301,10 @@ func TestUnknownOrdersAndAmbiguousCarriersNeedTheMerchant(t *testing.T) {
 	}
 	o2 := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
 	r = e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: ambiguous})
-	s, _ := e.db.ShipmentByID(context.Background(), r[0].ShipmentID)
+	s, err := e.db.ShipmentByID(context.Background(), r[0].ShipmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r[0].Status != shipping.Accepted || r[0].Warning == "" || s.State != app.ShipmentNeedsAttention || !strings.Contains(s.StateReason, "fits several carriers") {
 		t.Fatalf("ambiguous %s: %+v %+v", ambiguous, r[0], s)
 	}
@@ -307,7 +327,9 @@ func TestChangedNumberUpdatesTheSameFulfillment(t *testing.T) {
 	if _, err := e.db.EditShipmentTracking(context.Background(), first.ID, "RB123456785ES", "Correos", "https://correos.example/RB123456785ES"); err != nil {
 		t.Fatal(err)
 	}
-	e.client.QueueTrackingSync(context.Background(), shop, first.ID)
+	if err := e.client.QueueTrackingSync(context.Background(), shop, first.ID); err != nil {
+		t.Fatal(err)
+	}
 	s := e.settled(first.ID)
 	fs := e.fulfillments(o.ID)
 	if s.State != app.ShipmentSynced || len(fs) != 1 || fs[0].TrackingInfo[0].Number != "RB123456785ES" || fs[0].TrackingInfo[0].Company != "Correos" {
@@ -327,8 +349,12 @@ func TestPushesPerShopAreBounded(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var syncing, done int64
-		e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'syncing'").Scan(&syncing)
-		e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'synced'").Scan(&done)
+		if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'syncing'").Scan(&syncing).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM shipments WHERE state = 'synced'").Scan(&done).Error; err != nil {
+			t.Fatal(err)
+		}
 		maxSyncing = max(maxSyncing, int(syncing))
 		if done == 12 {
 			break
@@ -355,7 +381,9 @@ func TestStalledShipmentsAreRequeued(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := outcomes[0].ShipmentID
-	e.db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", time.Now().Add(-5*time.Minute).UTC(), id)
+	if err := e.db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", time.Now().Add(-5*time.Minute).UTC(), id).Error; err != nil {
+		t.Fatal(err)
+	}
 	if _, err := asynq.NewClientFromRedisClient(e.RDB).Enqueue(jobs.NewTrackingResyncTask()); err != nil {
 		t.Fatal(err)
 	}

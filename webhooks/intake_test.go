@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,17 +51,44 @@ func newEnv(t *testing.T, engine store.Engine, breakableRedis bool) *env {
 }
 
 func (e *env) send(topic, eventID string, body any) int {
+	e.t.Helper()
 	b, ok := body.([]byte)
 	if !ok {
-		b, _ = json.Marshal(body)
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			e.t.Fatal(err)
+		}
 	}
-	req, _ := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: shop, Topic: topic, Payload: b, EventID: eventID})
-	resp, err := http.DefaultClient.Do(req)
+	req, err := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: shop, Topic: topic, Payload: b, EventID: eventID})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp.Body.Close()
+	return do(e.t, req)
+}
+
+// do sends req, reads and closes the response's body and returns its status;
+// any error on the way fails the test.
+func do(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAndClose(t, resp)
 	return resp.StatusCode
+}
+
+// readAndClose reads resp's body to the end and closes it, failing the test
+// if either fails.
+func readAndClose(t *testing.T, resp *http.Response) {
+	t.Helper()
+	_, err := io.Copy(io.Discard, resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
 }
 
 // processed waits until the worker has handled (topic, event).
@@ -67,7 +96,11 @@ func (e *env) processed(topic, eventID string) {
 	e.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if done, _ := e.db.WebhookProcessed(context.Background(), topic, eventID); done {
+		done, err := e.db.WebhookProcessed(context.Background(), topic, eventID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if done {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -76,9 +109,17 @@ func (e *env) processed(topic, eventID string) {
 }
 
 func (e *env) queued() int {
+	e.t.Helper()
+	queues, err := e.inspector.Queues()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !slices.Contains(queues, jobs.QueueCritical) {
+		return 0 // nothing was ever queued there
+	}
 	info, err := e.inspector.GetQueueInfo(jobs.QueueCritical)
 	if err != nil {
-		return 0
+		e.t.Fatal(err)
 	}
 	return info.Pending + info.Active + info.Scheduled + info.Retry
 }
@@ -96,21 +137,22 @@ var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
 	e := newEnv(t, store.SQLite, false)
-	body, _ := json.Marshal(order(1, "#1001", "a@example.com", t0, 7))
+	body, err := json.Marshal(order(1, "#1001", "a@example.com", t0, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
 	post := func(b []byte, sig string) int {
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/webhooks", bytes.NewReader(b))
+		req, err := http.NewRequest(http.MethodPost, e.url+"/webhooks", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("X-Shopify-Topic", "orders/create")
 		req.Header.Set("X-Shopify-Shop-Domain", shop)
 		req.Header.Set("X-Shopify-Event-Id", "ev-bad")
 		if sig != "" {
 			req.Header.Set("X-Shopify-Hmac-Sha256", sig)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		return do(t, req)
 	}
 	if got := post(body, shopifyfake.SignWebhook("not-the-secret", body)); got != 401 {
 		t.Errorf("forged: %d", got)
@@ -129,14 +171,21 @@ func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "POST /webhooks HTTP/1.1\r\nHost: x\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: %s\r\n"+
-		"X-Shopify-Hmac-Sha256: %s\r\nContent-Length: %d\r\n\r\n%s", shop, shopifyfake.SignWebhook(secret, body), len(body), body[:len(body)/2])
-	conn.(*net.TCPConn).CloseWrite()
+	if _, err := fmt.Fprintf(conn, "POST /webhooks HTTP/1.1\r\nHost: x\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: %s\r\n"+
+		"X-Shopify-Hmac-Sha256: %s\r\nContent-Length: %d\r\n\r\n%s", shop, shopifyfake.SignWebhook(secret, body), len(body), body[:len(body)/2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.Close()
+	readAndClose(t, resp)
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != 400 {
 		t.Errorf("cut off in transit: %d", resp.StatusCode)
 	}
@@ -154,9 +203,12 @@ func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
 	if got := e.send("products/update", "ev-p", map[string]any{"id": 1}); got != 200 {
 		t.Errorf("unknown topic: %d", got)
 	}
-	req, _ := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: "stranger.myshopify.com", Topic: "orders/create", Payload: body})
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 200 {
-		t.Errorf("unknown shop: %d", resp.StatusCode)
+	req, err := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: "stranger.myshopify.com", Topic: "orders/create", Payload: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := do(t, req); code != 200 {
+		t.Errorf("unknown shop: %d", code)
 	}
 	if e.queued() != 0 {
 		t.Fatal("ignored deliveries were queued")
@@ -182,10 +234,17 @@ func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
 
 		// Days later the finished task is gone from Redis; a re-delivery must
 		// still change nothing. Mark the stored order to see any rewrite.
-		e.db.Gorm().Exec("UPDATE orders SET name = 'kept' WHERE id = 2")
-		tasks, _ := e.inspector.ListCompletedTasks(jobs.QueueCritical)
+		if err := e.db.Gorm().Exec("UPDATE orders SET name = 'kept' WHERE id = 2").Error; err != nil {
+			t.Fatal(err)
+		}
+		tasks, err := e.inspector.ListCompletedTasks(jobs.QueueCritical)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, tk := range tasks {
-			e.inspector.DeleteTask(jobs.QueueCritical, tk.ID)
+			if err := e.inspector.DeleteTask(jobs.QueueCritical, tk.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if got := e.send("orders/create", "ev-2", body); got != 200 {
 			t.Fatal(got)
@@ -194,7 +253,10 @@ func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
 		for e.queued() > 0 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		info, _ := e.inspector.GetQueueInfo(jobs.QueueCritical)
+		info, err := e.inspector.GetQueueInfo(jobs.QueueCritical)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if info.Pending+info.Active+info.Retry != 0 {
 			t.Fatalf("queue not drained: %+v", info)
 		}
@@ -236,7 +298,10 @@ func TestUninstalledShop(t *testing.T) {
 		t.Fatal(got)
 	}
 	e.processed("app/uninstalled", "ev-u")
-	s, _ := e.db.ShopByDomain(ctx, shop)
+	s, err := e.db.ShopByDomain(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.UninstalledAt == nil || s.Token.AccessToken != "" || s.Active() {
 		t.Fatalf("after app/uninstalled: %+v", s)
 	}
@@ -276,7 +341,10 @@ func TestFulfillmentsMadeOutsideWaybill(t *testing.T) {
 		s.OrderName != "#1005" || s.ShopifyFulfillmentID != 900 || len(s.LineItems) != 1 || s.LineItems[0].Quantity != 2 {
 		t.Fatalf("shipment = %+v", s)
 	}
-	events, _ := e.db.ShipmentEvents(ctx, s.ID)
+	events, err := e.db.ShipmentEvents(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(events) != 2 || events[1].Kind != app.EventTrackingChanged || !strings.Contains(events[1].Detail, "PK123456789ES") || !strings.Contains(events[1].Detail, "LX123456785CN") {
 		t.Fatalf("history = %+v", events)
 	}
@@ -318,27 +386,43 @@ func TestComplianceTopics(t *testing.T) {
 			"orders_to_redact": []int64{10, 11}})
 		e.processed("customers/redact", "rd")
 		for _, id := range []int64{10, 11} {
-			o, _ := e.db.OrderByID(ctx, e.shopID, id)
+			o, err := e.db.OrderByID(ctx, e.shopID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if o.Email != "" || o.CustomerFirstName != "" || o.ShippingCountry != "" || o.CustomerID != 0 || o.RedactedAt == nil {
 				t.Fatalf("order %d not redacted: %+v", id, o)
 			}
 		}
-		if o, _ := e.db.OrderByID(ctx, e.shopID, 12); o.Email != "bob@example.com" || o.CustomerFirstName != "Lucía" {
-			t.Fatalf("Bob's order was touched: %+v", o)
+		bob, err := e.db.OrderByID(ctx, e.shopID, 12)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if reqs, _ := e.db.DataRequests(ctx, e.shopID); len(reqs) != 0 {
+		if bob.Email != "bob@example.com" || bob.CustomerFirstName != "Lucía" {
+			t.Fatalf("Bob's order was touched: %+v", bob)
+		}
+		if reqs, err = e.db.DataRequests(ctx, e.shopID); err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) != 0 {
 			t.Fatal("the data request about a redacted customer is still there")
 		}
 		var leftovers int64
-		e.db.Gorm().Raw("SELECT COUNT(*) FROM orders WHERE email = 'ana@example.com'").Scan(&leftovers)
+		if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM orders WHERE email = 'ana@example.com'").Scan(&leftovers).Error; err != nil {
+			t.Fatal(err)
+		}
 		if leftovers != 0 {
 			t.Fatal("Ana's email is still in orders")
 		}
 		// A later update of a redacted order does not bring the data back.
 		e.send("orders/updated", "o10b", order(10, "#1010", "ana@example.com", t0.Add(time.Hour), 100))
 		e.processed("orders/updated", "o10b")
-		if o, _ := e.db.OrderByID(ctx, e.shopID, 10); o.Email != "" {
-			t.Fatalf("redacted data came back: %+v", o)
+		ana, err := e.db.OrderByID(ctx, e.shopID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ana.Email != "" {
+			t.Fatalf("redacted data came back: %+v", ana)
 		}
 
 		// Shop redact (after uninstall): everything of the shop goes.
@@ -348,7 +432,9 @@ func TestComplianceTopics(t *testing.T) {
 		e.processed("shop/redact", "sr")
 		for _, table := range []string{"shops", "orders", "order_line_items", "shipments", "shipment_line_items", "shipment_events", "data_requests", "api_keys"} {
 			var n int64
-			e.db.Gorm().Raw("SELECT COUNT(*) FROM " + table).Scan(&n)
+			if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM " + table).Scan(&n).Error; err != nil {
+				t.Fatal(err)
+			}
 			if n != 0 {
 				t.Errorf("%s still has %d rows after shop/redact", table, n)
 			}
@@ -363,7 +449,9 @@ func TestRedisDownMeansRetryLaterAndNothingProcessed(t *testing.T) {
 		t.Fatalf("with Redis down: %d, want 503 so Shopify retries", got)
 	}
 	var n int64
-	e.db.Gorm().Raw("SELECT COUNT(*) FROM webhook_events").Scan(&n)
+	if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM webhook_events").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatal("an event was recorded as processed while Redis was down")
 	}
@@ -382,7 +470,11 @@ func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	var archived []*asynq.TaskInfo
 	for time.Now().Before(deadline) {
-		if archived, _ = e.inspector.ListArchivedTasks(jobs.QueueCritical); len(archived) > 0 {
+		var err error
+		if archived, err = e.inspector.ListArchivedTasks(jobs.QueueCritical); err != nil {
+			t.Fatal(err)
+		}
+		if len(archived) > 0 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -390,7 +482,11 @@ func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
 	if len(archived) != 1 || archived[0].Type != ordersCreate.TaskType || !strings.Contains(archived[0].LastErr, "lacks id, name or updated_at") {
 		t.Fatalf("archived = %+v", archived)
 	}
-	if done, _ := e.db.WebhookProcessed(context.Background(), "orders/create", "ev-broken"); done {
+	done, err := e.db.WebhookProcessed(context.Background(), "orders/create", "ev-broken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done {
 		t.Fatal("a failed event was recorded as processed")
 	}
 }

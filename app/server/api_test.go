@@ -54,7 +54,11 @@ func newAPIEnv(t *testing.T, opts wiringtest.Options) *apiEnv {
 }
 
 func (e *apiEnv) do(method, path, auth, contentType string, body []byte) (int, map[string]any) {
-	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
@@ -65,9 +69,13 @@ func (e *apiEnv) do(method, path, auth, contentType string, body []byte) (int, m
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	b := readBody(e.t, resp)
 	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
+	if len(b) > 0 { // 204 and the like have none
+		if err := json.Unmarshal(b, &out); err != nil {
+			e.t.Fatalf("%s %s: HTTP %d, not JSON: %v: %s", method, path, resp.StatusCode, err, b)
+		}
+	}
 	return resp.StatusCode, out
 }
 
@@ -133,7 +141,10 @@ func TestTrackingAPI(t *testing.T) {
 	// The rival shop's key never lands in acme's orders: its #1001 is its own.
 	code, body = post(e.keys["rival.myshopify.com"], `{"order": "#1001", "tracking_number": "1Z5R89390357567127"}`)
 	r := body["results"].([]any)[0].(map[string]any)
-	s, _ := e.db.ShipmentByID(context.Background(), fmt.Sprint(r["shipment_id"]))
+	s, err := e.db.ShipmentByID(context.Background(), fmt.Sprint(r["shipment_id"]))
+	if err != nil {
+		t.Fatalf("rival shop: %d %v: %v", code, r, err)
+	}
 	if code != 202 || r["status"] != "accepted" || s.ShopID != e.shops["rival.myshopify.com"].ID || s.OrderID != 701 {
 		t.Fatalf("rival shop: %d %v %+v", code, r, s)
 	}
@@ -146,7 +157,10 @@ func (e *apiEnv) sessionToken(shop string, mutate func(jwt.MapClaims), secret st
 	if mutate != nil {
 		mutate(claims)
 	}
-	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(secret))
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte(secret))
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	return s
 }
 
@@ -221,7 +235,9 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 	if code, body := e.do("PATCH", "/api/admin/shipments/"+id, acme, "application/json", []byte(`{"tracking_number":"??"}`)); code != 400 {
 		t.Fatalf("bad edit: %d %v", code, body)
 	}
-	e.db.SetShipmentState(context.Background(), id, app.ShipmentFailed, "Shopify said no", app.EventFailed, "Shopify said no")
+	if err := e.db.SetShipmentState(context.Background(), id, app.ShipmentFailed, "Shopify said no", app.EventFailed, "Shopify said no"); err != nil {
+		t.Fatal(err)
+	}
 	code, body = e.do("POST", "/api/admin/shipments/"+id+"/retry", acme, "", nil)
 	if code != 200 || body["shipment"].(map[string]any)["state"] != "pending" {
 		t.Fatalf("retry: %d %v", code, body)
@@ -229,9 +245,16 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 	// CSV upload as a form.
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	fw, _ := mw.CreateFormFile("file", "tracking.csv")
-	fw.Write([]byte("order,tracking_number\n#1001,YT2300012345678901\n#1001,\n"))
-	mw.Close()
+	fw, err := mw.CreateFormFile("file", "tracking.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write([]byte("order,tracking_number\n#1001,YT2300012345678901\n#1001,\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	code, body = e.do("POST", "/api/admin/imports", acme, mw.FormDataContentType(), form.Bytes())
 	if code != 200 || body["accepted"] != float64(1) || body["rejected"] != float64(1) {
 		t.Fatalf("upload: %d %v", code, body)
@@ -245,7 +268,9 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 	if code, _ := e.do("POST", "/api/admin/shipments/"+id+"/resend", acme, "", nil); code != 409 {
 		t.Fatalf("resend before Shopify: %d", code)
 	}
-	e.db.SetShipmentState(context.Background(), id, app.ShipmentSynced, "", "", "")
+	if err := e.db.SetShipmentState(context.Background(), id, app.ShipmentSynced, "", "", ""); err != nil {
+		t.Fatal(err)
+	}
 	code, body = e.do("POST", "/api/admin/shipments/"+id+"/resend", acme, "", nil)
 	if n, _ := body["notification"].(map[string]any); code != 202 || n["status"] != "queued" || n["shipment_id"] != id {
 		t.Fatalf("resend: %d %v", code, body)

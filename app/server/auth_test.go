@@ -28,7 +28,6 @@ const (
 )
 
 type env struct {
-	t         *testing.T
 	fake      *shopifyfake.Store
 	db        *store.DB
 	appURL    string
@@ -42,30 +41,64 @@ func newEnv(t *testing.T) *env {
 	clock := apptest.NewClock(time.Now())
 	h := wiringtest.New(t, wiringtest.Options{RedisDB: 1, Clock: clock, Env: map[string]string{"SCOPES": "read_orders"}})
 	h.Fake.AddShop(shopifyfake.Shop{Domain: shop})
-	return &env{t: t, fake: h.Fake, db: h.DB, appURL: h.URL, clock: clock, inspector: h.Inspect}
+	return &env{fake: h.Fake, db: h.DB, appURL: h.URL, clock: clock, inspector: h.Inspect}
 }
 
 func noRedirects(jar http.CookieJar) *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
+// newBrowser is a browser of its own: a cookie jar, redirects not followed.
+func newBrowser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return noRedirects(jar)
+}
+
+// readBody reads and closes resp's body, failing the test if either fails.
+func readBody(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	body, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("reading the response to %s %s: %v", resp.Request.Method, resp.Request.URL, err)
+	}
+	return body
+}
+
+// mustParseURL parses a URL the test built or was given, failing on error.
+func mustParseURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // start begins an install in a browser (cookie jar) and returns the state.
-func (e *env) start(browser *http.Client, shopDomain string) string {
+func (e *env) start(t *testing.T, browser *http.Client, shopDomain string) string {
+	t.Helper()
 	resp, err := browser.Get(e.appURL + "/auth?shop=" + url.QueryEscape(shopDomain))
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	resp.Body.Close()
+	readBody(t, resp)
 	if resp.StatusCode != http.StatusFound {
-		e.t.Fatalf("/auth: HTTP %d", resp.StatusCode)
+		t.Fatalf("/auth: HTTP %d", resp.StatusCode)
 	}
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	return loc.Query().Get("state")
+	return mustParseURL(t, resp.Header.Get("Location")).Query().Get("state")
 }
 
 // callback sends a callback with the given parameters, signed unless
 // signature is given.
-func (e *env) callback(browser *http.Client, params url.Values, signature string) (int, string) {
+func (e *env) callback(t *testing.T, browser *http.Client, params url.Values, signature string) (int, string) {
+	t.Helper()
 	if signature == "" {
 		params = shopifyfake.SignQuery(apiSecret, params)
 	} else if signature != "none" {
@@ -73,11 +106,9 @@ func (e *env) callback(browser *http.Client, params url.Values, signature string
 	}
 	resp, err := browser.Get(e.appURL + "/auth/callback?" + params.Encode())
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(readBody(t, resp))
 }
 
 func (e *env) params(state, shopDomain string, ts time.Time) url.Values {
@@ -109,7 +140,10 @@ func TestInstallAgainstTheFakeStore(t *testing.T) {
 	if _, err := e.fake.InstallApp(context.Background(), e.appURL, shop); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := e.db.ShopByDomain(context.Background(), shop)
+	again, err := e.db.ShopByDomain(context.Background(), shop)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if again.ID != saved.ID || again.Token.AccessToken == saved.Token.AccessToken {
 		t.Fatal("reinstall did not update the same shop's token")
 	}
@@ -123,15 +157,17 @@ func TestAuthStartRejectsBadShops(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		body := readBody(t, resp)
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "shop") {
 			t.Errorf("shop %q: HTTP %d %s", bad, resp.StatusCode, body)
 		}
 	}
-	jar, _ := cookiejar.New(nil)
-	resp, _ := noRedirects(jar).Get(e.appURL + "/auth?shop=" + shop)
-	loc, _ := url.Parse(resp.Header.Get("Location"))
+	resp, err := newBrowser(t).Get(e.appURL + "/auth?shop=" + shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBody(t, resp)
+	loc := mustParseURL(t, resp.Header.Get("Location"))
 	q := loc.Query()
 	if loc.Scheme != "https" || loc.Host != shop || loc.Path != "/admin/oauth/authorize" || q.Get("client_id") != apiKey ||
 		q.Get("redirect_uri") != e.appURL+"/auth/callback" || q.Get("scope") != "read_orders" || q.Get("state") == "" {
@@ -145,64 +181,52 @@ func TestForgedCallbacksAreRefusedBeforeAnyTokenExchange(t *testing.T) {
 	cases := []struct {
 		name   string
 		status int
-		send   func() (int, string)
+		send   func(t *testing.T) (int, string)
 	}{
-		{"bad hmac", 401, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			return e.callback(b, e.params(e.start(b, shop), shop, now), strings.Repeat("0", 64))
+		{"bad hmac", 401, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			return e.callback(t, b, e.params(e.start(t, b, shop), shop, now), strings.Repeat("0", 64))
 		}},
-		{"signed with another secret", 401, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			p := shopifyfake.SignQuery("not-the-secret", e.params(e.start(b, shop), shop, now))
-			return e.callback(b, p, p.Get("hmac"))
+		{"signed with another secret", 401, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			p := shopifyfake.SignQuery("not-the-secret", e.params(e.start(t, b, shop), shop, now))
+			return e.callback(t, b, p, p.Get("hmac"))
 		}},
-		{"reused state", 403, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			state := e.start(b, shop)
+		{"reused state", 403, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			state := e.start(t, b, shop)
 			// A first callback with that state consumes it (and fails on the fake code).
-			e.callback(b, e.params(state, shop, now), "")
+			e.callback(t, b, e.params(state, shop, now), "")
 			// The browser keeps the cookie for the replay.
-			u, _ := url.Parse(e.appURL + "/auth")
-			jar.SetCookies(u, []*http.Cookie{{Name: "waybill_oauth_state", Value: state, Path: "/auth"}})
-			return e.callback(b, e.params(state, shop, now), "")
+			b.Jar.SetCookies(mustParseURL(t, e.appURL+"/auth"), []*http.Cookie{{Name: "waybill_oauth_state", Value: state, Path: "/auth"}})
+			return e.callback(t, b, e.params(state, shop, now), "")
 		}},
-		{"foreign state (other browser)", 403, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			victim := noRedirects(jar)
-			state := e.start(victim, shop)
-			attackerJar, _ := cookiejar.New(nil)
-			return e.callback(noRedirects(attackerJar), e.params(state, shop, now), "")
+		{"foreign state (other browser)", 403, func(t *testing.T) (int, string) {
+			victim := newBrowser(t)
+			state := e.start(t, victim, shop)
+			return e.callback(t, newBrowser(t), e.params(state, shop, now), "")
 		}},
-		{"never issued state", 403, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			e.start(b, shop)
-			u, _ := url.Parse(e.appURL + "/auth")
-			jar.SetCookies(u, []*http.Cookie{{Name: "waybill_oauth_state", Value: "made-up", Path: "/auth"}})
-			return e.callback(b, e.params("made-up", shop, now), "")
+		{"never issued state", 403, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			e.start(t, b, shop)
+			b.Jar.SetCookies(mustParseURL(t, e.appURL+"/auth"), []*http.Cookie{{Name: "waybill_oauth_state", Value: "made-up", Path: "/auth"}})
+			return e.callback(t, b, e.params("made-up", shop, now), "")
 		}},
-		{"state issued for another shop", 403, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			return e.callback(b, e.params(e.start(b, "other.myshopify.com"), shop, now), "")
+		{"state issued for another shop", 403, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			return e.callback(t, b, e.params(e.start(t, b, "other.myshopify.com"), shop, now), "")
 		}},
-		{"stale timestamp", 403, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			return e.callback(b, e.params(e.start(b, shop), shop, now.Add(-time.Hour)), "")
+		{"stale timestamp", 403, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			return e.callback(t, b, e.params(e.start(t, b, shop), shop, now.Add(-time.Hour)), "")
 		}},
-		{"evil.com", 400, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			return e.callback(b, e.params(e.start(b, shop), "evil.com", now), "")
+		{"evil.com", 400, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			return e.callback(t, b, e.params(e.start(t, b, shop), "evil.com", now), "")
 		}},
-		{"x.myshopify.com.evil.com", 400, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			return e.callback(b, e.params(e.start(b, shop), "x.myshopify.com.evil.com", now), "")
+		{"x.myshopify.com.evil.com", 400, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			return e.callback(t, b, e.params(e.start(t, b, shop), "x.myshopify.com.evil.com", now), "")
 		}},
 	}
 	for _, p := range []string{"code", "shop", "state", "timestamp", "hmac"} {
@@ -210,18 +234,17 @@ func TestForgedCallbacksAreRefusedBeforeAnyTokenExchange(t *testing.T) {
 		cases = append(cases, struct {
 			name   string
 			status int
-			send   func() (int, string)
-		}{"missing " + p, 400, func() (int, string) {
-			jar, _ := cookiejar.New(nil)
-			b := noRedirects(jar)
-			params := shopifyfake.SignQuery(apiSecret, e.params(e.start(b, shop), shop, now))
+			send   func(t *testing.T) (int, string)
+		}{"missing " + p, 400, func(t *testing.T) (int, string) {
+			b := newBrowser(t)
+			params := shopifyfake.SignQuery(apiSecret, e.params(e.start(t, b, shop), shop, now))
 			params.Del(p)
-			return e.callback(b, params, "none")
+			return e.callback(t, b, params, "none")
 		}})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, body := c.send()
+			status, body := c.send(t)
 			if status != c.status {
 				t.Fatalf("HTTP %d, want %d: %s", status, c.status, body)
 			}

@@ -25,7 +25,10 @@ func TestNotificationSettingsPreviewAndTestSend(t *testing.T) {
 	}
 	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
 	send := func(method, path string, body any) (int, map[string]any) {
-		b, _ := json.Marshal(body)
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return e.do(method, path, tok, "application/json", b)
 	}
 
@@ -46,7 +49,10 @@ func TestNotificationSettingsPreviewAndTestSend(t *testing.T) {
 	if code != 200 || body["primary_locale"] != "es" {
 		t.Fatalf("save: %d %v", code, body)
 	}
-	saved, _ := db.NotificationSettings(ctx, mustShop(t, db).ID)
+	saved, err := db.NotificationSettings(ctx, mustShop(t, db).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if saved.Branding.AccentColor != "#c2185b" || !saved.Disabled[app.NotifyDelivered] || saved.Override("es", app.NotifyShipped) == nil {
 		t.Fatalf("stored: %+v", saved)
 	}
@@ -87,7 +93,9 @@ func mustShop(t *testing.T, db *store.DB) *app.Shop {
 func TestLogMailerNeverLogsTheAddress(t *testing.T) {
 	var buf bytes.Buffer
 	m := smtp.Log{Logger: slog.New(slog.NewJSONHandler(&buf, nil))}
-	m.Send(context.Background(), app.Email{To: "lucia.garcia@example.com", Subject: "Tu pedido #1001 está en camino", Locale: "es"})
+	if err := m.Send(context.Background(), app.Email{To: "lucia.garcia@example.com", Subject: "Tu pedido #1001 está en camino", Locale: "es"}); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(buf.String(), `"recipient_domain":"example.com"`) || strings.Contains(buf.String(), "lucia") ||
 		!strings.Contains(buf.String(), "Tu pedido #1001") {
 		t.Fatalf("log: %s", buf.String())
@@ -104,7 +112,9 @@ func TestStatusSourcesAreCreatedWithASealedSecret(t *testing.T) {
 		t.Fatalf("create: %d %v", code, body)
 	}
 	var stored string
-	db.Gorm().Raw("SELECT secret_sealed FROM status_sources").Scan(&stored)
+	if err := db.Gorm().Raw("SELECT secret_sealed FROM status_sources").Scan(&stored).Error; err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(stored, secret) || !strings.HasPrefix(stored, "v1:") {
 		t.Fatal("the source's secret is stored in clear")
 	}

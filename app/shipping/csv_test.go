@@ -89,12 +89,18 @@ func TestImportCSVJudgesEachRowAndKeepsTheGoodOnes(t *testing.T) {
 		if len(report.Ignored) != 1 || report.Ignored[0] != "notas" {
 			t.Fatalf("ignored columns = %v", report.Ignored)
 		}
-		a, _ := e.db.ShipmentByID(context.Background(), got[2].ShipmentID)
+		a, err := e.db.ShipmentByID(context.Background(), got[2].ShipmentID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if a.Carrier != "Correos" || a.OrderID != 501 || a.Source != app.SourceCSV || len(a.LineItems) != 2 ||
 			a.LineItems[0].LineItemID != 5011 || a.LineItems[0].Quantity != 2 || a.LineItems[1].SKU != "LAMP-7" {
 			t.Fatalf("parcel A = %+v", a)
 		}
-		unknown, _ := e.db.ShipmentByID(context.Background(), got[11].ShipmentID)
+		unknown, err := e.db.ShipmentByID(context.Background(), got[11].ShipmentID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if unknown.OrderID != 0 || unknown.OrderRef != "#1003" || unknown.Carrier != "UPS" || unknown.State != app.ShipmentPending {
 			t.Fatalf("unknown order's shipment = %+v", unknown)
 		}
@@ -104,7 +110,10 @@ func TestImportCSVJudgesEachRowAndKeepsTheGoodOnes(t *testing.T) {
 			t.Fatalf("queued pushes: %+v %v", info, err)
 		}
 		// The same file again: nothing new.
-		again, _ := e.svc.ImportCSV(context.Background(), e.shop, app.SourceCSV, strings.NewReader(file))
+		again, err := e.svc.ImportCSV(context.Background(), e.shop, app.SourceCSV, strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if again.Accepted != 0 || again.Duplicate != 5 {
 			t.Fatalf("re-import: %d accepted, %d duplicate", again.Accepted, again.Duplicate)
 		}
@@ -130,7 +139,10 @@ func TestImportCSVRefusesFilesItCannotRead(t *testing.T) {
 	if err != nil || report.Accepted != 1 {
 		t.Fatalf("CRLF, header case: %+v %v", report, err)
 	}
-	s, _ := e.db.ShipmentByID(context.Background(), report.Rows[0].ShipmentID)
+	s, err := e.db.ShipmentByID(context.Background(), report.Rows[0].ShipmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.Carrier != "Correos Express" || !strings.Contains(s.TrackingURL, "1234567890123") {
 		t.Fatalf("named carrier: %+v", s)
 	}

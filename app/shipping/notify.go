@@ -72,6 +72,9 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 		return svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, why)
 	}
 	shop, err := svc.Shops.ShopByID(ctx, n.ShopID)
+	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
+		return err
+	}
 	if err != nil || shop.UninstalledAt != nil {
 		return record(app.NotificationSkipped, "", "", "The shop has uninstalled Waybill.")
 	}
@@ -87,6 +90,9 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 		return record(app.NotificationSkipped, "", "", "This email is switched off in the notification settings.")
 	}
 	order, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
+	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
+		return err
+	}
 	if err != nil || order.Email == "" {
 		return record(app.NotificationSkipped, "", "", "The order has no email address.")
 	}

@@ -34,7 +34,11 @@ func TestEasyPostSignatureAndMapping(t *testing.T) {
 		len(u.Checkpoints) != 2 || u.Checkpoints[0].Location != "MADRID, ES" || u.Checkpoints[0].Status != app.StatusInTransit {
 		t.Fatalf("parsed = %+v %v %v", u, ok, err)
 	}
-	if _, ok, _ := statusfeed.ParseEasyPost([]byte(`{"object":"Event","description":"batch.created","result":{"object":"Batch"}}`)); ok {
+	_, ok, err = statusfeed.ParseEasyPost([]byte(`{"object":"Event","description":"batch.created","result":{"object":"Batch"}}`))
+	if err != nil {
+		t.Fatalf("a non-tracker event: %v", err)
+	}
+	if ok {
 		t.Fatal("a non-tracker event was taken as a status")
 	}
 }
@@ -43,7 +47,10 @@ func TestEasyPostSignatureAndMapping(t *testing.T) {
 // by commas, sorted, k=v with no separator.
 func TestAppProxySignatureVector(t *testing.T) {
 	svc := shopify.New(shopify.Config{APIKey: "k", APISecret: "hush"}, nil, nil, app.SystemClock{}, nil, nil)
-	q, _ := url.ParseQuery("extra=1&extra=2&logged_in_customer_id=1&path_prefix=/apps/awesome_reviews&shop=shop-name.myshopify.com&timestamp=1317327555&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb")
+	q, err := url.ParseQuery("extra=1&extra=2&logged_in_customer_id=1&path_prefix=/apps/awesome_reviews&shop=shop-name.myshopify.com&timestamp=1317327555&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !svc.ValidProxySignature(q) {
 		t.Fatal("Shopify's vector refused")
 	}

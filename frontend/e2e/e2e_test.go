@@ -26,8 +26,24 @@ func freePort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// readBody reads and closes resp's body, failing the test if either fails.
+func readBody(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("reading the response to %s %s: %v", resp.Request.Method, resp.Request.URL, err)
+	}
+	return b
 }
 
 // ready says what is missing for the browser test, if anything.
@@ -65,14 +81,30 @@ func TestAdminInChromium(t *testing.T) {
 	env := append(os.Environ(), "SHOPIFY_API_KEY=e2e-key", "SHOPIFY_API_SECRET=e2e-secret", "SHOPIFY_APP_URL="+appURL,
 		fmt.Sprintf("PORT=%d", appPort), "DATABASE_URL=sqlite://"+filepath.Join(dir, "waybill.db"), "REDIS_URL="+redistest.URL(7),
 		"SHOPIFY_ADMIN_ORIGIN="+devURL, "SMTP_URL=")
-	logs, _ := os.Create(filepath.Join(dir, "processes.log"))
+	logs, err := os.Create(filepath.Join(dir, "processes.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // after the processes stop (cleanups run last first)
+		if err := logs.Close(); err != nil {
+			t.Errorf("closing the process log: %v", err)
+		}
+	})
 	start := func(program string, args ...string) {
 		cmd := exec.Command(program, args...)
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, logs, logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+		t.Cleanup(func() {
+			name := filepath.Base(program)
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Errorf("interrupting %s: %v", name, err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
 	}
 	start(devstore, "--port", fmt.Sprint(devPort), "--app-url", appURL)
 	start(bin, "serve")
@@ -84,8 +116,7 @@ func TestAdminInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	page := readBody(t, resp)
 	if !strings.Contains(string(page), "Waybill is installed in") {
 		t.Fatalf("install through the devstore failed: %s", page)
 	}
@@ -95,21 +126,32 @@ func TestAdminInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	readBody(t, resp)
 
-	token, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 		"iss": "https://" + shop + "/admin", "dest": "https://" + shop, "aud": "e2e-key", "sub": "1",
 		"exp": time.Now().Add(time.Hour).Unix(), "nbf": time.Now().Add(-time.Minute).Unix(), "iat": time.Now().Unix(),
 	}).SignedString([]byte("e2e-secret"))
-	artifacts, _ := filepath.Abs("../../.artifacts")
-	os.MkdirAll(artifacts, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifacts, err := filepath.Abs("../../.artifacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "admin.e2e.mjs")
 	cmd.Env = append(os.Environ(), "APP_URL="+appURL, "SHOP="+shop, "TOKEN="+token, "ARTIFACTS="+artifacts, "NEW_ORDER=#1004")
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "E2E OK") {
-		processLog, _ := os.ReadFile(filepath.Join(dir, "processes.log"))
+		processLog, rerr := os.ReadFile(filepath.Join(dir, "processes.log"))
+		if rerr != nil {
+			processLog = fmt.Appendf(nil, "(cannot read it: %v)", rerr)
+		}
 		t.Fatalf("browser test: %v\n%s\n--- waybill and devstore logs (tail) ---\n%s", err, out, tail(string(processLog), 4000))
 	}
 	for _, name := range []string{"admin-dashboard.png", "admin-import.png", "admin-notifications.png", "admin-dashboard-es.png"} {
@@ -127,10 +169,11 @@ func tail(s string, n int) string {
 }
 
 func waitFor(t *testing.T, u string) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(u); err == nil {
-			resp.Body.Close()
+		if resp, err := http.Get(u); err == nil { // an error: not listening yet, so try again
+			readBody(t, resp)
 			if resp.StatusCode == 200 {
 				return
 			}

@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -110,14 +111,23 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // load sends n webhooks: at rate per second (open loop) when rate > 0, else
 // as fast as c senders go.
-func load(h http.Handler, fake *shopifyfake.Store, body []byte, n, c, rate int) (result, error) {
+func load(h http.Handler, fake *shopifyfake.Store, body []byte, n, c, rate int) (_ result, err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		if cerr := srv.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("closing the server: %w", cerr))
+		}
+		// Serve returns ErrServerClosed once closed; anything else stopped it early.
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("serving: %w", serr))
+		}
+	}()
 	url := "http://" + ln.Addr().String() + "/webhooks"
 	conns := c
 	if rate > 0 {
@@ -144,9 +154,9 @@ func load(h http.Handler, fake *shopifyfake.Store, body []byte, n, c, rate int) 
 			errs.Add(1)
 			return
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
+		_, copyErr := io.Copy(io.Discard, resp.Body)
+		closeErr := resp.Body.Close()
+		if copyErr != nil || closeErr != nil || resp.StatusCode != http.StatusOK {
 			errs.Add(1)
 		}
 	}

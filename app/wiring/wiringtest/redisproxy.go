@@ -12,6 +12,7 @@ import (
 // redisProxy stands between Waybill and Redis so a test can take Redis away
 // (Stop) as an outage would: open connections drop and new ones are refused.
 type redisProxy struct {
+	t      apptest.TB
 	ln     net.Listener
 	target string
 	mu     sync.Mutex
@@ -24,7 +25,7 @@ func startRedisProxy(t apptest.TB, target string) *redisProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &redisProxy{ln: ln, target: target}
+	p := &redisProxy{t: t, ln: ln, target: target}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.Stop)
@@ -38,11 +39,14 @@ func (p *redisProxy) accept() {
 	for {
 		client, err := p.ln.Accept()
 		if err != nil {
-			return // stopped
+			if !errors.Is(err, net.ErrClosed) { // closed: stopped
+				p.t.Errorf("Redis proxy: %v", err)
+			}
+			return
 		}
 		server, err := net.Dial("tcp", p.target)
 		if err != nil {
-			_ = client.Close() // the client sees Redis down, as it is
+			_ = client.Close() // the client sees Redis down, as it is; a failed close changes nothing
 			continue
 		}
 		p.mu.Lock()
@@ -50,9 +54,9 @@ func (p *redisProxy) accept() {
 		p.mu.Unlock()
 		pipe := func(dst, src net.Conn) {
 			// Copy ends when either side closes; the other side is closed with it.
-			_, _ = io.Copy(dst, src)
-			_ = dst.Close()
-			_ = src.Close()
+			_, _ = io.Copy(dst, src) // its error is a dropped connection: the outage the proxy is for
+			_ = dst.Close()          // may be closed already, by the other pipe or Stop
+			_ = src.Close()          // likewise
 		}
 		go pipe(server, client)
 		go pipe(client, server)
@@ -61,13 +65,12 @@ func (p *redisProxy) accept() {
 
 // Stop takes Redis away: the listener closes and every connection drops.
 func (p *redisProxy) Stop() {
-	err := p.ln.Close()
-	if err != nil && !errors.Is(err, net.ErrClosed) {
-		return
+	if err := p.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) { // closed: stopped before
+		p.t.Errorf("stopping the Redis proxy: %v", err)
 	}
 	p.mu.Lock()
 	for _, c := range p.conns {
-		_ = c.Close() // already closed by its pipe is fine
+		_ = c.Close() // dropping it is the point; already closed by its pipe is fine
 	}
 	p.conns = nil
 	p.mu.Unlock()

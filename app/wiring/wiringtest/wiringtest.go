@@ -6,6 +6,7 @@ package wiringtest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -142,10 +143,15 @@ func New(t apptest.TB, opts Options) *Harness {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: a.Server, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }() // returns ErrServerClosed at cleanup
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("closing the test server: %v", err)
+		}
+		// Serve returns ErrServerClosed once closed; anything else stopped it early.
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serving waybill: %v", err)
 		}
 	})
 	inspect := asynq.NewInspectorFromRedisClient(rdb)
