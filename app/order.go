@@ -79,7 +79,16 @@ type FulfillmentOrderLine struct {
 // ExistingFulfillment is a fulfillment already on the order.
 type ExistingFulfillment struct {
 	ID              int64
+	Status          string // Shopify's enum: SUCCESS, CANCELLED, …
 	TrackingNumbers []string
+	// Lines are the order lines it took, with quantities.
+	Lines []FulfilledLine
+}
+
+// FulfilledLine is a quantity of an order line in a fulfillment.
+type FulfilledLine struct {
+	LineItemID int64
+	Quantity   int
 }
 
 // FulfillmentLine takes a quantity of a fulfillment order line.

@@ -60,9 +60,13 @@ type ShopifyAdmin interface {
 	// FindOrder reads an order by id (or, when id is 0, by name) with its
 	// fulfillment orders and fulfillments; ErrNotFound when Shopify has none.
 	FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*ShopifyOrder, error)
-	// CreateFulfillment runs fulfillmentCreate and returns the fulfillment id.
-	// Shopify's userErrors come back as ErrInvalid with Shopify's message.
-	CreateFulfillment(ctx context.Context, shopDomain string, r FulfillmentRequest) (int64, error)
+	// CreateFulfillment runs fulfillmentCreate and returns the fulfillment's
+	// id and status (SUCCESS, or PENDING/OPEN while a fulfillment service
+	// has not shipped it). Shopify's userErrors come back as ErrInvalid with
+	// Shopify's message.
+	CreateFulfillment(ctx context.Context, shopDomain string, r FulfillmentRequest) (id int64, status string, err error)
+	// OrderFulfillments reads an order's fulfillments with their lines.
+	OrderFulfillments(ctx context.Context, shopDomain string, orderID int64) ([]ExistingFulfillment, error)
 	// CreateFulfillmentEvent adds a status to the fulfillment, so the
 	// store's order status page shows it.
 	CreateFulfillmentEvent(ctx context.Context, shopDomain string, fulfillmentID int64, status string, happenedAt time.Time, estimatedDelivery *time.Time, message string) error
@@ -106,17 +110,27 @@ type Dispatcher interface {
 type WebhookDelivery struct {
 	Shop       string
 	Topic      string
-	EventID    string // X-Shopify-Event-Id: the same for every topic one action fired
-	WebhookID  string // X-Shopify-Webhook-Id: this delivery's subscription message
+	EventID    string // X-Shopify-Event-Id: shared by every delivery one merchant action caused
+	WebhookID  string // X-Shopify-Webhook-Id: this one delivery (one per subscription)
 	APIVersion string
+	// ResourceID is the id of what the body is about (the order, the
+	// fulfillment, the customer…), read from the body at intake.
+	ResourceID string
 	Body       []byte
 }
 
-// DedupID is what identifies the event for this topic: the event id when
-// Shopify sent one, else the webhook id.
+// DedupID identifies the change a delivery reports, for its topic. One
+// merchant action (a bulk edit) fires one event id for many orders, so the
+// event id alone would drop all but one; the same change delivered twice
+// (a retry, or two subscriptions) has one event id and one resource. So: the
+// event id with the resource id, or the webhook id when Shopify sent no
+// event id.
 func (w WebhookDelivery) DedupID() string {
-	if w.EventID != "" {
+	switch {
+	case w.EventID == "":
+		return w.WebhookID
+	case w.ResourceID == "":
 		return w.EventID
 	}
-	return w.WebhookID
+	return w.EventID + ":" + w.ResourceID
 }

@@ -14,7 +14,13 @@ const (
 	ShipmentSynced         ShipmentState = "synced"
 	ShipmentFailed         ShipmentState = "failed"
 	ShipmentNeedsAttention ShipmentState = "needs_attention"
+	// ShipmentCancelled: its fulfillment was cancelled in Shopify. Nothing
+	// more is tracked or told for it.
+	ShipmentCancelled ShipmentState = "cancelled"
 )
+
+// ShipmentStates are all states, in the order the admin lists them.
+var ShipmentStates = []ShipmentState{ShipmentPending, ShipmentSyncing, ShipmentSynced, ShipmentFailed, ShipmentNeedsAttention, ShipmentCancelled}
 
 // ShipmentSource is where a tracking number came from.
 type ShipmentSource string
@@ -84,17 +90,50 @@ const (
 	EventFailed          = "failed"
 	EventNeedsAttention  = "needs_attention"
 	EventRetry           = "retry"
+	EventCancelled       = "cancelled"
 )
 
 // ShopifyFulfillment is a fulfillment as Shopify reports it in a webhook.
 type ShopifyFulfillment struct {
-	ID             int64
-	OrderID        int64
-	OrderName      string
-	TrackingNumber string
-	Carrier        string
-	TrackingURL    string
-	LineItems      []ShipmentLineItem
+	ID        int64
+	OrderID   int64
+	OrderName string
+	// Status is Shopify's: pending, open, success, cancelled, error, failure.
+	Status FulfillmentStatus
+	// TrackingNumbers are its parcels (a 3PL may put several on one
+	// fulfillment); TrackingURLs the matching links, where given.
+	TrackingNumbers []string
+	TrackingURLs    []string
+	Carrier         string
+	LineItems       []ShipmentLineItem
+}
+
+// FulfillmentStatus is a Shopify fulfillment's status, as webhooks spell it.
+type FulfillmentStatus string
+
+const (
+	FulfillmentPending   FulfillmentStatus = "pending"
+	FulfillmentOpen      FulfillmentStatus = "open"
+	FulfillmentSuccess   FulfillmentStatus = "success"
+	FulfillmentCancelled FulfillmentStatus = "cancelled"
+	FulfillmentError     FulfillmentStatus = "error"
+	FulfillmentFailure   FulfillmentStatus = "failure"
+)
+
+// Shipped reports whether the fulfillment left: only a successful one did
+// (pending and open ones wait for a fulfillment service).
+func (s FulfillmentStatus) Shipped() bool { return s == FulfillmentSuccess }
+
+// Failed reports whether the fulfillment will never ship.
+func (s FulfillmentStatus) Failed() bool {
+	return s == FulfillmentCancelled || s == FulfillmentError || s == FulfillmentFailure
+}
+
+// RecordedFulfillment is what recording a fulfillment did to one of its
+// parcels' shipments.
+type RecordedFulfillment struct {
+	Shipment *Shipment
+	Change   FulfillmentChange
 }
 
 // FulfillmentChange says what recording a Shopify fulfillment did.
@@ -104,14 +143,20 @@ const (
 	FulfillmentNew             FulfillmentChange = "new"
 	FulfillmentTrackingChanged FulfillmentChange = "tracking_changed"
 	FulfillmentUnchanged       FulfillmentChange = "unchanged"
+	// FulfillmentEnded: cancelled, or failed for good; the shipment now
+	// says so and is no longer tracked.
+	FulfillmentEnded FulfillmentChange = "ended"
 )
 
 // ShipmentStore keeps shipments.
 type ShipmentStore interface {
-	// RecordShopifyFulfillment creates or updates the shipment of a
-	// fulfillment made in Shopify, matching it by fulfillment id, then by
-	// (order, tracking number). A changed number is recorded as a change.
-	RecordShopifyFulfillment(ctx context.Context, shopID string, f ShopifyFulfillment) (*Shipment, FulfillmentChange, error)
+	// RecordShopifyFulfillment creates or updates the shipments of a
+	// fulfillment made in Shopify, one per tracking number, matching each by
+	// (fulfillment id, number), then by (order, number) for Waybill's own
+	// pushes. A fulfillment with one number that changed is recorded as a
+	// change of its shipment. A cancelled fulfillment marks its shipments
+	// cancelled, a failed one failed (each with a history line).
+	RecordShopifyFulfillment(ctx context.Context, shopID string, f ShopifyFulfillment) ([]RecordedFulfillment, error)
 	// ShipmentsByOrder lists an order's shipments, oldest first.
 	ShipmentsByOrder(ctx context.Context, shopID string, orderID int64) ([]Shipment, error)
 	// ShipmentEvents is a shipment's history, oldest first.

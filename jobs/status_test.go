@@ -201,9 +201,14 @@ func TestEasyPostWebhook(t *testing.T) {
 
 // proxyURL signs a tracking page request as Shopify's app proxy does.
 func (e *mailEnv) proxyURL(params url.Values) string {
+	return e.proxyURLAt(params, time.Now())
+}
+
+// proxyURLAt signs a request made by the proxy at a given time.
+func (e *mailEnv) proxyURLAt(params url.Values, at time.Time) string {
 	params.Set("shop", shop)
 	params.Set("path_prefix", "/apps/track")
-	params.Set("timestamp", fmt.Sprint(time.Now().Unix()))
+	params.Set("timestamp", fmt.Sprint(at.Unix()))
 	params.Set("signature", shopifyfake.SignProxy("hush", params))
 	return e.app + "/proxy/track?" + params.Encode()
 }
@@ -235,6 +240,16 @@ func TestTrackingPage(t *testing.T) {
 	bad := strings.Replace(e.proxyURL(url.Values{}), "signature=", "signature=0", 1)
 	if code, _ := get(t, bad, ""); code != 403 {
 		t.Fatalf("bad signature: %d", code)
+	}
+	// A correctly signed request replayed later, or dated ahead, is refused
+	// as Shopify's own library refuses it (90 seconds either way).
+	for _, when := range []time.Duration{-48 * time.Hour, -2 * time.Minute, 2 * time.Minute} {
+		if code, _ := get(t, e.proxyURLAt(url.Values{}, time.Now().Add(when)), ""); code != 403 {
+			t.Fatalf("signed %v from now: %d, want 403", when, code)
+		}
+	}
+	if code, _ := get(t, e.proxyURLAt(url.Values{}, time.Now().Add(-80*time.Second)), ""); code != 200 {
+		t.Fatalf("signed 80 s ago (within Shopify's 90): %d", code)
 	}
 	if code, _ := get(t, e.app+"/proxy/track?shop="+shop, ""); code != 403 {
 		t.Fatalf("unsigned: %d", code)

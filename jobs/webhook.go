@@ -18,6 +18,7 @@ type WebhookPayload struct {
 	EventID    string `json:"event_id"`
 	WebhookID  string `json:"webhook_id"`
 	APIVersion string `json:"api_version"`
+	ResourceID string `json:"resource_id"`
 	Body       []byte `json:"body"`
 }
 
@@ -27,16 +28,16 @@ type WebhookPayload struct {
 const webhookRetention = time.Hour
 
 // NewWebhookTask returns the task for a delivery, of its topic's type (see
-// the webhooks package's topics table). The task id is the (topic, event)
-// pair: one merchant action fires several topics with one event id, and each
-// topic must run once.
+// the webhooks package's topics table). The task id is the topic and the
+// delivery's DedupID: each change runs once per topic, however often it is
+// delivered.
 func NewWebhookTask(d app.WebhookDelivery) (*asynq.Task, []asynq.Option, error) {
 	topic, ok := webhooks.TopicNamed(d.Topic)
 	if !ok {
 		return nil, nil, app.Errorf(app.ErrInvalid, "no job handles webhook topic %q", d.Topic)
 	}
 	b, err := json.Marshal(WebhookPayload{Shop: d.Shop, Topic: d.Topic, EventID: d.EventID, WebhookID: d.WebhookID,
-		APIVersion: d.APIVersion, Body: d.Body})
+		APIVersion: d.APIVersion, ResourceID: d.ResourceID, Body: d.Body})
 	return asynq.NewTask(topic.TaskType, b), []asynq.Option{
 		asynq.Queue(QueueCritical), asynq.MaxRetry(15), asynq.Timeout(time.Minute),
 		asynq.TaskID("webhook:" + d.Topic + ":" + d.DedupID()), asynq.Retention(webhookRetention),
@@ -54,5 +55,5 @@ func (d Deps) handleWebhook(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	return outcome(d.Webhooks.Process(ctx, app.WebhookDelivery{Shop: p.Shop, Topic: p.Topic, EventID: p.EventID,
-		WebhookID: p.WebhookID, APIVersion: p.APIVersion, Body: p.Body}))
+		WebhookID: p.WebhookID, APIVersion: p.APIVersion, ResourceID: p.ResourceID, Body: p.Body}))
 }

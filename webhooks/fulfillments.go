@@ -14,6 +14,7 @@ type fulfillmentWebhook struct {
 	TrackingNumber  string   `json:"tracking_number"`
 	TrackingNumbers []string `json:"tracking_numbers"`
 	TrackingURL     string   `json:"tracking_url"`
+	TrackingURLs    []string `json:"tracking_urls"`
 	LineItems       []struct {
 		ID       int64  `json:"id"`
 		SKU      string `json:"sku"`
@@ -34,11 +35,17 @@ func (p *Processor) recordFulfillment(ctx context.Context, shop *app.Shop, d app
 	if w.ID == 0 || w.OrderID == 0 {
 		return app.Errorf(app.ErrInvalid, "the fulfillment webhook lacks id or order_id")
 	}
-	number := w.TrackingNumber
-	if number == "" && len(w.TrackingNumbers) > 0 {
-		number = w.TrackingNumbers[0]
+	f := app.ShopifyFulfillment{ID: w.ID, OrderID: w.OrderID, Status: app.FulfillmentStatus(w.Status), Carrier: w.TrackingCompany}
+	// tracking_numbers lists every parcel (tracking_number is its first);
+	// tracking_urls the matching links.
+	f.TrackingNumbers, f.TrackingURLs = w.TrackingNumbers, w.TrackingURLs
+	if len(f.TrackingNumbers) == 0 && w.TrackingNumber != "" {
+		f.TrackingNumbers, f.TrackingURLs = []string{w.TrackingNumber}, []string{w.TrackingURL}
 	}
-	f := app.ShopifyFulfillment{ID: w.ID, OrderID: w.OrderID, TrackingNumber: number, Carrier: w.TrackingCompany, TrackingURL: w.TrackingURL}
+	if f.Status == "" {
+		// Every real body names it; an older test double may not.
+		f.Status = app.FulfillmentSuccess
+	}
 	for _, li := range w.LineItems {
 		title := li.Title
 		if title == "" {

@@ -8,10 +8,12 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -79,11 +81,16 @@ func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reade
 	if d.Topic == "" {
 		return "", app.Errorf(app.ErrInvalid, "the webhook has no X-Shopify-Topic header")
 	}
+	if d.APIVersion == "" {
+		// Shopify always sends it, and its own libraries require it.
+		return "", app.Errorf(app.ErrInvalid, "the webhook has no X-Shopify-API-Version header")
+	}
 	shop, err := app.ValidateShopDomain(header.Get("X-Shopify-Shop-Domain"))
 	if err != nil {
 		return "", app.Errorf(app.ErrInvalid, "X-Shopify-Shop-Domain: %s", app.ErrorMessageOf(err))
 	}
 	d.Shop = shop
+	d.ResourceID = resourceID(raw)
 	if d.DedupID() == "" {
 		return "", app.Errorf(app.ErrInvalid, "the webhook has neither X-Shopify-Event-Id nor X-Shopify-Webhook-Id")
 	}
@@ -108,4 +115,30 @@ func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reade
 		return "", err
 	}
 	return Queued, nil
+}
+
+// resourceID reads the id of what a webhook body is about: "id" for orders,
+// fulfillments and the shop (app/uninstalled); the request, customer or shop
+// id for the compliance topics. A body that is not JSON has none (its job
+// refuses it).
+func resourceID(body []byte) string {
+	var b struct {
+		ID          json.RawMessage `json:"id"`
+		ShopID      json.RawMessage `json:"shop_id"`
+		DataRequest struct {
+			ID json.RawMessage `json:"id"`
+		} `json:"data_request"`
+		Customer struct {
+			ID json.RawMessage `json:"id"`
+		} `json:"customer"`
+	}
+	if err := json.Unmarshal(body, &b); err != nil {
+		return ""
+	}
+	for _, id := range []json.RawMessage{b.ID, b.DataRequest.ID, b.Customer.ID, b.ShopID} {
+		if v := strings.Trim(string(id), `"`); v != "" && v != "null" {
+			return v
+		}
+	}
+	return ""
 }

@@ -96,16 +96,24 @@ func (e *env) processed(topic, eventID string) {
 	e.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		done, err := e.db.WebhookProcessed(context.Background(), topic, eventID)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if done {
+		if e.wasProcessed(topic, eventID) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	e.t.Fatalf("%s %s was not processed", topic, eventID)
+}
+
+// wasProcessed says whether a delivery of the event was recorded as
+// processed, for any resource (the log keys events by event and resource).
+func (e *env) wasProcessed(topic, eventID string) bool {
+	e.t.Helper()
+	var n int64
+	if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM webhook_events WHERE topic = ? AND (event_id = ? OR event_id LIKE ?)",
+		topic, eventID, eventID+":%").Scan(&n).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return n > 0
 }
 
 func (e *env) queued() int {
@@ -193,6 +201,15 @@ func TestBadDeliveriesAreRefusedBeforeAnything(t *testing.T) {
 	if got := e.send("", "ev-x", body); got != 400 {
 		t.Errorf("no topic: %d", got)
 	}
+	// Shopify always names the API version; its own libraries require it.
+	noVersion, err := e.fake.NewWebhookRequest(context.Background(), e.url+"/webhooks", shopifyfake.Webhook{Shop: shop, Topic: "orders/create", Payload: body, EventID: "ev-v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noVersion.Header.Del("X-Shopify-API-Version")
+	if got := do(t, noVersion); got != 400 {
+		t.Errorf("no X-Shopify-API-Version: %d", got)
+	}
 	if e.queued() != 0 {
 		t.Fatalf("%d tasks queued from refused deliveries", e.queued())
 	}
@@ -271,6 +288,61 @@ func TestReDeliveredEventIsProcessedOnce(t *testing.T) {
 	})
 }
 
+// Shopify gives every delivery one merchant action caused the same event id:
+// a bulk action touching two orders is two changes, and both must land. The
+// same change delivered twice (two subscriptions: two webhook ids) is one.
+func TestOneActionOnManyOrdersAndOneChangeDeliveredTwice(t *testing.T) {
+	e := newEnv(t, store.SQLite, false)
+	ctx := context.Background()
+	for _, id := range []int64{31, 32} {
+		if got := e.send("orders/create", "ev-bulk", order(id, fmt.Sprintf("#10%d", id), "a@example.com", t0, 7)); got != 200 {
+			t.Fatalf("order %d: %d", id, got)
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err31 := e.db.OrderByID(ctx, e.shopID, 31)
+		_, err32 := e.db.OrderByID(ctx, e.shopID, 32)
+		if err31 == nil && err32 == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, id := range []int64{31, 32} {
+		if _, err := e.db.OrderByID(ctx, e.shopID, id); err != nil {
+			t.Fatalf("order %d of one bulk action was lost: %v", id, err)
+		}
+	}
+
+	body := order(33, "#1033", "a@example.com", t0, 7)
+	for range 2 { // each delivery has its own X-Shopify-Webhook-Id
+		if got := e.send("orders/create", "ev-twice", body); got != 200 {
+			t.Fatal(got)
+		}
+	}
+	e.processed("orders/create", "ev-twice")
+	for e.queued() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var runs int64
+	if err := e.db.Gorm().Raw("SELECT COUNT(*) FROM webhook_events WHERE event_id LIKE 'ev-twice%'").Scan(&runs).Error; err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := e.inspector.ListCompletedTasks(jobs.QueueCritical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := 0
+	for _, tk := range tasks {
+		if strings.Contains(tk.ID, "ev-twice") {
+			twice++
+		}
+	}
+	if runs != 1 || twice != 1 {
+		t.Fatalf("one change delivered twice ran %d times (%d events logged)", twice, runs)
+	}
+}
+
 func TestOrdersUpdatedBeforeOrdersCreate(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
 		e := newEnv(t, engine, false)
@@ -347,6 +419,126 @@ func TestFulfillmentsMadeOutsideWaybill(t *testing.T) {
 	}
 	if len(events) != 2 || events[1].Kind != app.EventTrackingChanged || !strings.Contains(events[1].Detail, "PK123456789ES") || !strings.Contains(events[1].Detail, "LX123456785CN") {
 		t.Fatalf("history = %+v", events)
+	}
+}
+
+// emails lists the shipment's customer emails recorded so far, by event.
+func (e *env) emails(shipmentID string) map[app.NotificationEvent]int {
+	e.t.Helper()
+	list, err := e.db.ShipmentNotifications(context.Background(), shipmentID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[app.NotificationEvent]int{}
+	for _, n := range list {
+		out[n.Event]++
+	}
+	return out
+}
+
+// Shopify's fulfillment status decides: only a successful fulfillment is
+// shipped (a fulfillment service's pending one is told when it succeeds), a
+// cancelled one ends its shipment — no more tracking, no emails — and the
+// admin lists it as cancelled.
+func TestFulfillmentStatusDecidesWhatTheCustomerHears(t *testing.T) {
+	e := newEnv(t, store.SQLite, false)
+	ctx := context.Background()
+	e.send("orders/create", "ev-o", order(6, "#1006", "a@example.com", t0, 7))
+	e.processed("orders/create", "ev-o")
+	f := map[string]any{"id": 960, "order_id": 6, "status": "pending", "tracking_company": "Correos", "tracking_number": "PK123456789ES",
+		"tracking_numbers": []string{"PK123456789ES"}, "tracking_urls": []string{"https://correos.example/PK123456789ES"},
+		"line_items": []any{map[string]any{"id": 61, "sku": "MUG-01", "title": "Taza", "quantity": 2}}}
+	e.send("fulfillments/create", "ev-pending", f)
+	e.processed("fulfillments/create", "ev-pending")
+	shipments, err := e.db.ShipmentsByOrder(ctx, e.shopID, 6)
+	if err != nil || len(shipments) != 1 {
+		t.Fatalf("a pending fulfillment is recorded: %+v %v", shipments, err)
+	}
+	id := shipments[0].ID
+	if got := e.emails(id); len(got) != 0 {
+		t.Fatalf("a pending fulfillment emailed the customer: %v", got)
+	}
+	f["status"] = "success"
+	e.send("fulfillments/update", "ev-success", f)
+	e.processed("fulfillments/update", "ev-success")
+	e.send("fulfillments/update", "ev-success-again", f) // a later update, same status
+	e.processed("fulfillments/update", "ev-success-again")
+	if got := e.emails(id); got[app.NotifyShipped] != 1 || len(got) != 1 {
+		t.Fatalf("emails once successful: %v, want one shipped", got)
+	}
+
+	f["status"] = "cancelled"
+	e.send("fulfillments/update", "ev-cancel", f)
+	e.processed("fulfillments/update", "ev-cancel")
+	s, err := e.db.ShipmentByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != app.ShipmentCancelled {
+		t.Fatalf("after the cancellation the shipment is %s", s.State)
+	}
+	events, err := e.db.ShipmentEvents(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := events[len(events)-1]; last.Kind != app.EventCancelled {
+		t.Fatalf("history ends with %+v, want the cancellation", last)
+	}
+	// No more tracking: a carrier's report changes nothing.
+	changes, err := e.Shipping.ApplyStatus(ctx, e.Shop(shop), app.StatusUpdate{TrackingNumber: "PK123456789ES", Status: app.StatusDelivered})
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("a cancelled shipment was tracked: %+v %v", changes, err)
+	}
+	// The admin lists it as cancelled.
+	page, err := e.db.ListShipments(ctx, e.shopID, app.ShipmentFilter{State: app.ShipmentCancelled})
+	if err != nil || page.Total != 1 || page.Shipments[0].ID != id {
+		t.Fatalf("cancelled list: %+v %v", page, err)
+	}
+
+	// A fulfillment that failed for good: its shipment fails, nobody is told.
+	e.send("fulfillments/create", "ev-err", map[string]any{"id": 961, "order_id": 6, "status": "success", "tracking_numbers": []string{"LX123456785CN"}})
+	e.processed("fulfillments/create", "ev-err")
+	e.send("fulfillments/update", "ev-err2", map[string]any{"id": 961, "order_id": 6, "status": "failure", "tracking_numbers": []string{"LX123456785CN"}})
+	e.processed("fulfillments/update", "ev-err2")
+	shipments, err = e.db.ShipmentsByOrder(ctx, e.shopID, 6)
+	if err != nil || len(shipments) != 2 || shipments[1].State != app.ShipmentFailed || !strings.Contains(shipments[1].StateReason, "failure") {
+		t.Fatalf("failed fulfillment: %+v %v", shipments, err)
+	}
+}
+
+// A 3PL's fulfillment with several parcels: each number is a shipment the
+// admin lists, tracks and emails about.
+func TestSeveralTrackingNumbersOnOneFulfillment(t *testing.T) {
+	e := newEnv(t, store.Postgres, false)
+	ctx := context.Background()
+	e.send("orders/create", "ev-o", order(7, "#1007", "a@example.com", t0, 7))
+	e.processed("orders/create", "ev-o")
+	numbers := []string{"RB123456785ES", "RB987654324ES", "LX123456785CN"}
+	f := map[string]any{"id": 970, "order_id": 7, "status": "success", "tracking_company": "Correos", "tracking_number": numbers[0],
+		"tracking_numbers": numbers[:2], "tracking_urls": []string{"https://correos.example/1", "https://correos.example/2"}}
+	e.send("fulfillments/create", "ev-multi", f)
+	e.processed("fulfillments/create", "ev-multi")
+	f["tracking_numbers"] = numbers // a third parcel added later
+	e.send("fulfillments/update", "ev-multi2", f)
+	e.processed("fulfillments/update", "ev-multi2")
+	shipments, err := e.db.ShipmentsByOrder(ctx, e.shopID, 7)
+	if err != nil || len(shipments) != 3 {
+		t.Fatalf("shipments = %+v, %v; want one per parcel", shipments, err)
+	}
+	for i, s := range shipments {
+		if s.TrackingNumber != numbers[i] || s.ShopifyFulfillmentID != 970 || s.State != app.ShipmentSynced {
+			t.Errorf("parcel %d: %+v", i, s)
+		}
+		if got := e.emails(s.ID); got[app.NotifyShipped] != 1 {
+			t.Errorf("parcel %s emails: %v", s.TrackingNumber, got)
+		}
+	}
+	if shipments[1].TrackingURL != "https://correos.example/2" {
+		t.Errorf("second parcel's link: %q", shipments[1].TrackingURL)
+	}
+	changes, err := e.Shipping.ApplyStatus(ctx, e.Shop(shop), app.StatusUpdate{TrackingNumber: numbers[2], Status: app.StatusInTransit})
+	if err != nil || len(changes) != 1 || changes[0].Shipment.ID != shipments[2].ID {
+		t.Fatalf("the third parcel is not tracked: %+v %v", changes, err)
 	}
 }
 
@@ -482,11 +674,7 @@ func TestUnprocessableWebhookIsArchivedWithItsReason(t *testing.T) {
 	if len(archived) != 1 || archived[0].Type != ordersCreate.TaskType || !strings.Contains(archived[0].LastErr, "lacks id, name or updated_at") {
 		t.Fatalf("archived = %+v", archived)
 	}
-	done, err := e.db.WebhookProcessed(context.Background(), "orders/create", "ev-broken")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done {
+	if e.wasProcessed("orders/create", "ev-broken") {
 		t.Fatal("a failed event was recorded as processed")
 	}
 }

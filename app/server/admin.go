@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,10 +102,8 @@ func (s *Server) listShipments(c echo.Context) error {
 		return err
 	}
 	state := app.ShipmentState(c.QueryParam("state"))
-	switch state {
-	case "", app.ShipmentPending, app.ShipmentSyncing, app.ShipmentSynced, app.ShipmentFailed, app.ShipmentNeedsAttention:
-	default:
-		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention")
+	if state != "" && !slices.Contains(app.ShipmentStates, state) {
+		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention, cancelled")
 	}
 	f := app.ShipmentFilter{State: state, Source: app.ShipmentSource(c.QueryParam("source")), Query: c.QueryParam("q"),
 		Carrier: c.QueryParam("carrier"), Page: page}

@@ -68,6 +68,8 @@ func (svc *Service) Retry(ctx context.Context, shop *app.Shop, id string) (*app.
 	switch s.State {
 	case app.ShipmentSynced:
 		return nil, app.Errorf(app.ErrConflict, "shipment %s is already in Shopify", id)
+	case app.ShipmentCancelled:
+		return nil, app.Errorf(app.ErrConflict, "shipment %s's fulfillment was cancelled in Shopify: enter its number again to ship it", id)
 	case app.ShipmentPending, app.ShipmentSyncing:
 		return s, nil // already on its way
 	}

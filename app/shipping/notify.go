@@ -15,7 +15,7 @@ import (
 // never undoes the step that caused it: a recorded email the queue did not
 // take is queued by the stalled sweep, and one not recorded is logged.
 func (svc *Service) notify(ctx context.Context, shop *app.Shop, s *app.Shipment, e app.NotificationEvent) {
-	if shop.CustomerEmails != app.CustomerEmailsWaybill || !s.NotifyCustomer {
+	if shop.CustomerEmails != app.CustomerEmailsWaybill || !s.NotifyCustomer || s.State == app.ShipmentCancelled {
 		return
 	}
 	n, created, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: e,
@@ -81,6 +81,9 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 	s, err := svc.Shipments.ShipmentByID(ctx, n.ShipmentID)
 	if err != nil {
 		return err
+	}
+	if s.State == app.ShipmentCancelled {
+		return record(app.NotificationSkipped, "", "", "The fulfillment was cancelled in Shopify.")
 	}
 	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
 	if err != nil {

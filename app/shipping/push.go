@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/waybill-app/waybill/app"
@@ -105,9 +106,15 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 	}
 	plan, problem := PlanFulfillment(order, s.LineItems)
 	if problem != "" {
+		// Nothing (or not this) left to fulfil: a fulfillment made without
+		// a number (automatic fulfilment, another app) may be this parcel.
+		done, err := svc.trackUntrackedFulfillment(ctx, shop, order, s, notify)
+		if err != nil || done {
+			return err
+		}
 		return needsAttention(problem)
 	}
-	id, err := svc.Admin.CreateFulfillment(ctx, shop.Domain, app.FulfillmentRequest{
+	id, status, err := svc.Admin.CreateFulfillment(ctx, shop.Domain, app.FulfillmentRequest{
 		Lines: plan.Lines, TrackingNumber: s.TrackingNumber, Company: s.Carrier, URL: s.TrackingURL, NotifyCustomer: notify,
 	})
 	if err != nil {
@@ -123,8 +130,89 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		return err
 	}
 	s.LineItems = plan.Resolved
-	svc.notify(ctx, shop, s, app.NotifyShipped)
+	if status == "" || status == "SUCCESS" {
+		svc.notify(ctx, shop, s, app.NotifyShipped)
+	}
+	// Otherwise a fulfillment service has it (PENDING, OPEN): the customer
+	// is told when fulfillments/update reports it successful.
 	return nil
+}
+
+// trackUntrackedFulfillment gives the shipment's number to a successful
+// fulfillment that has none and covers the shipment's items — or, when the
+// shipment names no items, to the order's only such fulfillment. It reports
+// whether it did.
+func (svc *Service) trackUntrackedFulfillment(ctx context.Context, shop *app.Shop, order *app.ShopifyOrder, s *app.Shipment, notify bool) (bool, error) {
+	untracked := false
+	for _, f := range order.Fulfillments {
+		untracked = untracked || (f.Status == "SUCCESS" && len(f.TrackingNumbers) == 0)
+	}
+	if !untracked {
+		return false, nil // the order read already says there is none: no second read
+	}
+	fulfillments, err := svc.Admin.OrderFulfillments(ctx, shop.Domain, order.ID)
+	if err != nil {
+		return false, err
+	}
+	var candidates []app.ExistingFulfillment
+	for _, f := range fulfillments {
+		if f.Status == "SUCCESS" && len(f.TrackingNumbers) == 0 && covers(f, order, s.LineItems) {
+			candidates = append(candidates, f)
+		}
+	}
+	if len(candidates) == 0 || (len(s.LineItems) == 0 && len(candidates) > 1) {
+		return false, nil // none, or several and nothing says which: the merchant chooses
+	}
+	f := candidates[0]
+	if err := svc.Admin.UpdateFulfillmentTracking(ctx, shop.Domain, f.ID, s.TrackingNumber, s.Carrier, s.TrackingURL, notify); err != nil {
+		return false, err
+	}
+	var lines []app.ShipmentLineItem
+	for _, l := range f.Lines {
+		line := app.ShipmentLineItem{LineItemID: l.LineItemID, Quantity: l.Quantity}
+		for _, li := range order.LineItems {
+			if li.ID == l.LineItemID {
+				line.SKU, line.Title = li.SKU, li.Title
+			}
+		}
+		lines = append(lines, line)
+	}
+	if len(s.LineItems) > 0 {
+		lines = nil // the shipment's own lines stand
+	}
+	if err := svc.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, lines); err != nil {
+		return false, err
+	}
+	synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, f.ID, "Tracking number added to a fulfillment made in Shopify without one.")
+	if err != nil || !synced {
+		return false, err
+	}
+	if lines != nil {
+		s.LineItems = lines
+	}
+	svc.notify(ctx, shop, s, app.NotifyShipped)
+	return true, nil
+}
+
+// covers reports whether fulfillment f took at least the shipment's lines
+// (by line item id, or by SKU through the order's lines); no lines: anything.
+func covers(f app.ExistingFulfillment, order *app.ShopifyOrder, lines []app.ShipmentLineItem) bool {
+	taken := map[int64]int{}
+	for _, l := range f.Lines {
+		taken[l.LineItemID] += l.Quantity
+	}
+	for _, l := range lines {
+		id := l.LineItemID
+		for _, li := range order.LineItems {
+			if id == 0 && l.SKU != "" && strings.EqualFold(li.SKU, l.SKU) {
+				id = li.ID
+			}
+		}
+		if taken[id] < l.Quantity {
+			return false
+		}
+	}
+	return true
 }
 
 func orderLabel(s *app.Shipment) string {

@@ -58,8 +58,8 @@ func (svc *Service) PublishStatus(ctx context.Context, shipmentID string, status
 		return err
 	}
 	shop := svc.activeShop(ctx, s.ShopID)
-	if shop == nil {
-		return nil
+	if shop == nil || s.State == app.ShipmentCancelled {
+		return nil // uninstalled, or no longer tracked
 	}
 	if s.Status != status {
 		svc.Log.InfoContext(ctx, "stale status not published", "shop", shop.Domain, "shipment_id", s.ID, "status", status, "current", s.Status)

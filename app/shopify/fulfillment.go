@@ -28,7 +28,7 @@ const orderFields = `id name email customerLocale updatedAt customer { firstName
   fulfillmentOrders(first: 5) {
     nodes { id status assignedLocation { name location { id } }
       lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku title } } } } }
-  fulfillments(first: 20) { id trackingInfo(first: 3) { number } }`
+  fulfillments(first: 20) { id status trackingInfo(first: 3) { number } }`
 
 const orderByIDQuery = `query OrderForFulfillment($id: ID!) { order(id: $id) { ` + orderFields + ` } }`
 const orderByNameQuery = `query OrderByName($query: String!) { orders(first: 1, query: $query) { nodes { ` + orderFields + ` } } }`
@@ -65,12 +65,34 @@ type orderNode struct {
 			} `json:"lineItems"`
 		} `json:"nodes"`
 	} `json:"fulfillmentOrders"`
-	Fulfillments []struct {
-		ID           string `json:"id"`
-		TrackingInfo []struct {
-			Number string `json:"number"`
-		} `json:"trackingInfo"`
-	} `json:"fulfillments"`
+	Fulfillments []fulfillmentNode `json:"fulfillments"`
+}
+
+type fulfillmentNode struct {
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	TrackingInfo []struct {
+		Number string `json:"number"`
+	} `json:"trackingInfo"`
+	FulfillmentLineItems struct {
+		Nodes []struct {
+			Quantity int `json:"quantity"`
+			LineItem struct {
+				ID string `json:"id"`
+			} `json:"lineItem"`
+		} `json:"nodes"`
+	} `json:"fulfillmentLineItems"`
+}
+
+func (fl fulfillmentNode) toFulfillment(id func(string) int64) app.ExistingFulfillment {
+	ef := app.ExistingFulfillment{ID: id(fl.ID), Status: fl.Status}
+	for _, t := range fl.TrackingInfo {
+		ef.TrackingNumbers = append(ef.TrackingNumbers, t.Number)
+	}
+	for _, li := range fl.FulfillmentLineItems.Nodes {
+		ef.Lines = append(ef.Lines, app.FulfilledLine{LineItemID: id(li.LineItem.ID), Quantity: li.Quantity})
+	}
+	return ef
 }
 
 func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
@@ -104,11 +126,7 @@ func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
 		o.FulfillmentOrders = append(o.FulfillmentOrders, f)
 	}
 	for _, fl := range n.Fulfillments {
-		ef := app.ExistingFulfillment{ID: id(fl.ID)}
-		for _, t := range fl.TrackingInfo {
-			ef.TrackingNumbers = append(ef.TrackingNumbers, t.Number)
-		}
-		o.Fulfillments = append(o.Fulfillments, ef)
+		o.Fulfillments = append(o.Fulfillments, fl.toFulfillment(id))
 	}
 	if bad != nil {
 		return nil, bad
@@ -151,6 +169,46 @@ func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, na
 	return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", name)
 }
 
+// orderFulfillmentsQuery reads an order's fulfillments with their lines: the
+// push needs them only when nothing is left to fulfil and a fulfillment
+// without tracking might be the shipment's (stores that fulfil
+// automatically, apps that mark orders fulfilled first).
+const orderFulfillmentsQuery = `query OrderFulfillments($id: ID!) { order(id: $id) {
+  fulfillments(first: 10) { id status trackingInfo(first: 1) { number }
+    fulfillmentLineItems(first: 25) { nodes { quantity lineItem { id } } } } } }`
+
+// OrderFulfillments implements app.ShopifyAdmin.
+func (s *Service) OrderFulfillments(ctx context.Context, shopDomain string, orderID int64) ([]app.ExistingFulfillment, error) {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Order *struct {
+			Fulfillments []fulfillmentNode `json:"fulfillments"`
+		} `json:"order"`
+	}
+	if err := s.paced(ctx, client, shopDomain, costFulfillmentsQuery, orderFulfillmentsQuery, map[string]any{"id": gid("Order", orderID)}, &resp); err != nil {
+		return nil, err
+	}
+	if resp.Order == nil {
+		return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %d in this store", orderID)
+	}
+	var bad error
+	id := func(gid string) int64 {
+		v, err := legacyID(gid)
+		if err != nil && bad == nil {
+			bad = err
+		}
+		return v
+	}
+	out := make([]app.ExistingFulfillment, 0, len(resp.Order.Fulfillments))
+	for _, fl := range resp.Order.Fulfillments {
+		out = append(out, fl.toFulfillment(id))
+	}
+	return out, bad
+}
+
 const fulfillmentCreateMutation = `mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) {
     fulfillment { id status }
@@ -159,10 +217,10 @@ const fulfillmentCreateMutation = `mutation FulfillmentCreate($fulfillment: Fulf
 }`
 
 // CreateFulfillment implements app.ShopifyAdmin.
-func (s *Service) CreateFulfillment(ctx context.Context, shopDomain string, r app.FulfillmentRequest) (int64, error) {
+func (s *Service) CreateFulfillment(ctx context.Context, shopDomain string, r app.FulfillmentRequest) (int64, string, error) {
 	client, err := s.adminClient(ctx, shopDomain)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	var groups []map[string]any
 	index := map[int64]int{}
@@ -180,21 +238,23 @@ func (s *Service) CreateFulfillment(ctx context.Context, shopDomain string, r ap
 	var resp struct {
 		FulfillmentCreate struct {
 			Fulfillment *struct {
-				ID string `json:"id"`
+				ID     string `json:"id"`
+				Status string `json:"status"`
 			} `json:"fulfillment"`
 			UserErrors []UserError `json:"userErrors"`
 		} `json:"fulfillmentCreate"`
 	}
 	if err := s.paced(ctx, client, shopDomain, costMutation, fulfillmentCreateMutation, map[string]any{"fulfillment": input}, &resp); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := userErrorsError("create the fulfillment", resp.FulfillmentCreate.UserErrors); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if resp.FulfillmentCreate.Fulfillment == nil {
-		return 0, app.Errorf(app.ErrUnavailable, "Shopify returned no fulfillment")
+		return 0, "", app.Errorf(app.ErrUnavailable, "Shopify returned no fulfillment")
 	}
-	return legacyID(resp.FulfillmentCreate.Fulfillment.ID)
+	id, err := legacyID(resp.FulfillmentCreate.Fulfillment.ID)
+	return id, resp.FulfillmentCreate.Fulfillment.Status, err
 }
 
 func trackingInput(number, company, url string) map[string]any {

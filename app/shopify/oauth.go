@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	goshopify "github.com/bold-commerce/go-shopify/v4"
@@ -211,11 +212,24 @@ func (s *Service) ValidWebhookHMAC(body []byte, header string) bool {
 	return s.app.VerifyWebhookRequest(req)
 }
 
+// proxyTimestampTolerance is how far an app proxy request's timestamp may be
+// from now: Shopify's own library (@shopify/shopify-api's validateHmac)
+// refuses signatures outside 90 seconds, so a captured link cannot be
+// replayed later.
+const proxyTimestampTolerance = 90 * time.Second
+
 // ValidProxySignature implements app.ShopifyAuth with go-shopify's check
 // (sorted k=v pairs, repeated keys joined by commas, hex HMAC-SHA256,
-// compared with hmac.Equal).
+// compared with hmac.Equal) and a fresh timestamp.
 func (s *Service) ValidProxySignature(query url.Values) bool {
 	if query.Get("signature") == "" {
+		return false
+	}
+	ts, err := strconv.ParseInt(query.Get("timestamp"), 10, 64)
+	if err != nil {
+		return false
+	}
+	if age := s.clock.Now().Sub(time.Unix(ts, 0)); age > proxyTimestampTolerance || age < -proxyTimestampTolerance {
 		return false
 	}
 	return s.app.VerifySignature(&url.URL{RawQuery: query.Encode()})

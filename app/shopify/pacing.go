@@ -17,6 +17,8 @@ var (
 	// typical order returns a dozen objects.
 	costOrderQuery = cost{requested: 380, actual: 15}
 	costMutation   = cost{requested: 10, actual: 10}
+	// An order's fulfillments with their lines (10 × (1 + 2 + 2 + 25)).
+	costFulfillmentsQuery = cost{requested: 305, actual: 12}
 	// 100 subscriptions a page; a shop has a handful.
 	costSubscriptionList = cost{requested: 102, actual: 8}
 )

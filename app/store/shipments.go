@@ -78,74 +78,135 @@ func (db *DB) addShipmentEvent(tx *gorm.DB, shipmentID, kind, detail string) err
 }
 
 // RecordShopifyFulfillment implements app.ShipmentStore.
-func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app.ShopifyFulfillment) (*app.Shipment, app.FulfillmentChange, error) {
-	var (
-		row    shipmentRow
-		change app.FulfillmentChange
-	)
+func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app.ShopifyFulfillment) ([]app.RecordedFulfillment, error) {
 	now := db.clock.Now()
+	type recorded struct {
+		id     string
+		change app.FulfillmentChange
+	}
+	var out []recorded
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if f.OrderName == "" {
 			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND id = ?", shopID, f.OrderID).Pluck("name", &f.OrderName).Error; err != nil {
 				return err
 			}
 		}
-		err := tx.Where("shop_id = ? AND shopify_fulfillment_id = ?", shopID, f.ID).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			// Waybill's own push (issue: tracking sync) made a shipment with
-			// this number before Shopify told us the fulfillment id.
-			err = tx.Where("shop_id = ? AND order_id = ? AND tracking_number = ?", shopID, f.OrderID, f.TrackingNumber).Take(&row).Error
-			if err == nil {
-				change = app.FulfillmentUnchanged
-				return tx.Model(&row).Updates(map[string]any{"shopify_fulfillment_id": f.ID, "state": string(app.ShipmentSynced),
-					"state_reason": "", "updated_at": now}).Error
-			}
-		}
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			change = app.FulfillmentNew
-			id := f.ID
-			ref := f.OrderName
-			if ref == "" {
-				ref = fmt.Sprintf("id:%d", f.OrderID)
-			}
-			row = shipmentRow{ID: app.NewID(), ShopID: shopID, OrderRef: ref, OrderID: f.OrderID, OrderName: f.OrderName, NotifyCustomer: true,
-				TrackingNumber: f.TrackingNumber, Carrier: f.Carrier, TrackingURL: f.TrackingURL,
-				Source: string(app.SourceShopify), State: string(app.ShipmentSynced), ShopifyFulfillmentID: &id, Status: string(app.StatusPending),
-				CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&row).Error; err != nil {
-				return err
-			}
-			if err := insertLines(tx, row.ID, f.LineItems); err != nil {
-				return err
-			}
-			return db.addShipmentEvent(tx, row.ID, app.EventReceived, "Fulfillment created in Shopify")
-		case err != nil:
+		var existing []shipmentRow
+		if err := tx.Where("shop_id = ? AND shopify_fulfillment_id = ?", shopID, f.ID).Order("created_at, id").Find(&existing).Error; err != nil {
 			return err
 		}
-		if row.TrackingNumber == f.TrackingNumber && row.Carrier == f.Carrier {
-			change = app.FulfillmentUnchanged
-			if row.TrackingURL != f.TrackingURL {
-				return tx.Model(&row).Updates(map[string]any{"tracking_url": f.TrackingURL, "updated_at": now}).Error
+		if f.Status.Failed() {
+			// Cancelled or failed for good: its shipments say so, and stop.
+			state, detail := app.ShipmentCancelled, "Fulfillment cancelled in Shopify."
+			if f.Status != app.FulfillmentCancelled {
+				state, detail = app.ShipmentFailed, fmt.Sprintf("Shopify reports the fulfillment as %s.", f.Status)
+			}
+			for _, row := range existing {
+				if row.State == string(state) {
+					continue
+				}
+				if err := tx.Model(&row).Updates(map[string]any{"state": string(state), "state_reason": detail, "updated_at": now}).Error; err != nil {
+					return err
+				}
+				if err := db.addShipmentEvent(tx, row.ID, string(state), detail); err != nil {
+					return err
+				}
+				out = append(out, recorded{row.ID, app.FulfillmentEnded})
 			}
 			return nil
 		}
-		change = app.FulfillmentTrackingChanged
-		detail := fmt.Sprintf("%s %s → %s %s", row.Carrier, row.TrackingNumber, f.Carrier, f.TrackingNumber)
-		if err := tx.Model(&row).Updates(map[string]any{"tracking_number": f.TrackingNumber, "carrier": f.Carrier,
-			"tracking_url": f.TrackingURL, "updated_at": now}).Error; err != nil {
-			return err
+		byNumber := map[string]*shipmentRow{}
+		for i := range existing {
+			byNumber[existing[i].TrackingNumber] = &existing[i]
 		}
-		return db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, detail)
+		for i, number := range f.TrackingNumbers {
+			url := ""
+			if i < len(f.TrackingURLs) {
+				url = f.TrackingURLs[i]
+			}
+			change, id, err := db.recordParcel(tx, shopID, f, number, url, byNumber, existing, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, recorded{id, change})
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	shipments, err := db.shipmentsWhere(ctx, "id = ?", row.ID)
-	if err != nil || len(shipments) == 0 {
-		return nil, "", err
+	result := make([]app.RecordedFulfillment, 0, len(out))
+	for _, r := range out {
+		shipments, err := db.shipmentsWhere(ctx, "id = ?", r.id)
+		if err != nil {
+			return nil, err
+		}
+		if len(shipments) == 1 {
+			result = append(result, app.RecordedFulfillment{Shipment: &shipments[0], Change: r.change})
+		}
 	}
-	return &shipments[0], change, nil
+	return result, nil
+}
+
+// recordParcel records one tracking number of a fulfillment.
+func (db *DB) recordParcel(tx *gorm.DB, shopID string, f app.ShopifyFulfillment, number, url string, byNumber map[string]*shipmentRow,
+	existing []shipmentRow, now time.Time) (app.FulfillmentChange, string, error) {
+	if row, ok := byNumber[number]; ok {
+		if row.Carrier == f.Carrier && (url == "" || row.TrackingURL == url) {
+			return app.FulfillmentUnchanged, row.ID, nil
+		}
+		updates := map[string]any{"carrier": f.Carrier, "updated_at": now}
+		if url != "" {
+			updates["tracking_url"] = url
+		}
+		if row.Carrier == f.Carrier {
+			// Only the link changed: nothing to tell the customer.
+			return app.FulfillmentUnchanged, row.ID, tx.Model(row).Updates(updates).Error
+		}
+		detail := fmt.Sprintf("%s %s → %s %s", row.Carrier, number, f.Carrier, number)
+		if err := tx.Model(row).Updates(updates).Error; err != nil {
+			return "", "", err
+		}
+		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, detail)
+	}
+	// Waybill's own push made a shipment with this number before Shopify
+	// told us the fulfillment id.
+	var own shipmentRow
+	err := tx.Where("shop_id = ? AND order_id = ? AND tracking_number = ?", shopID, f.OrderID, number).Take(&own).Error
+	if err == nil {
+		return app.FulfillmentUnchanged, own.ID, tx.Model(&own).Updates(map[string]any{"shopify_fulfillment_id": f.ID,
+			"state": string(app.ShipmentSynced), "state_reason": "", "updated_at": now}).Error
+	}
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", "", err
+	}
+	if len(f.TrackingNumbers) == 1 && len(existing) == 1 {
+		// The fulfillment's one number was replaced: the same parcel, told
+		// as a tracking update.
+		row := &existing[0]
+		detail := fmt.Sprintf("%s %s → %s %s", row.Carrier, row.TrackingNumber, f.Carrier, number)
+		if err := tx.Model(row).Updates(map[string]any{"tracking_number": number, "carrier": f.Carrier,
+			"tracking_url": url, "updated_at": now}).Error; err != nil {
+			return "", "", err
+		}
+		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, detail)
+	}
+	id := f.ID
+	ref := f.OrderName
+	if ref == "" {
+		ref = fmt.Sprintf("id:%d", f.OrderID)
+	}
+	row := shipmentRow{ID: app.NewID(), ShopID: shopID, OrderRef: ref, OrderID: f.OrderID, OrderName: f.OrderName, NotifyCustomer: true,
+		TrackingNumber: number, Carrier: f.Carrier, TrackingURL: url,
+		Source: string(app.SourceShopify), State: string(app.ShipmentSynced), ShopifyFulfillmentID: &id, Status: string(app.StatusPending),
+		CreatedAt: now, UpdatedAt: now}
+	if err := tx.Create(&row).Error; err != nil {
+		return "", "", err
+	}
+	if err := insertLines(tx, row.ID, f.LineItems); err != nil {
+		return "", "", err
+	}
+	return app.FulfillmentNew, row.ID, db.addShipmentEvent(tx, row.ID, app.EventReceived, "Fulfillment created in Shopify")
 }
 
 func (db *DB) shipmentsWhere(ctx context.Context, query string, args ...any) ([]app.Shipment, error) {

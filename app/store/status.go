@@ -49,7 +49,8 @@ func (db *DB) ApplyStatusUpdate(ctx context.Context, shopID string, u app.Status
 	var changes []app.StatusChange
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []shipmentRow
-		if err := tx.Where("shop_id = ? AND tracking_number = ?", shopID, u.TrackingNumber).Find(&rows).Error; err != nil {
+		// A cancelled shipment is no longer tracked.
+		if err := tx.Where("shop_id = ? AND tracking_number = ? AND state <> ?", shopID, u.TrackingNumber, string(app.ShipmentCancelled)).Find(&rows).Error; err != nil {
 			return err
 		}
 		now := db.clock.Now()

@@ -19,7 +19,7 @@ const en = {
   "detail.title": "Shipment {number}", "detail.history": "History", "detail.checkpoints": "Carrier updates", "detail.emails": "Emails",
   "detail.retry": "Push again", "detail.resend": "Resend email", "detail.edit": "Change tracking", "detail.lines": "Items",
   "detail.allItems": "Everything still unfulfilled", "detail.reason": "Why", "detail.done": "Done",
-  "state.pending": "Pending", "state.syncing": "Syncing", "state.synced": "In Shopify", "state.failed": "Failed", "state.needs_attention": "Needs attention",
+  "state.pending": "Pending", "state.syncing": "Syncing", "state.synced": "In Shopify", "state.failed": "Failed", "state.needs_attention": "Needs attention", "state.cancelled": "Cancelled in Shopify",
   "source.api": "Supplier API", "source.csv": "CSV", "source.manual": "Admin", "source.shopify": "Shopify",
   "imp.title": "Import tracking numbers", "imp.help": "A CSV with the columns order, tracking_number, carrier, tracking_url, sku, quantity (order and tracking_number are required). Commas or semicolons.",
   "imp.drop": "Drop a CSV here or click to choose", "imp.uploading": "Uploading {percent}%", "imp.processing": "Processing…",
@@ -35,7 +35,7 @@ const en = {
   "sup.title": "Suppliers", "sup.help": "Give each supplier or 3PL its own key: it sends tracking numbers to Waybill's API.",
   "sup.name": "Supplier name", "sup.create": "Create key", "sup.once": "Copy this key now: it is shown only once.", "sup.example": "Example",
   "sup.revoke": "Revoke", "sup.revoked": "Revoked", "sup.lastUsed": "Last used", "sup.never": "never", "sup.empty": "No keys yet.",
-  "kind.received": "Received", "kind.pushed": "In Shopify", "kind.tracking_changed": "Tracking changed", "kind.needs_attention": "Needs attention",
+  "kind.received": "Received", "kind.pushed": "In Shopify", "kind.tracking_changed": "Tracking changed", "kind.needs_attention": "Needs attention", "kind.cancelled": "Cancelled",
   "kind.failed": "Failed", "kind.retry": "Retried", "kind.status": "Parcel status",
 };
 type Key = keyof typeof en;
@@ -55,7 +55,7 @@ const es: Record<Key, string> = {
   "detail.title": "Envío {number}", "detail.history": "Historial", "detail.checkpoints": "Novedades del transportista", "detail.emails": "Correos",
   "detail.retry": "Enviar de nuevo a Shopify", "detail.resend": "Reenviar correo", "detail.edit": "Cambiar seguimiento", "detail.lines": "Artículos",
   "detail.allItems": "Todo lo pendiente de preparar", "detail.reason": "Motivo", "detail.done": "Hecho",
-  "state.pending": "Pendiente", "state.syncing": "Sincronizando", "state.synced": "En Shopify", "state.failed": "Fallido", "state.needs_attention": "Requiere atención",
+  "state.pending": "Pendiente", "state.syncing": "Sincronizando", "state.synced": "En Shopify", "state.failed": "Fallido", "state.needs_attention": "Requiere atención", "state.cancelled": "Cancelado en Shopify",
   "source.api": "API de proveedor", "source.csv": "CSV", "source.manual": "Panel", "source.shopify": "Shopify",
   "imp.title": "Importar números de seguimiento", "imp.help": "Un CSV con las columnas order, tracking_number, carrier, tracking_url, sku, quantity (order y tracking_number son obligatorias). Comas o punto y coma.",
   "imp.drop": "Suelta un CSV aquí o haz clic para elegirlo", "imp.uploading": "Subiendo {percent}%", "imp.processing": "Procesando…",
@@ -71,7 +71,7 @@ const es: Record<Key, string> = {
   "sup.title": "Proveedores", "sup.help": "Da a cada proveedor o 3PL su propia clave: con ella envía números de seguimiento a la API de Waybill.",
   "sup.name": "Nombre del proveedor", "sup.create": "Crear clave", "sup.once": "Copia esta clave ahora: solo se muestra una vez.", "sup.example": "Ejemplo",
   "sup.revoke": "Revocar", "sup.revoked": "Revocada", "sup.lastUsed": "Último uso", "sup.never": "nunca", "sup.empty": "Aún no hay claves.",
-  "kind.received": "Recibido", "kind.pushed": "En Shopify", "kind.tracking_changed": "Seguimiento cambiado", "kind.needs_attention": "Requiere atención",
+  "kind.received": "Recibido", "kind.pushed": "En Shopify", "kind.tracking_changed": "Seguimiento cambiado", "kind.needs_attention": "Requiere atención", "kind.cancelled": "Cancelado",
   "kind.failed": "Fallido", "kind.retry": "Reintentado", "kind.status": "Estado del paquete",
 };
 

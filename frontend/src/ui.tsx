@@ -97,8 +97,8 @@ export function Stat({ label, value, to, testId }: { label: string; value: numbe
   );
 }
 
-const stateTone: Record<string, "success" | "critical" | "warning" | "info" | undefined> = {
-  synced: "success", failed: "critical", needs_attention: "warning", pending: "info", syncing: "info",
+const stateTone: Record<string, "success" | "critical" | "warning" | "info" | "attention" | undefined> = {
+  synced: "success", failed: "critical", needs_attention: "warning", pending: "info", syncing: "info", cancelled: "attention",
 };
 
 export function StateBadge({ state }: { state: string }) {

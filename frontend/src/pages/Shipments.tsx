@@ -14,7 +14,7 @@ export function Shipments() {
   useEffect(() => setF(queryToFilters(search)), [search]);
   const list = useApi<ShipmentList>(`/shipments${filtersToQuery(f)}`);
   const apply = (next: ShipmentFilters) => navigate(`/shipments${filtersToQuery({ ...next, page: next.page ?? 1 })}`);
-  const states = ["", "pending", "syncing", "synced", "failed", "needs_attention"];
+  const states = ["", "pending", "syncing", "synced", "failed", "needs_attention", "cancelled"];
   const sources = ["", "api", "csv", "manual", "shopify"];
   return (
     <BlockStack gap="400">
