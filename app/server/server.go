@@ -29,10 +29,15 @@ type Config struct {
 	AppURL    string
 }
 
-// Check is a readiness probe of one dependency.
+// Check is a readiness probe of one dependency. A failing check shows in
+// /readyz's "checks" as "unavailable", or as its error's own word when the
+// error has a CheckDetail() string method (the mail check's "auth_refused").
 type Check struct {
 	Name  string
 	Check func(context.Context) error
+	// Advisory checks are reported but never make /readyz answer 503 (see
+	// readyz).
+	Advisory bool
 }
 
 // Deps are the server's collaborators, wired in main's assembly. Every
@@ -224,13 +229,28 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	status, checks := http.StatusOK, map[string]string{}
 	for _, ch := range s.deps.Ready {
-		if err := ch.Check(ctx); err != nil {
-			status = http.StatusServiceUnavailable
-			checks[ch.Name] = "unavailable"
-			s.deps.Log.Warn("readiness check failed", "check", ch.Name, "err", err)
+		err := ch.Check(ctx)
+		if err == nil {
+			checks[ch.Name] = "ok"
 			continue
 		}
-		checks[ch.Name] = "ok"
+		checks[ch.Name] = "unavailable"
+		var detail interface{ CheckDetail() string }
+		if errors.As(err, &detail) {
+			checks[ch.Name] = detail.CheckDetail()
+		}
+		if ch.Advisory {
+			// An advisory dependency (the mail server) is shown, not
+			// counted: a 503 takes this process out of the load balancer,
+			// and every web process shares the one mail server, so all
+			// of them would go and Shopify's webhooks would go unanswered
+			// (retried for a while, then lost) — over emails, which wait
+			// in the queue meanwhile or, when SMTP_URL is wrong, fail with
+			// the reason in the email log. The check logs its own changes.
+			continue
+		}
+		status = http.StatusServiceUnavailable
+		s.deps.Log.Warn("readiness check failed", "check", ch.Name, "err", err)
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
 }

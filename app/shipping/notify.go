@@ -55,8 +55,8 @@ func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID strin
 // SendEmail sends one recorded notification, once: whatever it decides
 // (sent, skipped, suppressed, failed) is recorded on the notification.
 // lastTry says no retry follows, so an unreachable server is recorded as a
-// failure. Errors: ErrInvalid when the mail server refused for good (final),
-// others are worth a retry.
+// failure. Errors: ErrInvalid when the mail server refused for good or the
+// mail configuration is wrong (final), others are worth a retry.
 func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTry bool) error {
 	n, err := svc.Notifications.NotificationByID(ctx, notificationID)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
@@ -122,8 +122,11 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 		svc.Log.InfoContext(ctx, "customer email sent", "shop", shop.Domain, "notification_id", n.ID, "event", n.Event, "locale", locale)
 		return record(app.NotificationSent, order.Email, locale, "")
 	case app.ErrorCodeOf(err) == app.ErrInvalid:
-		// The server refused the message for good (5xx): retrying cannot
-		// help. The mail adapter keeps addresses out of the error.
+		// The server refused the message for good (5xx), or SMTP_URL is
+		// wrong (login refused, no login method, TLS missing): retrying
+		// cannot help. The error's message says what is wrong and what to
+		// change, then the server's answer; the mail adapter keeps
+		// addresses and credentials out of it.
 		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, err.Error()))
 	case lastTry:
 		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, "The mail server could not be reached after several attempts."))

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +25,25 @@ type SMTP struct {
 	host string
 	opts []gomail.Option
 	from string
+	// user and pass are SMTP_URL's credentials, kept to take them out of
+	// any server answer that repeats them.
+	user, pass string
+	// plaintextRisk: credentials are set, the host is not this machine and
+	// the connection may lack TLS (tls=none or opportunistic), so go-mail
+	// keeps the password to itself unless TLS is on.
+	plaintextRisk bool
+
+	health
 }
 
 // New reads smtp://user:pass@host:port?from=…&tls=… (smtps:// for implicit
 // TLS). tls is mandatory (STARTTLS required; the default), opportunistic or
 // none (default for localhost, e.g. a local relay or test server). from
 // defaults to shipping@ the app's host.
+//
+// A password goes only over TLS, except to this machine (see loopback):
+// there PLAIN and LOGIN are used without TLS, as a local relay or a mailpit
+// with a login expects.
 func New(smtpURL, appURL string) (*SMTP, error) {
 	u, err := url.Parse(smtpURL)
 	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") {
@@ -46,34 +59,50 @@ func New(smtpURL, appURL string) (*SMTP, error) {
 			return nil, errors.New("SMTP_URL has an invalid port")
 		}
 	}
-	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(30 * time.Second)}
-	local := host == "localhost" || net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback()
+	opts := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(sendTimeout)}
+	local := loopback(host)
 	policy := u.Query().Get("tls")
+	mayBePlaintext := false
 	switch {
 	case u.Scheme == "smtps":
 		opts = append(opts, gomail.WithSSLPort(false))
 	case policy == "none" || policy == "" && local:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+		mayBePlaintext = true
 	case policy == "opportunistic":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+		mayBePlaintext = true
 	case policy == "" || policy == "mandatory":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	default:
 		return nil, fmt.Errorf("SMTP_URL tls=%q: use mandatory, opportunistic or none", policy)
 	}
-	if user := u.User.Username(); user != "" {
-		pass, _ := u.User.Password()
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(user), gomail.WithPassword(pass))
+	s := &SMTP{host: host, user: u.User.Username()}
+	if s.user != "" {
+		s.pass, _ = u.User.Password()
+		// go-mail's auto-discovery never picks PLAIN or LOGIN without TLS,
+		// whatever the host (client.go, authTypeAutoDiscover), so a local
+		// relay offering only those could not be logged in to. To this
+		// machine, and only here, PLAIN or LOGIN are asked for without
+		// TLS (the -NOENC types); if the server offers neither, go-mail
+		// falls back to auto-discovery.
+		auth := gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover)
+		if local && u.Scheme == "smtp" {
+			auth = gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlainNoEnc, gomail.SMTPAuthLoginNoEnc)
+		}
+		opts = append(opts, auth, gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
+		s.plaintextRisk = mayBePlaintext && !local
 	}
-	from := u.Query().Get("from")
-	if from == "" {
+	s.from = u.Query().Get("from")
+	if s.from == "" {
 		appHost := "localhost"
 		if a, err := url.Parse(appURL); err == nil && a.Hostname() != "" {
 			appHost = a.Hostname()
 		}
-		from = "shipping@" + appHost
+		s.from = "shipping@" + appHost
 	}
-	return &SMTP{host: host, opts: opts, from: from}, nil
+	s.opts = opts
+	return s, nil
 }
 
 // From is the sender address.
@@ -112,29 +141,57 @@ func build(from string, e app.Email) (*gomail.Msg, error) {
 	return m, nil
 }
 
-// Send implements app.Mailer.
+// sendTimeout bounds each step of a send (connecting, each command).
+const sendTimeout = 30 * time.Second
+
+// client is a go-mail client for one session; extra options come last, so
+// they win.
+func (s *SMTP) client(extra ...gomail.Option) (*gomail.Client, error) {
+	c, err := gomail.NewClient(s.host, append(slices.Clip(s.opts), extra...)...)
+	if err != nil {
+		return nil, app.WrapError(app.ErrUnavailable, err, "cannot set up the SMTP client")
+	}
+	return c, nil
+}
+
+// Send implements app.Mailer. A wrong configuration (the login refused, no
+// login method Waybill may use, TLS missing) is ErrInvalid: no retry can
+// help, and its message says what to change in SMTP_URL. A refused message
+// (5xx) is ErrInvalid too; anything else is ErrUnavailable, worth a retry.
+// The errors hold no address and no credential.
 func (s *SMTP) Send(ctx context.Context, e app.Email) error {
 	m, err := build(s.from, e)
 	if err != nil {
 		return err
 	}
-	client, err := gomail.NewClient(s.host, s.opts...)
+	client, err := s.client()
 	if err != nil {
-		return app.WrapError(app.ErrUnavailable, err, "cannot set up the SMTP client")
+		return err
 	}
-	err = client.DialAndSendWithContext(ctx, m)
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		err = s.dialError(err)
+		s.remember(err)
+		return err
+	}
+	err = client.SendWithSMTPClient(conn, m)
+	// QUIT ends the session whatever happened. After a failed send, that
+	// failure is the one to report; after a successful one the server has
+	// the message (it answered 250 to its end), and a failed QUIT must not
+	// make the caller send it again.
+	_ = client.CloseWithSMTPClient(conn)
 	if err == nil {
+		s.remember(nil)
 		return nil
 	}
-	// The server's reply names the recipient: it goes into logs and the
-	// email log, so the address is taken out first.
-	reply := errors.New(addresses.ReplaceAllString(err.Error(), "<recipient>"))
-	var se *gomail.SendError
-	if errors.As(err, &se) && !se.IsTemp() && se.Reason != gomail.ErrConnCheck && se.Reason != gomail.ErrSMTPMailFrom {
-		// A 5xx answer: the server refused this message for good.
-		return app.WrapError(app.ErrInvalid, reply, "the mail server refused the message")
+	err = s.sendError(err)
+	if configError(err) {
+		s.remember(err)
+	} else {
+		// Connected and logged in: the configuration works.
+		s.remember(nil)
 	}
-	return app.WrapError(app.ErrUnavailable, reply, "the mail server is not reachable or asked to try later")
+	return err
 }
 
 // addresses matches email addresses, with or without angle brackets.

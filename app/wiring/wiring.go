@@ -104,9 +104,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	}
 	a.Mailer = smtp.Log{Logger: log}
 	if cfg.SMTPURL != "" {
-		if a.Mailer, err = smtp.New(cfg.SMTPURL, cfg.AppURL); err != nil {
+		mailer, err := smtp.New(cfg.SMTPURL, cfg.AppURL)
+		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
+		// One connection now, so a wrong SMTP_URL shows in the logs at
+		// start rather than in the first failed email. A warning only:
+		// a mail server that is down must not stop Waybill from taking
+		// webhooks (see smtp.StartupCheck).
+		mailer.StartupCheck(ctx, log)
+		a.Mailer = mailer
 	}
 	a.Queue = jobs.NewClient(a.RDB)
 	a.Unsubscribes = app.NewUnsubscribes(cfg.ShopifyAPISecret, cfg.AppURL)
@@ -168,12 +175,22 @@ func (a *App) server() *server.Server {
 		RateLimiter:     a.Redis,
 		TrackingLinks:   a.TrackingLinks,
 		Webhooks:        webhooks.New(a.Shopify, a.DB, a.Queue, a.Log),
-		Ready:           []server.Check{{Name: "database", Check: a.DB.Ping}, {Name: "redis", Check: a.Redis.Ping}},
+		Ready:           a.readyChecks(),
 		Registry:        registry,
 		Frontend:        frontend.Handler(frameAncestors, a.Config.ShopifyAPIKey),
 		Clock:           a.Clock,
 		Log:             a.Log,
 	})
+}
+
+// readyChecks are /readyz's: the database and Redis, and — advisory, shown
+// but never making /readyz fail — the mail server when SMTP_URL is set.
+func (a *App) readyChecks() []server.Check {
+	checks := []server.Check{{Name: "database", Check: a.DB.Ping}, {Name: "redis", Check: a.Redis.Ping}}
+	if mailer, ok := a.Mailer.(*smtp.SMTP); ok {
+		checks = append(checks, server.Check{Name: "smtp", Check: mailer.ReadyCheck(a.Log), Advisory: true})
+	}
+	return checks
 }
 
 // frameAncestors lets the shop's admin (and Shopify's unified admin) embed

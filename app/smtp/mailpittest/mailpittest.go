@@ -57,15 +57,55 @@ func freePort(t testing.TB) string {
 	return addr
 }
 
-// Start runs mailpit until the test ends. allowedRecipients, when set, is a
-// regular expression: other recipients are refused with a permanent error.
+// Start runs mailpit until the test ends, accepting any login or none.
+// allowedRecipients, when set, is a regular expression: other recipients are
+// refused with a permanent error.
 func Start(t testing.TB, allowedRecipients string) *Server {
+	return StartWith(t, Options{AllowedRecipients: allowedRecipients})
+}
+
+// Options choose how the server behaves. The zero value is Start's: no TLS,
+// PLAIN and LOGIN offered without it, and any login (or none) accepted.
+type Options struct {
+	// AllowedRecipients, when set, is a regular expression: other
+	// recipients are refused with a permanent error.
+	AllowedRecipients string
+	// Login, as "user:password", is the one login the server accepts; it
+	// then refuses mail from a client that has not logged in.
+	Login string
+	// NoAuth makes the server offer no login at all (no AUTH in EHLO).
+	NoAuth bool
+	// Chaos is mailpit's --chaos-triggers, e.g. "Authentication:454:100"
+	// to answer every login with a temporary failure.
+	Chaos string
+}
+
+// StartWith runs mailpit with opts until the test ends.
+func StartWith(t testing.TB, opts Options) *Server {
+	if opts.Login != "" && opts.NoAuth {
+		t.Fatal("mailpittest: Login and NoAuth contradict each other")
+	}
 	smtp, web := freePort(t), freePort(t)
-	args := []string{"--smtp", smtp, "--listen", web, "--disable-version-check", "--quiet",
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--smtp-disable-rdns",
+	args := []string{"--smtp", smtp, "--listen", web, "--disable-version-check", "--quiet", "--smtp-disable-rdns",
 		"--database", filepath.Join(t.TempDir(), "mailpit.db")}
-	if allowedRecipients != "" {
-		args = append(args, "--smtp-allowed-recipients", allowedRecipients)
+	switch {
+	case opts.NoAuth:
+	case opts.Login != "":
+		// mailpit reads an htpasswd file; a plain-text password is one of
+		// the formats it accepts.
+		file := filepath.Join(t.TempDir(), "smtp-users")
+		if err := os.WriteFile(file, []byte(opts.Login+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--smtp-auth-file", file, "--smtp-auth-allow-insecure")
+	default:
+		args = append(args, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
+	}
+	if opts.AllowedRecipients != "" {
+		args = append(args, "--smtp-allowed-recipients", opts.AllowedRecipients)
+	}
+	if opts.Chaos != "" {
+		args = append(args, "--chaos-triggers", opts.Chaos)
 	}
 	cmd := exec.Command(binary(t), args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
