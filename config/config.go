@@ -18,12 +18,15 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
-// DefaultScopes are the access scopes Waybill asks for unless SCOPES says otherwise.
-const DefaultScopes = "read_orders,write_orders,read_fulfillments,write_fulfillments," +
-	"read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders," +
-	"read_assigned_fulfillment_orders,write_assigned_fulfillment_orders," +
-	"read_third_party_fulfillment_orders,write_third_party_fulfillment_orders," +
-	"read_customers,write_app_proxy"
+// DefaultScopes are the access scopes Waybill asks for unless SCOPES says
+// otherwise: exactly what its Admin API calls need (app/shopify's
+// schema_test.go checks every query against Shopify's requiredAccess with
+// these). A write scope grants its read scope too, so read_fulfillments and
+// the read_*_fulfillment_orders scopes are not listed; read_locations is for
+// FulfillmentOrder.assignedLocation.location; write_orders is not needed.
+const DefaultScopes = "read_orders,read_customers,read_locations,write_fulfillments," +
+	"write_assigned_fulfillment_orders,write_merchant_managed_fulfillment_orders," +
+	"write_third_party_fulfillment_orders,write_app_proxy"
 
 // secretVariables may also be given as NAME_FILE=/path (Docker and Kubernetes
 // secrets), so they never have to sit in the process environment.

@@ -33,8 +33,10 @@ func TestDefaults(t *testing.T) {
 	if !cfg.DevEncryptionKey || len(cfg.EncryptionKey) != 32 {
 		t.Fatal("a localhost app without a key must get the development key")
 	}
-	if got := len(cfg.ScopeList()); got != 12 {
-		t.Fatalf("default scopes: %d, want 12", got)
+	want := []string{"read_orders", "read_customers", "read_locations", "write_fulfillments", "write_assigned_fulfillment_orders",
+		"write_merchant_managed_fulfillment_orders", "write_third_party_fulfillment_orders", "write_app_proxy"}
+	if got := cfg.ScopeList(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("default scopes: %v, want %v", got, want)
 	}
 }
 
@@ -118,4 +120,23 @@ func TestMigrateNeedsNoShopifyCredentials(t *testing.T) {
 	if _, err := config.FromEnvironment(map[string]string{"DATABASE_URL": "sqlite:///tmp/x.db"}, config.Requirements{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// shopify.app.toml (what `shopify app deploy` configures) asks for the same
+// scopes as the default, or installs and token exchanges would grant
+// something else than what Waybill's calls were checked against.
+func TestAppTomlScopesAreTheDefault(t *testing.T) {
+	toml, err := os.ReadFile("../shopify.app.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(toml), "\n") {
+		if v, ok := strings.CutPrefix(line, "scopes = "); ok {
+			if got := strings.Trim(v, `"`); got != config.DefaultScopes {
+				t.Fatalf("shopify.app.toml scopes = %q, config.DefaultScopes = %q", got, config.DefaultScopes)
+			}
+			return
+		}
+	}
+	t.Fatal("shopify.app.toml has no scopes line")
 }

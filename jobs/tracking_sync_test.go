@@ -391,3 +391,44 @@ func TestStalledShipmentsAreRequeued(t *testing.T) {
 		t.Fatalf("stalled shipment after the sweep: %+v", s)
 	}
 }
+
+// A store that fulfils automatically (or an app that marks orders fulfilled
+// first) leaves a fulfillment without tracking: the supplier's number goes
+// onto that fulfillment, and the order keeps exactly one. When two such
+// fulfillments could be the parcel and the number names no items, the
+// merchant chooses.
+func TestNumberForAnOrderFulfilledWithoutOne(t *testing.T) {
+	e := newPushEnv(t, store.SQLite)
+	o := e.order(shopifyfake.NewOrder{LineItems: mug(2)}, false)
+	if _, err := e.fake.CreateFulfillment(shop, o.ID, shopifyfake.NewFulfillment{}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})
+	s := e.settled(r[0].ShipmentID)
+	fs := e.fulfillments(o.ID)
+	if s.State != app.ShipmentSynced || len(fs) != 1 || s.ShopifyFulfillmentID != fs[0].ID {
+		t.Fatalf("shipment %+v, fulfillments %+v: want the existing fulfillment, tracked", s, fs)
+	}
+	if len(fs[0].TrackingInfo) != 1 || fs[0].TrackingInfo[0].Number != "LX123456785CN" {
+		t.Fatalf("the fulfillment's tracking: %+v", fs[0].TrackingInfo)
+	}
+	if len(s.LineItems) != 1 || s.LineItems[0].Quantity != 2 || s.LineItems[0].SKU != "MUG-01" {
+		t.Fatalf("the shipment's items (from the fulfillment): %+v", s.LineItems)
+	}
+
+	o2 := e.order(shopifyfake.NewOrder{LineItems: mug(2)}, false)
+	for range 2 {
+		if _, err := e.fake.CreateFulfillment(shop, o2.ID, shopifyfake.NewFulfillment{Lines: []shopifyfake.FulfillLine{{LineItemID: o2.LineItems[0].ID, Quantity: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "RB123456785ES"})
+	if s := e.settled(r[0].ShipmentID); s.State != app.ShipmentNeedsAttention {
+		t.Fatalf("two untracked fulfillments and no items named: %+v", s)
+	}
+	for _, f := range e.fulfillments(o2.ID) {
+		if len(f.TrackingInfo) != 0 {
+			t.Fatalf("a number was guessed onto %+v", f)
+		}
+	}
+}

@@ -4,7 +4,15 @@
 // orders, fulfillments, fulfillment events and webhook subscriptions — with
 // access-token checks, userErrors, quantities that go down as items are
 // fulfilled, the GraphQL cost bucket, and injectable faults — and signed
-// webhooks sent to an app.
+// webhooks sent to an app, shaped like the samples of Shopify's webhook
+// reference.
+//
+// It refuses what Shopify refuses: every GraphQL request is validated
+// against Shopify's published Admin API schema (package adminschema) and its
+// variables coerced, and every field it selects is checked against the
+// access scopes its token was granted (ACCESS_DENIED otherwise). Tokens
+// carry the scopes asked for at authorize, or the app's configured scopes
+// (Options.Scopes, by default Waybill's config.DefaultScopes).
 //
 // Tests mount Handler on an httptest server and point SHOPIFY_ADMIN_ORIGIN at
 // it; `waybill devstore` runs it on a port with a seeded demo shop. Requests
@@ -20,6 +28,7 @@ import (
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/config"
 )
 
 // SupportedAPIVersions lists the Admin API versions the fake answers; others
@@ -46,6 +55,12 @@ type Options struct {
 	DeliverWebhooks bool
 	// Log receives the webhook deliveries that failed (default: slog.Default()).
 	Log *slog.Logger
+	// Scopes are the access scopes the app is configured with (its
+	// shopify.app.toml): what token exchange and IssueOfflineToken grant,
+	// and what an authorize request that names no scope gets. Default:
+	// Waybill's own default, config.DefaultScopes. Every Admin API call is
+	// checked against the scopes of the token it carries.
+	Scopes string
 }
 
 // Store is the fake Shopify. Safe for concurrent use.
@@ -92,9 +107,9 @@ type Shop struct {
 
 	orders        []*Order
 	subscriptions []*WebhookSubscription
-	accessTokens  map[string]time.Time // token → expiry (zero: never)
-	refreshTokens map[string]time.Time
-	codes         map[string]time.Time // authorization code → expiry
+	accessTokens  map[string]tokenGrant // token → expiry (zero: never) and scopes
+	refreshTokens map[string]tokenGrant
+	codes         map[string]tokenGrant // authorization code → expiry and the scopes asked for
 	bucket        float64
 	bucketAt      time.Time
 	pointsCharged float64
@@ -116,6 +131,9 @@ type Order struct {
 	CustomerLastName  string
 	ShippingCountry   string // ISO code
 	ShippingCity      string
+	// CustomerID is set when the order names a customer (an email or a name).
+	CustomerID        int64
+	Currency          string // the shop's
 	LineItems         []*LineItem
 	FulfillmentOrders []*FulfillmentOrder
 	Fulfillments      []*Fulfillment
@@ -129,7 +147,8 @@ type LineItem struct {
 	SKU        string
 	Title      string
 	Quantity   int
-	LocationID int64 // where it ships from; one fulfillment order per location
+	LocationID int64  // where it ships from; one fulfillment order per location
+	Price      string // e.g. "19.99"; empty reads as "0.00"
 }
 
 // FulfillmentOrder groups line items to fulfil from one location.
@@ -150,9 +169,11 @@ type FulfillmentOrderLineItem struct {
 
 // Fulfillment is a shipment recorded on the order.
 type Fulfillment struct {
-	ID             int64
-	OrderID        int64
-	LocationID     int64
+	ID         int64
+	OrderID    int64
+	LocationID int64
+	// Status is a FulfillmentStatus enum value: SUCCESS, CANCELLED, ERROR,
+	// FAILURE, OPEN or PENDING (webhooks write it lower case).
 	Status         string
 	TrackingInfo   []TrackingInfo
 	LineItems      []FulfillmentLineItem
@@ -215,6 +236,9 @@ func New(opts Options) *Store {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	if opts.Scopes == "" {
+		opts.Scopes = config.DefaultScopes
+	}
 	return &Store{opts: opts, clock: opts.Clock, shops: map[string]*Shop{}, nextID: 1000, calls: map[string]int{}}
 }
 
@@ -239,9 +263,9 @@ func (s *Store) AddShop(sh Shop) {
 	if len(sh.Locations) == 0 {
 		sh.Locations = []Location{{ID: s.id(), Name: "Main warehouse"}}
 	}
-	sh.accessTokens = map[string]time.Time{}
-	sh.refreshTokens = map[string]time.Time{}
-	sh.codes = map[string]time.Time{}
+	sh.accessTokens = map[string]tokenGrant{}
+	sh.refreshTokens = map[string]tokenGrant{}
+	sh.codes = map[string]tokenGrant{}
 	sh.bucket = s.opts.BucketSize
 	sh.bucketAt = s.clock.Now()
 	s.shops[sh.Domain] = &sh
@@ -287,6 +311,7 @@ type NewLineItem struct {
 	Title      string
 	Quantity   int
 	LocationID int64
+	Price      string // optional, e.g. "19.99"
 }
 
 // CreateOrder adds an order with one open fulfillment order per location and
@@ -303,7 +328,10 @@ func (s *Store) CreateOrder(shop string, n NewOrder) Order {
 		ID: s.id(), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale,
 		CustomerFirstName: n.CustomerFirstName, CustomerLastName: n.CustomerLastName,
 		ShippingCountry: n.ShippingCountry, ShippingCity: n.ShippingCity,
-		CreatedAt: now, UpdatedAt: now,
+		Currency: sh.Currency, CreatedAt: now, UpdatedAt: now,
+	}
+	if n.Email != "" || n.CustomerFirstName != "" || n.CustomerLastName != "" {
+		o.CustomerID = s.id()
 	}
 	if o.Name == "" {
 		o.Name = fmt.Sprintf("#%d", 1001+len(sh.orders))
@@ -315,7 +343,7 @@ func (s *Store) CreateOrder(shop string, n NewOrder) Order {
 		if loc == 0 {
 			loc = sh.Locations[0].ID
 		}
-		item := &LineItem{ID: s.id(), SKU: li.SKU, Title: li.Title, Quantity: li.Quantity, LocationID: loc}
+		item := &LineItem{ID: s.id(), SKU: li.SKU, Title: li.Title, Quantity: li.Quantity, LocationID: loc, Price: li.Price}
 		o.LineItems = append(o.LineItems, item)
 		fo := byLocation[loc]
 		if fo == nil {
@@ -442,19 +470,45 @@ func (s *Store) Calls(name string) int {
 
 // IssueOfflineToken gives a shop a valid expiring offline token pair without
 // OAuth, for tests and load commands that start from an installed shop. The
-// expiry times are the fake's own, so callers do not guess them.
+// expiry times are the fake's own, so callers do not guess them. The token
+// carries the app's configured scopes (Options.Scopes).
 func (s *Store) IssueOfflineToken(shop string) app.OfflineToken {
+	return s.IssueOfflineTokenWithScopes(shop, s.opts.Scopes)
+}
+
+// IssueOfflineTokenWithScopes is IssueOfflineToken with the granted scopes
+// given (comma separated), as when a merchant installed an older version of
+// the app that asked for fewer: calls needing more are refused with
+// ACCESS_DENIED. Refreshing the token keeps its scopes.
+func (s *Store) IssueOfflineTokenWithScopes(shop, scopes string) app.OfflineToken {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.shops[shop]
+	if sh == nil {
+		panic(fmt.Sprintf("shopifyfake: no shop %s", shop))
+	}
 	now := s.clock.Now()
 	tok := app.OfflineToken{
 		AccessToken: "shpat_" + randomHex(16), AccessTokenExpiresAt: now.Add(s.opts.AccessTokenTTL),
 		RefreshToken: "shprt_" + randomHex(16), RefreshTokenExpiresAt: now.Add(s.opts.RefreshTokenTTL),
+		Scopes: scopes,
 	}
-	sh.accessTokens[tok.AccessToken] = tok.AccessTokenExpiresAt
-	sh.refreshTokens[tok.RefreshToken] = tok.RefreshTokenExpiresAt
+	sh.accessTokens[tok.AccessToken] = tokenGrant{expires: tok.AccessTokenExpiresAt, scopes: scopes}
+	sh.refreshTokens[tok.RefreshToken] = tokenGrant{expires: tok.RefreshTokenExpiresAt, scopes: scopes}
 	return tok
+}
+
+// TokenScopes returns the scopes an access token of the shop was granted,
+// and whether the token is known.
+func (s *Store) TokenScopes(shop, accessToken string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.shops[shop]; sh != nil {
+		if g, ok := sh.accessTokens[accessToken]; ok {
+			return g.scopes, true
+		}
+	}
+	return "", false
 }
 
 // RevokeTokens invalidates every access and refresh token of the shop (as an
@@ -463,8 +517,8 @@ func (s *Store) RevokeTokens(shop string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.shops[shop]
-	sh.accessTokens = map[string]time.Time{}
-	sh.refreshTokens = map[string]time.Time{}
+	sh.accessTokens = map[string]tokenGrant{}
+	sh.refreshTokens = map[string]tokenGrant{}
 }
 
 // Wait blocks until webhook deliveries in flight are done.

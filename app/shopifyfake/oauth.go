@@ -65,8 +65,14 @@ func (s *Store) authorize(w http.ResponseWriter, r *http.Request, shop string) {
 		http.Error(w, "There is no store at this address.", http.StatusNotFound)
 		return
 	}
+	// The scopes asked for are what the token will carry (the merchant
+	// approves them all: the fake has no partial grants).
+	scopes := q.Get("scope")
+	if strings.TrimSpace(scopes) == "" {
+		scopes = s.opts.Scopes
+	}
 	code := randomHex(16)
-	sh.codes[code] = s.clock.Now().Add(10 * time.Minute)
+	sh.codes[code] = tokenGrant{expires: s.clock.Now().Add(10 * time.Minute), scopes: scopes}
 	s.mu.Unlock()
 
 	cb := url.Values{}
@@ -148,24 +154,27 @@ func (s *Store) accessToken(w http.ResponseWriter, r *http.Request, shop string)
 	now := s.clock.Now()
 	expiring := p["expiring"] == "1" || p["expiring"] == "true"
 	grant := p["grant_type"]
+	scopes := s.opts.Scopes // token exchange: the app's configured scopes
 	switch grant {
 	case "", "authorization_code":
 		grant = "authorization_code"
-		exp, ok := sh.codes[p["code"]]
+		code, ok := sh.codes[p["code"]]
 		delete(sh.codes, p["code"]) // single use, even when it failed
-		if !ok || now.After(exp) {
+		if !ok || now.After(code.expires) {
 			oauthError(w, http.StatusBadRequest, "invalid_request", "The authorization code was not found or was already used")
 			return
 		}
+		scopes = code.scopes
 	case "refresh_token":
-		exp, ok := sh.refreshTokens[p["refresh_token"]]
-		if !ok || now.After(exp) {
+		old, ok := sh.refreshTokens[p["refresh_token"]]
+		if !ok || now.After(old.expires) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "The refresh token is invalid or expired")
 			return
 		}
 		// Rotated on use (Shopify keeps the old one only until the new one is used).
 		delete(sh.refreshTokens, p["refresh_token"])
 		expiring = true
+		scopes = old.scopes
 	case "urn:ietf:params:oauth:grant-type:token-exchange":
 		if p["subject_token_type"] != "urn:ietf:params:oauth:token-type:id_token" ||
 			p["requested_token_type"] != "urn:shopify:params:oauth:token-type:offline-access-token" {
@@ -183,16 +192,18 @@ func (s *Store) accessToken(w http.ResponseWriter, r *http.Request, shop string)
 	s.calls["grant:"+grant]++
 
 	access := "shpat_" + randomHex(16)
-	resp := map[string]any{"access_token": access, "scope": "read_orders,write_orders,read_fulfillments,write_fulfillments,read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,read_assigned_fulfillment_orders,write_assigned_fulfillment_orders,read_third_party_fulfillment_orders,write_third_party_fulfillment_orders,read_customers,write_app_proxy"}
+	// "scope" lists what was granted as it was asked for. (Not confirmed:
+	// whether Shopify leaves out read scopes implied by write ones here.)
+	resp := map[string]any{"access_token": access, "scope": scopes}
 	if expiring {
 		refresh := "shprt_" + randomHex(16)
-		sh.accessTokens[access] = now.Add(s.opts.AccessTokenTTL)
-		sh.refreshTokens[refresh] = now.Add(s.opts.RefreshTokenTTL)
+		sh.accessTokens[access] = tokenGrant{expires: now.Add(s.opts.AccessTokenTTL), scopes: scopes}
+		sh.refreshTokens[refresh] = tokenGrant{expires: now.Add(s.opts.RefreshTokenTTL), scopes: scopes}
 		resp["expires_in"] = int(s.opts.AccessTokenTTL.Seconds())
 		resp["refresh_token"] = refresh
 		resp["refresh_token_expires_in"] = int(s.opts.RefreshTokenTTL.Seconds())
 	} else {
-		sh.accessTokens[access] = time.Time{}
+		sh.accessTokens[access] = tokenGrant{scopes: scopes}
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -235,8 +246,15 @@ func (s *Store) SessionToken(shop string, ttl time.Duration) string {
 	return signed
 }
 
-// checkAccessToken reports whether token is a live token of shop.
-func (s *Store) checkAccessToken(sh *Shop, token string) bool {
-	exp, ok := sh.accessTokens[token]
-	return ok && (exp.IsZero() || s.clock.Now().Before(exp))
+// tokenGrant is a token's (or an authorization code's) expiry and the
+// access scopes it carries.
+type tokenGrant struct {
+	expires time.Time // zero: never
+	scopes  string    // comma separated
+}
+
+// checkAccessToken returns the grant of a live token of shop.
+func (s *Store) checkAccessToken(sh *Shop, token string) (tokenGrant, bool) {
+	g, ok := sh.accessTokens[token]
+	return g, ok && (g.expires.IsZero() || s.clock.Now().Before(g.expires))
 }

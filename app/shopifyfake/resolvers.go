@@ -109,13 +109,25 @@ func (e *execution) fulfillmentObj(o *Order, f *Fulfillment) obj {
 		events = append(events, fulfillmentEventObj(ev))
 	}
 	var displayStatus any = "FULFILLED"
-	if len(f.Events) > 0 {
+	switch {
+	case f.Status == "CANCELLED":
+		displayStatus = "CANCELED"
+	case f.Status == "FAILURE" || f.Status == "ERROR":
+		displayStatus = "FAILURE"
+	case f.Status == "PENDING" || f.Status == "OPEN":
+		displayStatus = "SUBMITTED"
+	case len(f.Events) > 0:
 		displayStatus = f.Events[len(f.Events)-1].Status
 	}
 	return obj{"__typename": "Fulfillment", "id": gid("Fulfillment", f.ID), "legacyResourceId": strconv.FormatInt(f.ID, 10),
-		"name": fmt.Sprintf("%s-F%d", o.Name, f.ID), "status": f.Status, "displayStatus": displayStatus,
+		"name": fulfillmentName(o, f), "status": f.Status, "displayStatus": displayStatus,
 		"createdAt": ts(f.CreatedAt), "updatedAt": ts(f.UpdatedAt),
-		"trackingInfo":         fieldFunc(func(map[string]any) any { return tracking }),
+		"trackingInfo": fieldFunc(func(args map[string]any) any {
+			if n, ok := toInt(args["first"]); ok && n >= 0 && n < len(tracking) {
+				return tracking[:n]
+			}
+			return tracking
+		}),
 		"fulfillmentLineItems": connection(lines),
 		"events":               connection(events),
 		"location":             e.locationObj(f.LocationID),
@@ -169,10 +181,16 @@ func (e *execution) orderObj(o *Order) obj {
 	if o.CustomerLocale != "" {
 		locale = o.CustomerLocale
 	}
+	var customer any // an order without a customer has none
+	if o.CustomerID != 0 {
+		customer = obj{"__typename": "Customer", "id": gid("Customer", o.CustomerID), "firstName": nullIfEmpty(o.CustomerFirstName),
+			"lastName": nullIfEmpty(o.CustomerLastName), "email": email,
+			"displayName": strings.TrimSpace(o.CustomerFirstName + " " + o.CustomerLastName)}
+	}
 	return obj{"__typename": "Order", "id": gid("Order", o.ID), "legacyResourceId": strconv.FormatInt(o.ID, 10),
 		"name": o.Name, "email": email, "customerLocale": locale, "createdAt": ts(o.CreatedAt), "updatedAt": ts(o.UpdatedAt),
 		"displayFulfillmentStatus": displayFulfillmentStatus(o),
-		"customer":                 obj{"__typename": "Customer", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName, "email": email},
+		"customer":                 customer,
 		"shippingAddress": obj{"__typename": "MailingAddress", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName,
 			"city": o.ShippingCity, "countryCodeV2": o.ShippingCountry},
 		"lineItems":         connection(items),
@@ -307,12 +325,18 @@ func (e *execution) mutation(name string, args map[string]any) any {
 		return e.fulfillmentTrackingInfoUpdate(args)
 	case "fulfillmentEventCreate":
 		return e.fulfillmentEventCreate(args)
+	case "fulfillmentCancel":
+		return e.fulfillmentCancel(args)
 	case "webhookSubscriptionCreate":
 		return e.webhookSubscriptionCreate(args)
 	}
 	return errUnknownField
 }
 
+// trackingFromInput reads a FulfillmentTrackingInput: one parcel (number,
+// url) or several (numbers, urls, position for position), one company for
+// all. When both forms are given the list wins, and a single number not in
+// it comes first.
 func trackingFromInput(v any) []TrackingInfo {
 	in, _ := v.(map[string]any)
 	if in == nil {
@@ -320,18 +344,28 @@ func trackingFromInput(v any) []TrackingInfo {
 	}
 	company, _ := in["company"].(string)
 	url, _ := in["url"].(string)
+	number, _ := in["number"].(string)
 	var out []TrackingInfo
-	if n, _ := in["number"].(string); n != "" {
-		out = append(out, TrackingInfo{Company: company, Number: n, URL: url})
+	ns, _ := in["numbers"].([]any)
+	urls, _ := in["urls"].([]any)
+	listed := false
+	for _, n := range ns {
+		if s, _ := n.(string); s == number {
+			listed = true
+		}
 	}
-	if ns, ok := in["numbers"].([]any); ok {
-		urls, _ := in["urls"].([]any)
-		for i, n := range ns {
-			t := TrackingInfo{Company: company}
-			t.Number, _ = n.(string)
-			if i < len(urls) {
-				t.URL, _ = urls[i].(string)
-			}
+	if number != "" && !listed {
+		out = append(out, TrackingInfo{Company: company, Number: number, URL: url})
+	}
+	for i, n := range ns {
+		t := TrackingInfo{Company: company}
+		t.Number, _ = n.(string)
+		if i < len(urls) {
+			t.URL, _ = urls[i].(string)
+		} else if t.Number == number {
+			t.URL = url
+		}
+		if t.Number != "" {
 			out = append(out, t)
 		}
 	}
@@ -424,29 +458,14 @@ func (e *execution) fulfillmentCreate(args map[string]any) any {
 	if len(takes) == 0 {
 		return fail("Fulfillment must contain at least one line item with a quantity to fulfill.", "fulfillment")
 	}
-	now := e.store.clock.Now()
 	notify, _ := in["notifyCustomer"].(bool)
 	f := &Fulfillment{ID: e.store.id(), OrderID: order.ID, LocationID: location, Status: "SUCCESS",
-		TrackingInfo: trackingFromInput(in["trackingInfo"]), NotifyCustomer: notify, CreatedAt: now, UpdatedAt: now}
+		TrackingInfo: trackingFromInput(in["trackingInfo"]), NotifyCustomer: notify}
 	for _, t := range takes {
 		t.foli.RemainingQuantity -= t.qty
 		f.LineItems = append(f.LineItems, FulfillmentLineItem{ID: e.store.id(), LineItemID: t.foli.LineItemID, Quantity: t.qty})
 	}
-	for _, fo := range order.FulfillmentOrders {
-		remaining, total := 0, 0
-		for _, li := range fo.LineItems {
-			remaining += li.RemainingQuantity
-			total += li.TotalQuantity
-		}
-		switch {
-		case remaining == 0:
-			fo.Status = "CLOSED"
-		case remaining < total:
-			fo.Status = "IN_PROGRESS"
-		}
-	}
-	order.Fulfillments = append(order.Fulfillments, f)
-	order.UpdatedAt = now
+	e.store.addFulfillment(order, f)
 	e.afterCommit("fulfillments/create", order, f)
 	return obj{"__typename": "FulfillmentCreatePayload", "fulfillment": e.fulfillmentObj(order, f), "userErrors": userErrors()}
 }
@@ -503,10 +522,12 @@ func (e *execution) fulfillmentEventCreate(args map[string]any) any {
 	}
 	f.Events = append(f.Events, ev)
 	f.UpdatedAt = ev.HappenedAt
-	copy := copyOrder(o)
-	for _, x := range copy.Fulfillments {
-		if x.ID == f.ID {
-			e.store.deliverLocked(e.shop.Domain, "fulfillments/update", restFulfillment(&copy, x))
+	if e.store.opts.DeliverWebhooks {
+		c := copyOrder(o)
+		for _, x := range c.Fulfillments {
+			if x.ID == f.ID {
+				e.store.sendToSubscriptions(e.shop.Domain, "fulfillments/update", restFulfillment(&c, x), "")
+			}
 		}
 	}
 	return obj{"__typename": "FulfillmentEventCreatePayload", "fulfillmentEvent": fulfillmentEventObj(ev), "userErrors": userErrors()}

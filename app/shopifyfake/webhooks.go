@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/waybill-app/waybill/app"
@@ -89,8 +88,17 @@ func (s *Store) deliver(shop, topic string, payload any) {
 }
 
 func (s *Store) deliverLocked(shop, topic string, payload any) {
+	if s.opts.DeliverWebhooks {
+		s.sendToSubscriptions(shop, topic, payload, "")
+	}
+}
+
+// sendToSubscriptions posts payload to every subscription of the shop to
+// topic, in the background (Wait waits for them). Deliveries of one
+// merchant action share eventID (empty: a new one).
+func (s *Store) sendToSubscriptions(shop, topic string, payload any, eventID string) {
 	sh := s.shops[shop]
-	if !s.opts.DeliverWebhooks || sh == nil {
+	if sh == nil {
 		return
 	}
 	body, err := json.Marshal(payload)
@@ -107,7 +115,7 @@ func (s *Store) deliverLocked(shop, topic string, payload any) {
 		s.deliveries.Add(1)
 		go func(uri string) {
 			defer s.deliveries.Done()
-			status, err := s.SendWebhook(context.Background(), uri, Webhook{Shop: shop, Topic: topic, Payload: body})
+			status, err := s.SendWebhook(context.Background(), uri, Webhook{Shop: shop, Topic: topic, Payload: body, EventID: eventID})
 			if err == nil && (status < 200 || status > 299) {
 				err = fmt.Errorf("the app answered HTTP %d", status)
 			}
@@ -122,18 +130,25 @@ func (s *Store) deliverLocked(shop, topic string, payload any) {
 	}
 }
 
-// afterCommit sends the webhooks Shopify sends after a fulfillment changes:
-// the fulfillment topic and orders/updated, sharing one event id.
+// afterCommit sends the webhooks Shopify sends after a fulfillment changes
+// (DeliverWebhooks only).
 func (e *execution) afterCommit(topic string, o *Order, f *Fulfillment) {
-	copy := copyOrder(o)
-	var fc *Fulfillment
-	for _, x := range copy.Fulfillments {
+	if e.store.opts.DeliverWebhooks {
+		e.store.fulfillmentWebhooks(e.shop.Domain, topic, o, f)
+	}
+}
+
+// fulfillmentWebhooks sends the fulfillment topic and orders/updated, which
+// one merchant action fires together: they share one event id.
+func (s *Store) fulfillmentWebhooks(shop, topic string, o *Order, f *Fulfillment) {
+	c := copyOrder(o)
+	for _, x := range c.Fulfillments {
 		if x.ID == f.ID {
-			fc = x
+			event := app.NewID()
+			s.sendToSubscriptions(shop, topic, restFulfillment(&c, x), event)
+			s.sendToSubscriptions(shop, "orders/updated", restOrder(&c), event)
 		}
 	}
-	e.store.deliverLocked(e.shop.Domain, topic, restFulfillment(&copy, fc))
-	e.store.deliverLocked(e.shop.Domain, "orders/updated", restOrder(&copy))
 }
 
 // TopicEnumOf turns orders/create into ORDERS_CREATE.
@@ -148,99 +163,6 @@ func TopicEnumOf(topic string) string {
 		}
 	}
 	return string(b)
-}
-
-// restOrder is the webhook (REST-shaped) JSON of an order.
-func restOrder(o *Order) map[string]any {
-	items := []map[string]any{}
-	for _, li := range o.LineItems {
-		remaining := 0
-		for _, fo := range o.FulfillmentOrders {
-			for _, foli := range fo.LineItems {
-				if foli.LineItemID == li.ID {
-					remaining += foli.RemainingQuantity
-				}
-			}
-		}
-		items = append(items, map[string]any{
-			"id": li.ID, "admin_graphql_api_id": gid("LineItem", li.ID), "sku": li.SKU, "title": li.Title, "name": li.Title,
-			"quantity": li.Quantity, "fulfillable_quantity": remaining, "requires_shipping": true,
-		})
-	}
-	fulfillments := []map[string]any{}
-	for _, f := range o.Fulfillments {
-		fulfillments = append(fulfillments, restFulfillment(o, f))
-	}
-	var status any
-	switch displayFulfillmentStatus(o) {
-	case "FULFILLED":
-		status = "fulfilled"
-	case "PARTIALLY_FULFILLED":
-		status = "partial"
-	}
-	var email, locale any
-	if o.Email != "" {
-		email = o.Email
-	}
-	if o.CustomerLocale != "" {
-		locale = o.CustomerLocale
-	}
-	return map[string]any{
-		"id": o.ID, "admin_graphql_api_id": gid("Order", o.ID), "name": o.Name, "order_number": orderNumber(o.Name),
-		"email": email, "contact_email": email, "customer_locale": locale,
-		"created_at": ts(o.CreatedAt), "updated_at": ts(o.UpdatedAt), "fulfillment_status": status,
-		"customer": map[string]any{"first_name": o.CustomerFirstName, "last_name": o.CustomerLastName, "email": email},
-		"shipping_address": map[string]any{"first_name": o.CustomerFirstName, "last_name": o.CustomerLastName,
-			"city": o.ShippingCity, "country_code": o.ShippingCountry},
-		"line_items":   items,
-		"fulfillments": fulfillments,
-	}
-}
-
-// orderNumber is Shopify's order_number: 1001 for #1001. A test may name an
-// order anything; a name that is not # and a number has 0.
-func orderNumber(name string) int {
-	n, err := strconv.Atoi(name[min(1, len(name)):])
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
-// restFulfillment is the webhook JSON of a fulfillment.
-func restFulfillment(o *Order, f *Fulfillment) map[string]any {
-	var company, number, url any
-	numbers, urls := []string{}, []string{}
-	for i, t := range f.TrackingInfo {
-		if i == 0 {
-			company, number, url = t.Company, t.Number, t.URL
-		}
-		numbers = append(numbers, t.Number)
-		urls = append(urls, t.URL)
-	}
-	lines := []map[string]any{}
-	for _, fl := range f.LineItems {
-		for _, li := range o.LineItems {
-			if li.ID == fl.LineItemID {
-				lines = append(lines, map[string]any{"id": li.ID, "sku": li.SKU, "title": li.Title, "name": li.Title, "quantity": fl.Quantity})
-			}
-		}
-	}
-	var shipment any
-	if len(f.Events) > 0 {
-		shipment = map[string]string{
-			"IN_TRANSIT": "in_transit", "OUT_FOR_DELIVERY": "out_for_delivery", "DELIVERED": "delivered",
-			"FAILURE": "failure", "ATTEMPTED_DELIVERY": "attempted_delivery", "READY_FOR_PICKUP": "ready_for_pickup",
-			"CONFIRMED": "confirmed", "LABEL_PRINTED": "label_printed", "LABEL_PURCHASED": "label_purchased",
-		}[f.Events[len(f.Events)-1].Status]
-	}
-	return map[string]any{
-		"id": f.ID, "admin_graphql_api_id": gid("Fulfillment", f.ID), "order_id": o.ID, "status": "success",
-		"location_id": f.LocationID, "created_at": ts(f.CreatedAt), "updated_at": ts(f.UpdatedAt),
-		"tracking_company": company, "tracking_number": number, "tracking_url": url,
-		"tracking_numbers": numbers, "tracking_urls": urls, "shipment_status": shipment,
-		"notify_customer": f.NotifyCustomer, "line_items": lines, "name": o.Name + ".1",
-	}
 }
 
 // RESTOrder returns the webhook JSON of an order, for tests that send
