@@ -32,6 +32,9 @@ const (
 	SourceShopify ShipmentSource = "shopify" // a fulfillment made in the admin, by a 3PL or another app
 )
 
+// ShipmentSources are all sources, in the order the admin lists them.
+var ShipmentSources = []ShipmentSource{SourceAPI, SourceCSV, SourceManual, SourceShopify}
+
 // Shipment is one tracking number for (some of) an order's items.
 type Shipment struct {
 	ID     string `json:"id"`

@@ -343,6 +343,22 @@ func TestOneActionOnManyOrdersAndOneChangeDeliveredTwice(t *testing.T) {
 	}
 }
 
+// A title or name with control characters (NUL, which PostgreSQL refuses)
+// must not stop the order from being kept.
+func TestOrderWithControlCharactersIsKept(t *testing.T) {
+	e := newEnv(t, store.Postgres, false)
+	o := order(41, "#1041", "a@example.com", t0, 7)
+	o["line_items"] = []any{map[string]any{"id": 411, "sku": "MUG\u0000-01", "title": "Taza\u0000\nde cerámica", "quantity": 1, "fulfillable_quantity": 1}}
+	if got := e.send("orders/create", "ev-nul", o); got != 200 {
+		t.Fatal(got)
+	}
+	e.processed("orders/create", "ev-nul")
+	kept, err := e.db.OrderByID(context.Background(), e.shopID, 41)
+	if err != nil || len(kept.LineItems) != 1 || strings.ContainsAny(kept.LineItems[0].Title, "\x00\n") || !strings.HasPrefix(kept.LineItems[0].Title, "Taza") {
+		t.Fatalf("order with control characters: %+v %v", kept, err)
+	}
+}
+
 func TestOrdersUpdatedBeforeOrdersCreate(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
 		e := newEnv(t, engine, false)

@@ -2,7 +2,9 @@ package webhooks
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -59,7 +61,23 @@ func (w orderWebhook) order(shopID string) (app.Order, error) {
 		o.LineItems = append(o.LineItems, app.LineItem{ID: li.ID, SKU: li.SKU, Title: title, Quantity: li.Quantity,
 			FulfillableQuantity: li.FulfillableQuantity})
 	}
+	o.Name, o.Email, o.CustomerLocale, o.CustomerFirstName = text(o.Name), text(o.Email), text(o.CustomerLocale), text(o.CustomerFirstName)
+	for i := range o.LineItems {
+		o.LineItems[i].SKU, o.LineItems[i].Title = text(o.LineItems[i].SKU), text(o.LineItems[i].Title)
+	}
 	return o, nil
+}
+
+// text keeps a value from Shopify as one line: control characters (NUL,
+// which PostgreSQL refuses, line breaks) become spaces, so an odd title
+// cannot stop the order from being kept.
+func text(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // saveOrder keeps Waybill's copy of the order (orders/create, orders/updated).

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -16,9 +17,12 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
+	"unicode/utf8"
 
 	"github.com/vanng822/go-premailer/premailer"
 
@@ -233,28 +237,35 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 		v.Footer = m.Brand.FooterText
 	}
 	if override != nil {
-		var err error
-		if override.Subject != "" {
-			if v.Subject, err = execOverride(override.Subject, m); err != nil {
-				return Rendered{}, err
+		for _, o := range []struct {
+			field, src string
+			dst        *string
+		}{{"subject", override.Subject, &v.Subject}, {"intro", override.Intro, &v.Intro}} {
+			if o.src == "" {
+				continue
 			}
-		}
-		if override.Intro != "" {
-			if v.Intro, err = execOverride(override.Intro, m); err != nil {
-				return Rendered{}, err
+			out, err := execOverride(o.src, m)
+			if err != nil {
+				return Rendered{}, fieldError(m.Locale, m.Event, o.field, err)
 			}
+			*o.dst = out
 		}
 	}
 	v.Subject = strings.Join(strings.Fields(v.Subject), " ") // no line breaks in a header
 
-	var html, text bytes.Buffer
-	if err := r.html.Execute(&html, v); err != nil {
-		return Rendered{}, err
+	html, text := &cappedWriter{max: maxBodyOutput}, &cappedWriter{max: maxBodyOutput}
+	for _, part := range []struct {
+		exec func() error
+		w    *cappedWriter
+	}{{func() error { return r.html.Execute(html, v) }, html}, {func() error { return r.text.Execute(text, v) }, text}} {
+		if err := part.exec(); err != nil {
+			if part.w.over {
+				return Rendered{}, app.Errorf(app.ErrInvalid, "the email renders to more than %d bytes: its data is not what an email carries", maxBodyOutput)
+			}
+			return Rendered{}, err
+		}
 	}
-	if err := r.text.Execute(&text, v); err != nil {
-		return Rendered{}, err
-	}
-	p, err := premailer.NewPremailerFromString(html.String(), premailer.NewOptions())
+	p, err := premailer.NewPremailerFromString(html.b.String(), premailer.NewOptions())
 	if err != nil {
 		return Rendered{}, err
 	}
@@ -262,19 +273,163 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 	if err != nil {
 		return Rendered{}, err
 	}
-	return Rendered{Locale: m.Locale, Subject: v.Subject, HTML: inlined, Text: text.String()}, nil
+	return Rendered{Locale: m.Locale, Subject: v.Subject, HTML: inlined, Text: text.b.String()}, nil
 }
 
+// Placeholders are the fields a merchant's subject or introduction may use,
+// and the only thing in one besides text: {{.OrderName}} and the like.
+var Placeholders = []string{"OrderName", "CustomerFirstName", "ShopName", "Carrier", "TrackingNumber"}
+
+// MaxTemplateLength bounds a merchant's subject or introduction template.
+const MaxTemplateLength = 1000
+
+// maxOverrideOutput bounds what a merchant's subject or introduction renders
+// to, and maxBodyOutput an email's HTML or text: a template that is only text
+// and placeholders stays far below them, so reaching one means the data is
+// not what an email carries (a customer's "first name" of megabytes).
+const (
+	maxOverrideOutput = 16 << 10
+	maxBodyOutput     = 2 << 20
+)
+
+// placeholderList is the documented list, for messages.
+func placeholderList() string {
+	out := make([]string, len(Placeholders))
+	for i, p := range Placeholders {
+		out[i] = "{{." + p + "}}"
+	}
+	return strings.Join(out, ", ")
+}
+
+// CheckTemplate says whether src is a template merchants may save: text and
+// the documented placeholders, nothing else — no functions (printf…),
+// variables, pipelines, if/range/with, define/template/block, nor other
+// fields. It parses src and walks the parse tree, so the refusal names what
+// is not allowed; what passes cannot loop, call anything or grow beyond its
+// text plus the placeholders' values.
+func CheckTemplate(src string) error {
+	if utf8.RuneCountInString(src) > MaxTemplateLength {
+		return app.Errorf(app.ErrInvalid, "longer than %s characters", "1,000")
+	}
+	t, err := texttemplate.New("override").Parse(src)
+	if err != nil {
+		return app.WrapError(app.ErrInvalid, err, "does not parse (%s): use text and the placeholders %s only", parseProblem(err), placeholderList())
+	}
+	if len(t.Templates()) > 1 {
+		return notAllowed("{{define}} and {{block}} are")
+	}
+	if t.Tree == nil || t.Root == nil {
+		return nil // empty
+	}
+	for _, n := range t.Root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+		case *parse.ActionNode:
+			if err := checkAction(n); err != nil {
+				return err
+			}
+		case *parse.IfNode:
+			return notAllowed("{{if}} is")
+		case *parse.RangeNode:
+			return notAllowed("{{range}} is")
+		case *parse.WithNode:
+			return notAllowed("{{with}} is")
+		case *parse.TemplateNode:
+			return notAllowed("{{template}} and {{block}} are")
+		default:
+			return notAllowed(fmt.Sprintf("%q is", n.String()))
+		}
+	}
+	return nil
+}
+
+// checkAction allows {{.Field}} alone, for a documented field.
+func checkAction(n *parse.ActionNode) error {
+	p := n.Pipe
+	switch {
+	case p == nil:
+		return notAllowed("an empty action is")
+	case len(p.Decl) > 0 || p.IsAssign:
+		return notAllowed("variables (" + n.String() + ") are")
+	case len(p.Cmds) != 1:
+		return notAllowed("pipelines (" + n.String() + ") are")
+	}
+	args := p.Cmds[0].Args
+	if len(args) != 1 {
+		if id, ok := args[0].(*parse.IdentifierNode); ok {
+			return notAllowed("functions (" + id.Ident + ") are")
+		}
+		return notAllowed("arguments (" + n.String() + ") are")
+	}
+	switch a := args[0].(type) {
+	case *parse.FieldNode:
+		if len(a.Ident) == 1 && slices.Contains(Placeholders, a.Ident[0]) {
+			return nil
+		}
+		return notAllowed("the field " + a.String() + " is")
+	case *parse.IdentifierNode:
+		return notAllowed("functions (" + a.Ident + ") are")
+	case *parse.VariableNode:
+		return notAllowed("variables (" + a.String() + ") are")
+	}
+	return notAllowed(n.String() + " is")
+}
+
+// notAllowed refuses what ("printf is") in a sentence that says what is.
+func notAllowed(what string) error {
+	return app.Errorf(app.ErrInvalid, "%s not allowed: use text and the placeholders %s only", what, placeholderList())
+}
+
+// parseProblem is the parser's complaint without the template's name.
+func parseProblem(err error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "template: override:"); ok {
+		if _, after, ok := strings.Cut(rest, ": "); ok {
+			return after
+		}
+		return strings.TrimSpace(rest)
+	}
+	return msg
+}
+
+// execOverride renders a merchant's template, checked again first: a template
+// saved before a rule existed, or put in the database by other means, is
+// refused here as it would be at save.
 func execOverride(src string, m Message) (string, error) {
+	if err := CheckTemplate(src); err != nil {
+		return "", err
+	}
 	t, err := texttemplate.New("override").Option("missingkey=error").Parse(src)
 	if err != nil {
-		return "", app.WrapError(app.ErrInvalid, err, "the template does not parse")
+		return "", app.WrapError(app.ErrInvalid, err, "does not parse")
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, m); err != nil {
-		return "", app.WrapError(app.ErrInvalid, err, "the template uses a field emails do not have")
+	w := &cappedWriter{max: maxOverrideOutput}
+	if err := t.Execute(w, m); err != nil {
+		if w.over {
+			return "", app.Errorf(app.ErrInvalid, "renders to more than %d bytes", maxOverrideOutput)
+		}
+		return "", app.WrapError(app.ErrInvalid, err, "cannot be rendered")
 	}
-	return b.String(), nil
+	return w.b.String(), nil
+}
+
+// errOutputTooLarge stops a template's execution at its writer's cap.
+var errOutputTooLarge = errors.New("email: rendered output over its limit")
+
+// cappedWriter keeps at most max bytes and fails the write that would pass
+// them, which stops the template executing.
+type cappedWriter struct {
+	b    bytes.Buffer
+	max  int
+	over bool
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > w.max {
+		w.over = true
+		return 0, errOutputTooLarge
+	}
+	return w.b.Write(p)
 }
 
 // Sample is example data for previews and template checks.
@@ -283,6 +438,12 @@ func Sample(e app.NotificationEvent, locale string) Message {
 		OrderName: "#1001", Items: []Item{{Title: "Taza de cerámica", Quantity: 2}, {Title: "Lámpara LED", Quantity: 1}},
 		Carrier: "Correos", TrackingNumber: "RB123456785ES", TrackingURL: "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number=RB123456785ES",
 		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample", TrackingPageURL: "https://tienda-demo.myshopify.com/apps/track?t=sample"}
+}
+
+// fieldError names the template a problem is in, as the settings document
+// spells it (templates.es.shipped.intro).
+func fieldError(locale string, e app.NotificationEvent, field string, err error) error {
+	return app.WrapError(app.ErrInvalid, err, "templates.%s.%s.%s: %s", locale, e, field, app.ErrorMessageOf(err))
 }
 
 var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -297,11 +458,11 @@ func (r *Renderer) ValidateSettings(s app.NotificationSettings) error {
 	}
 	if b.LogoURL != "" {
 		u, err := url.Parse(b.LogoURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return app.Errorf(app.ErrInvalid, "logo_url must be an https URL")
+		if err != nil || u.Scheme != "https" || u.Host == "" || len(b.LogoURL) > app.MaxTrackingURLLength {
+			return app.Errorf(app.ErrInvalid, "logo_url must be an https URL of at most %d characters", app.MaxTrackingURLLength)
 		}
 	}
-	if strings.ContainsAny(b.SenderName, "\r\n<>\"") || len(b.SenderName) > 100 {
+	if strings.ContainsAny(b.SenderName, "<>\"") || app.TextProblem("sender_name", b.SenderName, 100) != "" {
 		return app.Errorf(app.ErrInvalid, "sender_name must be one line of at most 100 characters, without < > or quotes")
 	}
 	if b.ReplyTo != "" {
@@ -309,7 +470,7 @@ func (r *Renderer) ValidateSettings(s app.NotificationSettings) error {
 			return app.Errorf(app.ErrInvalid, "reply_to must be an email address like hola@tienda.example")
 		}
 	}
-	if len(b.FooterText) > 500 {
+	if utf8.RuneCountInString(b.FooterText) > 500 {
 		return app.Errorf(app.ErrInvalid, "footer_text is longer than 500 characters")
 	}
 	if _, ok := r.catalogs[s.PrimaryLocale]; s.PrimaryLocale != "" && !ok {
@@ -328,16 +489,12 @@ func (r *Renderer) ValidateSettings(s app.NotificationSettings) error {
 			if !e.Valid() {
 				return app.Errorf(app.ErrInvalid, "templates: unknown event %q", e)
 			}
-			for field, src := range map[string]string{"subject": o.Subject, "intro": o.Intro} {
-				if src == "" {
+			for _, f := range []struct{ field, src string }{{"subject", o.Subject}, {"intro", o.Intro}} {
+				if f.src == "" {
 					continue
 				}
-				if len(src) > 1000 {
-					return app.Errorf(app.ErrInvalid, "templates.%s.%s.%s is longer than 1,000 characters", locale, e, field)
-				}
-				if _, err := execOverride(src, Sample(e, locale)); err != nil {
-					return app.Errorf(app.ErrInvalid, "templates.%s.%s.%s: %s (fields: {{.OrderName}}, {{.CustomerFirstName}}, {{.ShopName}}, {{.Carrier}}, {{.TrackingNumber}})",
-						locale, e, field, app.ErrorMessageOf(err))
+				if _, err := execOverride(f.src, Sample(e, locale)); err != nil {
+					return fieldError(locale, e, f.field, err)
 				}
 			}
 		}

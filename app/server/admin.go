@@ -1,10 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shipping"
 )
 
 // SessionTokens are what the admin API needs of Shopify: trading an App
@@ -38,7 +45,9 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		claims := jwt.MapClaims{}
 		_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(s.deps.Config.APISecret), nil },
 			jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(s.deps.Config.APIKey), jwt.WithExpirationRequired(),
-			jwt.WithLeeway(sessionLeeway), jwt.WithTimeFunc(s.deps.Clock.Now))
+			// iat in the future (beyond the leeway) is refused like nbf: a
+			// token cannot have been issued later than now.
+			jwt.WithIssuedAt(), jwt.WithLeeway(sessionLeeway), jwt.WithTimeFunc(s.deps.Clock.Now))
 		if err != nil {
 			c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
 			return app.WrapError(app.ErrUnauthorized, err, "the session token is not valid")
@@ -77,23 +86,125 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 
 func (s *Server) adminRoutes() {
 	g := s.echo.Group("/api/admin", s.sessionAuth)
+	// Every route that reads a body reads JSON (415 otherwise) of a bounded
+	// size (413 before reading when Content-Length says so); the CSV upload
+	// has its own cap and types.
+	jsonOnly := s.jsonBody(maxAdminBody)
 	g.GET("/shipments", s.listShipments)
-	g.POST("/shipments", s.createShipments)
+	g.POST("/shipments", s.createShipments, s.jsonBody(maxAPIBody))
 	g.GET("/shipments/:id", s.getShipment)
-	g.PATCH("/shipments/:id", s.editShipment)
+	g.PATCH("/shipments/:id", s.editShipment, jsonOnly)
 	g.POST("/shipments/:id/retry", s.retryShipment)
 	g.POST("/shipments/:id/resend", s.resendEmail)
 	g.POST("/imports", s.importCSV)
 	g.GET("/stats", s.stats)
 	g.GET("/api-keys", s.listAPIKeys)
-	g.POST("/api-keys", s.createAPIKey)
+	g.POST("/api-keys", s.createAPIKey, jsonOnly)
 	g.DELETE("/api-keys/:id", s.revokeAPIKey)
-	g.POST("/status-sources", s.createStatusSource)
+	g.POST("/status-sources", s.createStatusSource, jsonOnly)
 	g.GET("/notifications", s.listNotifications)
 	g.GET("/notifications/settings", s.getNotificationSettings)
-	g.PUT("/notifications/settings", s.putNotificationSettings)
-	g.POST("/notifications/preview", s.previewNotification)
-	g.POST("/notifications/test", s.testNotification)
+	g.PUT("/notifications/settings", s.putNotificationSettings, jsonOnly)
+	g.POST("/notifications/preview", s.previewNotification, jsonOnly)
+	g.POST("/notifications/test", s.testNotification, jsonOnly)
+}
+
+// maxAdminBody bounds the admin's JSON bodies (settings, edits, names); the
+// largest, a settings document with every template, is a few tens of KB.
+const maxAdminBody = 1 << 20
+
+// jsonBody makes a route take JSON only: a body of another type is refused
+// with 415 before it is read, one over limit with 413 — before reading when
+// Content-Length says so, else when the reading passes it. A request with
+// no body passes (the handler says what it needs).
+func (s *Server) jsonBody(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength != 0 {
+				mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+				if err != nil || mt != echo.MIMEApplicationJSON {
+					return echo.NewHTTPError(http.StatusUnsupportedMediaType,
+						"the body must be JSON, sent with Content-Type: application/json")
+				}
+				if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+					return echo.NewHTTPError(http.StatusUnsupportedMediaType, "JSON must be UTF-8 (charset=utf-8)")
+				}
+			}
+			if err := capBody(c, limit); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// capBody refuses a body over limit before reading it when Content-Length
+// says so, and otherwise stops the reading at limit (http.MaxBytesError,
+// which bodyError turns into 413).
+func capBody(c echo.Context, limit int64) error {
+	r := c.Request()
+	if r.ContentLength > limit {
+		return tooLarge(limit)
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
+	return nil
+}
+
+// tooLarge is the 413 for a body over limit.
+func tooLarge(limit int64) error {
+	size := fmt.Sprintf("%d bytes", limit)
+	if limit >= 1<<20 && limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MiB", limit>>20)
+	}
+	return app.Errorf(app.ErrTooLarge, "the body is larger than %s: nothing was done", size)
+}
+
+// bodyError is the answer to a body that could not be read: 413 past the
+// cap, 400 otherwise.
+func bodyError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return tooLarge(maxErr.Limit)
+	}
+	return app.WrapError(app.ErrInvalid, err, "the body could not be read completely")
+}
+
+// readJSON decodes the request's JSON body into v. fields lists what the
+// body may hold, for the error a person reads; a value of the wrong type is
+// named.
+func readJSON(c echo.Context, v any, fields string) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with %s", fields)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return app.Errorf(app.ErrInvalid, "%s must be %s (the body is JSON with %s)", typeErr.Field, jsonKind(typeErr.Type), fields)
+		}
+		return app.Errorf(app.ErrInvalid, "the body must be JSON with %s", fields)
+	}
+	return nil
+}
+
+// jsonKind names a Go type as JSON calls it.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16,
+		reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
 }
 
 func (s *Server) listShipments(c echo.Context) error {
@@ -105,7 +216,17 @@ func (s *Server) listShipments(c echo.Context) error {
 	if state != "" && !slices.Contains(app.ShipmentStates, state) {
 		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention, cancelled")
 	}
-	f := app.ShipmentFilter{State: state, Source: app.ShipmentSource(c.QueryParam("source")), Query: c.QueryParam("q"),
+	source := app.ShipmentSource(c.QueryParam("source"))
+	if source != "" && !slices.Contains(app.ShipmentSources, source) {
+		return app.Errorf(app.ErrInvalid, "source must be one of api, csv, manual, shopify")
+	}
+	if msg := app.TextProblem("q", strings.TrimSpace(c.QueryParam("q")), app.MaxSearchLength); msg != "" {
+		return app.Errorf(app.ErrInvalid, "%s: search for (part of) an order name, a tracking number or a carrier", msg)
+	}
+	if msg := app.TextProblem("carrier", c.QueryParam("carrier"), app.MaxCarrierLength); msg != "" {
+		return app.Errorf(app.ErrInvalid, "%s", msg)
+	}
+	f := app.ShipmentFilter{State: state, Source: source, Query: c.QueryParam("q"),
 		Carrier: c.QueryParam("carrier"), Page: page}
 	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := c.QueryParam(name); v != "" {
@@ -164,8 +285,12 @@ func (s *Server) editShipment(c echo.Context) error {
 		Carrier        string `json:"carrier"`
 		TrackingURL    string `json:"tracking_url"`
 	}
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be JSON with tracking_number, carrier or tracking_url")
+	const fields = "tracking_number, carrier or tracking_url"
+	if err := readJSON(c, &in, fields); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.TrackingNumber+in.Carrier+in.TrackingURL) == "" {
+		return app.Errorf(app.ErrInvalid, "nothing to change: give %s", fields)
 	}
 	sh, err := s.deps.Shipping.Edit(c.Request().Context(), shopOf(c), c.Param("id"), in.TrackingNumber, in.Carrier, in.TrackingURL)
 	if err != nil {
@@ -183,35 +308,65 @@ func (s *Server) retryShipment(c echo.Context) error {
 }
 
 // importCSV takes the CSV as the body (text/csv) or as the "file" field of a
-// multipart form, and answers with the per-row report.
+// multipart form, and answers with the per-row report. The body is capped
+// at shipping.MaxCSVBytes before anything is read (413 at once when
+// Content-Length is over it); a body that passes the cap while being read is
+// 413 too, and nothing of it is imported: the file is read whole before
+// any row is submitted.
 func (s *Server) importCSV(c echo.Context) error {
-	r := io.Reader(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<20))
-	if strings.HasPrefix(c.Request().Header.Get("Content-Type"), "multipart/form-data") {
-		fh, err := c.FormFile("file")
-		if err != nil {
-			return app.Errorf(app.ErrInvalid, "send the CSV as the \"file\" field of the form")
-		}
-		f, err := fh.Open()
-		if err != nil {
+	r := c.Request()
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || !slices.Contains(csvMediaTypes, mt) {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
+			"send the CSV as the body (Content-Type: text/csv) or as the \"file\" field of a multipart/form-data form")
+	}
+	if err := capBody(c, shipping.MaxCSVBytes); err != nil {
+		return err
+	}
+	file := io.Reader(r.Body)
+	if mt == echo.MIMEMultipartForm {
+		if file, err = formFile(r, params["boundary"]); err != nil {
 			return err
 		}
-		defer func() {
-			// Only read: closing an upload's temporary file cannot lose anything.
-			if err := f.Close(); err != nil {
-				s.deps.Log.WarnContext(c.Request().Context(), "closing an upload", "err", err)
-			}
-		}()
-		r = f
 	}
-	report, err := s.deps.Shipping.ImportCSV(c.Request().Context(), shopOf(c), app.SourceCSV, r)
+	report, err := s.deps.Shipping.ImportCSV(r.Context(), shopOf(c), app.SourceCSV, file)
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return app.Errorf(app.ErrTooLarge, "the file is larger than 64 MiB")
+		return app.Errorf(app.ErrTooLarge, "the upload is larger than %d MiB: nothing was imported; split the file", shipping.MaxCSVBytes>>20)
 	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, report)
+}
+
+// csvMediaTypes are the bodies an import takes: the file itself (as
+// browsers and curl label CSV) or a form carrying it.
+var csvMediaTypes = []string{"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel", "application/octet-stream", echo.MIMEMultipartForm}
+
+// formFile streams the "file" part of a multipart body: nothing is spooled
+// to disk or memory on the way, so the body's cap is the only limit.
+func formFile(r *http.Request, boundary string) (io.Reader, error) {
+	if boundary == "" {
+		return nil, app.Errorf(app.ErrInvalid, "the multipart form has no boundary")
+	}
+	mr := multipart.NewReader(r.Body, boundary)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, app.Errorf(app.ErrInvalid, "send the CSV as the \"file\" field of the form")
+		}
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return nil, app.Errorf(app.ErrTooLarge, "the upload is larger than %d MiB: nothing was imported; split the file", shipping.MaxCSVBytes>>20)
+			}
+			return nil, app.WrapError(app.ErrInvalid, err, "the multipart form cannot be read")
+		}
+		if part.FormName() == "file" {
+			return part, nil
+		}
+	}
 }
 
 func (s *Server) stats(c echo.Context) error {
@@ -257,8 +412,8 @@ func (s *Server) createAPIKey(c echo.Context) error {
 	var in struct {
 		Name string `json:"name"`
 	}
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be JSON with a name")
+	if err := readJSON(c, &in, "a name"); err != nil {
+		return err
 	}
 	key, meta, err := s.deps.APIKeys.CreateAPIKey(c.Request().Context(), shopOf(c).Domain, strings.TrimSpace(in.Name))
 	if err != nil {

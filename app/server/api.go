@@ -44,9 +44,12 @@ func (s *Server) postTracking(c echo.Context) error {
 // submitRows reads the supplier API's body (from a supplier or, for manual
 // entry, the admin) and answers with one result per row.
 func (s *Server) submitRows(c echo.Context, source app.ShipmentSource, status int) error {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxAPIBody))
+	if err := capBody(c, maxAPIBody); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return app.Errorf(app.ErrTooLarge, "the body is larger than %d bytes", maxAPIBody)
+		return bodyError(err)
 	}
 	subs, decodeErrs, err := shipping.DecodeJSON(body)
 	if err != nil {

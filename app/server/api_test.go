@@ -173,6 +173,7 @@ func TestAdminAPIAuthAndTenantIsolation(t *testing.T) {
 		"wrong signature": e.sessionToken("acme.myshopify.com", nil, "not-the-secret"),
 		"no shop":         e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["dest"] = "https://evil.com" }, apiSecret),
 		"not yet valid":   e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }, apiSecret),
+		"issued later":    e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["iat"] = time.Now().Add(time.Minute).Unix() }, apiSecret),
 		"foreign issuer":  e.sessionToken("acme.myshopify.com", func(c jwt.MapClaims) { c["iss"] = "https://rival.myshopify.com/admin" }, apiSecret),
 		"none":            "",
 	}

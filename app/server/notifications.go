@@ -3,6 +3,9 @@ package server
 import (
 	"html/template"
 	"net/http"
+	"net/mail"
+	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,8 +94,8 @@ func (s *Server) getNotificationSettings(c echo.Context) error {
 // template is refused here, never at send.
 func (s *Server) putNotificationSettings(c echo.Context) error {
 	var in settingsBody
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be the settings JSON")
+	if err := readJSON(c, &in, "branding, primary_locale, disabled_events, templates and customer_emails"); err != nil {
+		return err
 	}
 	shop := shopOf(c)
 	in.ShopID = shop.ID
@@ -114,8 +117,8 @@ func (s *Server) putNotificationSettings(c echo.Context) error {
 
 func (s *Server) previewNotification(c echo.Context) error {
 	var in shipping.PreviewRequest
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
+	if err := readJSON(c, &in, "event, locale, shipment_id, branding and template"); err != nil {
+		return err
 	}
 	out, _, err := s.deps.Shipping.Preview(c.Request().Context(), shopOf(c), in)
 	if err != nil {
@@ -128,10 +131,23 @@ func (s *Server) previewNotification(c echo.Context) error {
 // unless "to" is given).
 func (s *Server) testNotification(c echo.Context) error {
 	var in shipping.PreviewRequest
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be JSON with event and locale")
+	if err := readJSON(c, &in, "event, locale, branding, template and to"); err != nil {
+		return err
 	}
-	to, subject, err := s.deps.Shipping.TestSend(c.Request().Context(), shopOf(c), in)
+	// The address goes into a mail header: one address, nothing else (a
+	// line break would add headers or recipients). The store's own address
+	// is held to the same rule when it is the one used.
+	shop := shopOf(c)
+	if strings.TrimSpace(in.To) != "" {
+		if err := singleAddress("to", in.To); err != nil {
+			return err
+		}
+	} else if shop.Email != "" {
+		if err := singleAddress("the store's email address", shop.Email); err != nil {
+			return app.Errorf(app.ErrInvalid, "%s: give \"to\"", app.ErrorMessageOf(err))
+		}
+	}
+	to, subject, err := s.deps.Shipping.TestSend(c.Request().Context(), shop, in)
 	if err != nil {
 		return err
 	}
@@ -148,4 +164,17 @@ func (s *Server) listNotifications(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"notifications": items, "total": total, "page": max(page, 1)})
+}
+
+// singleAddress refuses anything but one plain email address (no name, no
+// list, no line breaks or other control characters).
+func singleAddress(field, raw string) error {
+	addr := strings.TrimSpace(raw)
+	if strings.IndexFunc(raw, unicode.IsControl) >= 0 {
+		return app.Errorf(app.ErrInvalid, "%s must be one email address, without line breaks", field)
+	}
+	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr || len(addr) > 254 {
+		return app.Errorf(app.ErrInvalid, "%s must be one email address like hola@tienda.example", field)
+	}
+	return nil
 }

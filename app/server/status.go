@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,8 +60,11 @@ func (s *Server) createStatusSource(c echo.Context) error {
 		Provider string `json:"provider"`
 		Name     string `json:"name"`
 	}
-	if err := c.Bind(&in); err != nil {
-		return app.Errorf(app.ErrInvalid, "the body must be JSON with provider and name")
+	if err := readJSON(c, &in, "provider and name"); err != nil {
+		return err
+	}
+	if msg := app.TextProblem("name", strings.TrimSpace(in.Name), app.MaxNameLength); msg != "" {
+		return app.Errorf(app.ErrInvalid, "%s", msg)
 	}
 	if _, ok := s.deps.StatusProviders[in.Provider]; !ok {
 		return app.Errorf(app.ErrInvalid, "provider must be easypost or push")

@@ -11,45 +11,60 @@ import (
 
 // Edit changes a shipment's tracking number, carrier or URL (empty keeps the
 // current value) and pushes the change: a synced shipment's fulfillment gets
-// fulfillmentTrackingInfoUpdate.
+// fulfillmentTrackingInfoUpdate. The new values meet intake's rules (the
+// same functions Submission.validate runs), so an edit can never store what
+// the supplier API, a CSV or manual entry would refuse; a value the edit
+// keeps is not judged again, so a shipment recorded before a rule existed
+// can still be corrected one field at a time (except a kept link that is
+// not http(s): it is dropped, never carried on).
 func (svc *Service) Edit(ctx context.Context, shop *app.Shop, id, number, carrierName, url string) (*app.Shipment, error) {
+	number, carrierName, url = strings.TrimSpace(number), strings.TrimSpace(carrierName), strings.TrimSpace(url)
+	if number != "" {
+		if msg := numberProblem(number); msg != "" {
+			return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+	}
+	if msg := carrierProblem(carrierName); msg != "" {
+		return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+	}
+	if url != "" {
+		if msg := app.TrackingURLProblem(url); msg != "" {
+			return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+	}
 	s, err := svc.Owned(ctx, shop, id)
 	if err != nil {
 		return nil, err
 	}
-	sub := Submission{OrderName: s.OrderRef, TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackingURL: url}
+	newNumber := s.TrackingNumber
 	if number != "" {
-		sub.TrackingNumber = number
+		newNumber = carrier.Normalize(number)
 	}
-	if msg := sub.validate(); msg != "" {
-		return nil, app.Errorf(app.ErrInvalid, "%s", msg)
-	}
-	sub.TrackingNumber = carrier.Normalize(sub.TrackingNumber)
 	name := s.Carrier
 	switch {
-	case strings.TrimSpace(carrierName) != "":
+	case carrierName != "":
 		c, _ := svc.Carriers.ByName(carrierName)
 		name = c.Name
 		if url == "" {
-			url = c.TrackingURL(sub.TrackingNumber)
+			url = c.TrackingURL(newNumber)
 		}
-	case number != "" && sub.TrackingNumber != s.TrackingNumber:
-		res := svc.Carriers.Detect(sub.TrackingNumber)
+	case newNumber != s.TrackingNumber:
+		res := svc.Carriers.Detect(newNumber)
 		if res.Carrier == nil {
-			return nil, app.Errorf(app.ErrInvalid, "the carrier of %s cannot be told from the number: name the carrier", sub.TrackingNumber)
+			return nil, app.Errorf(app.ErrInvalid, "the carrier of %s cannot be told from the number: name the carrier", newNumber)
 		}
 		name = res.Carrier.Name
 		if url == "" {
-			url = res.Carrier.TrackingURL(sub.TrackingNumber)
+			url = res.Carrier.TrackingURL(newNumber)
 		}
 	}
-	if url == "" {
-		url = s.TrackingURL
+	if url == "" && app.ValidTrackingURL(s.TrackingURL) {
+		url = s.TrackingURL // kept; a link no rule allows today is dropped
 	}
-	if sub.TrackingNumber == s.TrackingNumber && name == s.Carrier && url == s.TrackingURL {
+	if newNumber == s.TrackingNumber && name == s.Carrier && url == s.TrackingURL {
 		return s, nil
 	}
-	edited, err := svc.Shipments.EditShipmentTracking(ctx, s.ID, sub.TrackingNumber, name, url)
+	edited, err := svc.Shipments.EditShipmentTracking(ctx, s.ID, newNumber, name, url)
 	if err != nil {
 		return nil, err
 	}

@@ -3,12 +3,12 @@ package shipping
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
@@ -54,26 +54,27 @@ type Result struct {
 
 var trackingNumberPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{3,59}$`)
 
-// validate returns a sentence naming what is wrong, or "".
+// validate returns a sentence naming what is wrong, or "". Every source
+// (supplier API, CSV, manual entry) and every edit runs these rules.
 func (s Submission) validate() string {
 	switch {
 	case strings.TrimSpace(s.OrderName) == "" && s.OrderID == 0:
 		return "order is required: an order name like #1001 or a Shopify order id"
 	case s.OrderID < 0:
 		return "order must be an order name like #1001 or a positive Shopify order id"
-	case len(s.OrderName) > 100:
-		return "order is longer than 100 characters"
-	case strings.TrimSpace(s.TrackingNumber) == "":
-		return "tracking_number is required"
-	case !trackingNumberPattern.MatchString(carrier.Normalize(s.TrackingNumber)):
-		return fmt.Sprintf("tracking_number %q is not a tracking number: 4 to 60 letters, digits or dashes", truncate(s.TrackingNumber, 70))
-	case len(s.Carrier) > 100:
-		return "carrier is longer than 100 characters"
+	}
+	if msg := app.TextProblem("order", s.OrderName, app.MaxOrderLength); msg != "" {
+		return msg
+	}
+	if msg := numberProblem(s.TrackingNumber); msg != "" {
+		return msg
+	}
+	if msg := carrierProblem(s.Carrier); msg != "" {
+		return msg
 	}
 	if s.TrackingURL != "" {
-		u, err := url.Parse(s.TrackingURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s.TrackingURL) > 2000 {
-			return "tracking_url must be an http(s) URL"
+		if msg := app.TrackingURLProblem(s.TrackingURL); msg != "" {
+			return msg
 		}
 	}
 	for i, l := range s.Lines {
@@ -85,13 +86,39 @@ func (s Submission) validate() string {
 		case l.Quantity > 100000:
 			return fmt.Sprintf("line_items[%d].quantity is too large", i)
 		}
+		if msg := app.TextProblem(fmt.Sprintf("line_items[%d].sku", i), l.SKU, app.MaxSKULength); msg != "" {
+			return msg
+		}
 	}
 	return ""
 }
 
+// numberProblem is intake's rule for a tracking number: 4 to 60 letters,
+// digits or dashes once spaces are removed.
+func numberProblem(number string) string {
+	switch {
+	case strings.TrimSpace(number) == "":
+		return "tracking_number is required"
+	case !trackingNumberPattern.MatchString(carrier.Normalize(number)):
+		return fmt.Sprintf("tracking_number %q is not a tracking number: 4 to 60 letters, digits or dashes", truncate(number, 70))
+	}
+	return ""
+}
+
+// carrierProblem is intake's rule for a carrier's name (optional: detected
+// from the number when empty).
+func carrierProblem(name string) string {
+	return app.TextProblem("carrier", name, app.MaxCarrierLength)
+}
+
+// truncate shortens s to at most n bytes for a message, cutting between
+// characters.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -1,11 +1,9 @@
 package statusfeed_test
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/waybill-app/waybill/app"
-	"github.com/waybill-app/waybill/app/shopify"
 	"github.com/waybill-app/waybill/app/statusfeed"
 )
 
@@ -40,26 +38,5 @@ func TestEasyPostSignatureAndMapping(t *testing.T) {
 	}
 	if ok {
 		t.Fatal("a non-tracker event was taken as a status")
-	}
-}
-
-// Shopify's published app proxy vector (secret "hush"): repeated keys joined
-// by commas, sorted, k=v with no separator.
-func TestAppProxySignatureVector(t *testing.T) {
-	svc := shopify.New(shopify.Config{APIKey: "k", APISecret: "hush"}, nil, nil, app.SystemClock{}, nil, nil)
-	q, err := url.ParseQuery("extra=1&extra=2&logged_in_customer_id=1&path_prefix=/apps/awesome_reviews&shop=shop-name.myshopify.com&timestamp=1317327555&signature=4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !svc.ValidProxySignature(q) {
-		t.Fatal("Shopify's vector refused")
-	}
-	q.Set("extra", "3")
-	if svc.ValidProxySignature(q) {
-		t.Fatal("a changed parameter accepted")
-	}
-	q.Del("signature")
-	if svc.ValidProxySignature(q) {
-		t.Fatal("a missing signature accepted")
 	}
 }

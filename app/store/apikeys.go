@@ -31,8 +31,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, shopDomain, name string) (string
 	if shop.UninstalledAt != nil {
 		return "", nil, app.Errorf(app.ErrConflict, "the shop %s has uninstalled Waybill", shopDomain)
 	}
-	if len(name) > 100 {
-		return "", nil, app.Errorf(app.ErrInvalid, "the key name is longer than 100 characters")
+	if msg := app.TextProblem("name", name, app.MaxNameLength); msg != "" {
+		return "", nil, app.Errorf(app.ErrInvalid, "%s", msg)
 	}
 	key := app.NewAPIKeySecret()
 	row := apiKeyRow{

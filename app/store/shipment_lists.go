@@ -8,6 +8,9 @@ import (
 	"github.com/waybill-app/waybill/app"
 )
 
+// likeEscaper makes a search term a literal LIKE pattern under ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
 // ListShipments implements app.ShipmentLister. Every query is scoped to the shop.
 func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFilter) (app.ShipmentPage, error) {
 	if f.PerPage <= 0 || f.PerPage > 200 {
@@ -24,6 +27,9 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 		q = q.Where("source = ?", string(f.Source))
 	}
 	if f.Carrier != "" {
+		if msg := app.TextProblem("carrier", f.Carrier, app.MaxCarrierLength); msg != "" {
+			return app.ShipmentPage{}, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
 		q = q.Where("carrier = ?", f.Carrier)
 	}
 	if !f.From.IsZero() {
@@ -33,8 +39,13 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 		q = q.Where("created_at < ?", f.To.UTC())
 	}
 	if term := strings.TrimSpace(f.Query); term != "" {
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(strings.ToUpper(term)) + "%"
-		q = q.Where("(UPPER(order_name) LIKE ? OR tracking_number LIKE ? OR UPPER(carrier) LIKE ?)", like, like, like)
+		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
+			return app.ShipmentPage{}, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+		// The term is matched literally: % and _ are not wildcards, on
+		// either engine (SQLite has no default LIKE escape character).
+		like := "%" + likeEscaper.Replace(strings.ToUpper(term)) + "%"
+		q = q.Where(`(UPPER(order_name) LIKE ? ESCAPE '\' OR UPPER(tracking_number) LIKE ? ESCAPE '\' OR UPPER(carrier) LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	page := app.ShipmentPage{Page: f.Page, PerPage: f.PerPage, Shipments: []app.Shipment{}}
 	if err := q.Count(&page.Total).Error; err != nil {

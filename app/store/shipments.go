@@ -73,6 +73,21 @@ func (r shipmentRow) toShipment(items []shipmentLineItemRow) app.Shipment {
 	return s
 }
 
+// checkLink is the store's own check of what becomes a link in the admin,
+// the emails and the tracking page: intake refuses anything but http(s)
+// already, so a refusal here is a bug upstream, never stored.
+func checkLink(trackingURL, carrierName string) error {
+	if trackingURL != "" {
+		if msg := app.TrackingURLProblem(trackingURL); msg != "" {
+			return app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+	}
+	if msg := app.TextProblem("carrier", carrierName, app.MaxCarrierLength); msg != "" {
+		return app.Errorf(app.ErrInvalid, "%s", msg)
+	}
+	return nil
+}
+
 func (db *DB) addShipmentEvent(tx *gorm.DB, shipmentID, kind, detail string) error {
 	return tx.Create(&shipmentEventRow{ID: app.NewID(), ShipmentID: shipmentID, Kind: kind, Detail: detail, CreatedAt: db.clock.Now()}).Error
 }
@@ -151,6 +166,9 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 // recordParcel records one tracking number of a fulfillment.
 func (db *DB) recordParcel(tx *gorm.DB, shopID string, f app.ShopifyFulfillment, number, url string, byNumber map[string]*shipmentRow,
 	existing []shipmentRow, now time.Time) (app.FulfillmentChange, string, error) {
+	if err := checkLink(url, f.Carrier); err != nil {
+		return "", "", err
+	}
 	if row, ok := byNumber[number]; ok {
 		if row.Carrier == f.Carrier && (url == "" || row.TrackingURL == url) {
 			return app.FulfillmentUnchanged, row.ID, nil
@@ -297,6 +315,9 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 				continue // a repeat inside the batch: resolved below with the first's outcome
 			}
 			inBatch[key] = i
+			if err := checkLink(s.TrackingURL, s.Carrier); err != nil {
+				return err
+			}
 			if s.ID == "" {
 				s.ID = app.NewID()
 			}
@@ -439,6 +460,9 @@ func (db *DB) MarkShipmentSynced(ctx context.Context, id, pushedNumber string, f
 
 // EditShipmentTracking implements app.ShipmentStore.
 func (db *DB) EditShipmentTracking(ctx context.Context, id, number, carrierName, url string) (*app.Shipment, error) {
+	if err := checkLink(url, carrierName); err != nil {
+		return nil, err
+	}
 	current, err := db.ShipmentByID(ctx, id)
 	if err != nil {
 		return nil, err

@@ -122,6 +122,9 @@ func sourceAD(shopID, id string) []byte { return []byte(shopID + "\x00status_sou
 
 // CreateStatusSource implements app.StatusStore: the secret is sealed.
 func (db *DB) CreateStatusSource(ctx context.Context, src *app.StatusSource) error {
+	if msg := app.TextProblem("name", src.Name, app.MaxNameLength); msg != "" {
+		return app.Errorf(app.ErrInvalid, "%s", msg)
+	}
 	src.ID, src.CreatedAt = app.NewID(), db.clock.Now()
 	sealed, err := db.sealer.Seal([]byte(src.Secret), sourceAD(src.ShopID, src.ID))
 	if err != nil {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, settled } from "./logic";
+import { csvCell, filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, safeHref, settled, toCSV } from "./logic";
 import type { ImportRow } from "./types";
 import { keys, kindLabel, missingSpanish, pickLocale, translator } from "./i18n";
 
@@ -18,6 +18,50 @@ describe("rejected rows download", () => {
   });
   it("is just the header when nothing was rejected", () => {
     expect(rejectedRowsCSV([rows[0]])).toBe("line,order,tracking_number,error\n");
+  });
+});
+
+describe("CSV cells a spreadsheet would run (OWASP CSV injection)", () => {
+  it("neutralises = + - @ tab and CR at the start of a cell with a quote, and quotes the cell", () => {
+    expect(csvCell('=HYPERLINK("http://evil.example","x")')).toBe(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csvCell("+cmd|' /C calc'!A0")).toBe(`"'+cmd|' /C calc'!A0"`);
+    expect(csvCell("@SUM(1+1)")).toBe(`"'@SUM(1+1)"`);
+    expect(csvCell("-2+3")).toBe(`"'-2+3"`);
+    expect(csvCell("\t=1")).toBe(`"'\t=1"`);
+    expect(csvCell("\r=1")).toBe(`"'\r=1"`);
+  });
+  it("leaves ordinary cells as they are, formula characters inside a cell included", () => {
+    expect(csvCell("#1001")).toBe("#1001");
+    expect(csvCell("RB123456785ES")).toBe("RB123456785ES");
+    expect(csvCell("a=b")).toBe("a=b");
+    expect(csvCell("")).toBe("");
+  });
+  it("applies to every cell of the rejected rows download", () => {
+    const hostile: ImportRow[] = [
+      { line: 2, order: "=HYPERLINK(\"http://evil.example\")", tracking_number: "+cmd|x", status: "rejected", error: "@SUM(A1)" },
+      { line: 3, order: "-2+3", tracking_number: "RB1", status: "rejected", error: "tracking_number is required" },
+    ];
+    const lines = rejectedRowsCSV(hostile).trim().split("\n").slice(1);
+    expect(lines).toEqual([`2,"'=HYPERLINK(""http://evil.example"")","'+cmd|x","'@SUM(A1)"`, `3,"'-2+3",RB1,tracking_number is required`]);
+    for (const line of lines) for (const cell of line.split(",")) expect(cell).not.toMatch(/^"?[=+\-@]/);
+  });
+  it("is the one writer: toCSV runs every cell through the rule", () => {
+    expect(toCSV([["a", "=1"], ["-1", "b;c"]])).toBe(`a,"'=1"\n"'-1","b;c"\n`);
+  });
+});
+
+describe("safeHref", () => {
+  it("lets http(s) URLs through", () => {
+    expect(safeHref("https://www.correos.es/track?n=RB1")).toBe("https://www.correos.es/track?n=RB1");
+    expect(safeHref("http://carrier.example/x")).toBe("http://carrier.example/x");
+    expect(safeHref("HTTPS://Carrier.example/x")).toBe("https://carrier.example/x");
+  });
+  it("refuses every other scheme and anything that is not an absolute URL", () => {
+    for (const bad of ["javascript:alert(document.domain)", "JavaScript:alert(1)", " javascript:alert(1)", "\tjavascript:alert(1)",
+      "java\nscript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/relative/path", "//evil.example/x",
+      "ftp://files.example/x", "mailto:a@b.example", "", null, undefined]) {
+      expect(safeHref(bad)).toBeUndefined();
+    }
   });
 });
 

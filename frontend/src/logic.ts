@@ -1,19 +1,46 @@
 // Logic the pages share, kept out of components so it is tested alone.
 import type { ImportRow, ShipmentFilters } from "./types";
 
-function csvField(v: string): string {
+// csvCell is one cell of every CSV Waybill writes. A cell that starts with
+// = + - @, a tab or a carriage return would be a formula to a spreadsheet
+// (=HYPERLINK(…), +cmd|…, @SUM(…), -2+3): following OWASP's CSV injection
+// rule it gets a leading single quote, which spreadsheets show as text, and
+// is quoted. Cells with a quote, comma, semicolon or line break are quoted,
+// their quotes doubled.
+export function csvCell(v: string): string {
+  if (/^[=+\-@\t\r]/.test(v)) return `"'${v.replace(/"/g, '""')}"`;
   return /[",;\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+// toCSV writes rows of cells as CSV text, every cell through csvCell.
+export function toCSV(rows: string[][]): string {
+  return rows.map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
 }
 
 // rejectedRowsCSV is the download of an import's rejected rows: the
 // merchant fixes them and imports the file again.
 export function rejectedRowsCSV(rows: ImportRow[]): string {
-  const out = ["line,order,tracking_number,error"];
+  const out = [["line", "order", "tracking_number", "error"]];
   for (const r of rows) {
     if (r.status !== "rejected") continue;
-    out.push([String(r.line), r.order, r.tracking_number, r.error ?? ""].map(csvField).join(","));
+    out.push([String(r.line), r.order, r.tracking_number, r.error ?? ""]);
   }
-  return out.join("\n") + "\n";
+  return toCSV(out);
+}
+
+// safeHref returns url when it may be a link's href — an absolute http or
+// https URL — and undefined otherwise (javascript:, data:, vbscript:,
+// relative paths…). Every URL the server sends that becomes a link goes
+// through it: the server refuses other schemes at intake, and this is the
+// second lock.
+export function safeHref(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return (u.protocol === "https:" || u.protocol === "http:") && u.host !== "" ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // filtersToQuery makes the list's query string, leaving out empty filters.

@@ -113,6 +113,9 @@ export interface ImportReport {
   accepted: number;
   duplicate: number;
   rejected: number;
+  ignored_columns?: string[];
+  // utf-8, utf-16le, utf-16be or windows-1252 (converted to UTF-8)
+  encoding?: string;
 }
 
 // ---- customer emails: /notifications/* ----

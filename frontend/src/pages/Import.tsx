@@ -75,6 +75,9 @@ export function Import() {
               <Text as="p" variant="headingMd" id="import-summary">
                 {t("imp.summary", { accepted: report.accepted, duplicate: report.duplicate, rejected: report.rejected })}
               </Text>
+              {report.encoding && report.encoding !== "utf-8" && (
+                <Text as="p" tone="subdued" id="import-encoding">{t("imp.encoding", { encoding: report.encoding.toUpperCase() })}</Text>
+              )}
               <Text as="p" tone="subdued" id="import-follow">{settled(states, report.rows) ? t("imp.allDone") : t("imp.watching")}</Text>
               {report.rejected > 0 && <Button onClick={download}>{t("imp.download")}</Button>}
             </div>

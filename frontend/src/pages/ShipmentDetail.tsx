@@ -2,6 +2,7 @@ import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } 
 import { useState } from "react";
 import { api } from "../api";
 import { kindLabel, useI18n } from "../i18n";
+import { safeHref } from "../logic";
 import type { ShipmentDetailResponse, ShipmentUpdate } from "../types";
 import { Loaded, StateBadge, date, useApi } from "../ui";
 
@@ -33,7 +34,7 @@ export function ShipmentDetail({ id }: { id: string }) {
           <Card>
             <BlockStack gap="200">
               <Text as="p">{d.shipment.order_name || d.shipment.order_ref} · {d.shipment.carrier || "—"} · {d.shipment.status}</Text>
-              {d.shipment.tracking_url && <a href={d.shipment.tracking_url} target="_blank" rel="noreferrer">{d.shipment.tracking_url}</a>}
+              {d.shipment.tracking_url && <TrackingLink url={d.shipment.tracking_url} />}
               <Text as="h2" variant="headingSm">{t("detail.lines")}</Text>
               {d.shipment.line_items?.length ? (
                 <List>{d.shipment.line_items.map((l, i) => <List.Item key={i}>{l.title || l.sku} × {l.quantity}</List.Item>)}</List>
@@ -80,4 +81,12 @@ export function ShipmentDetail({ id }: { id: string }) {
       )}
     </Loaded>
   );
+}
+
+// TrackingLink is the carrier's page: a link only for an http(s) URL, the
+// text alone otherwise.
+function TrackingLink({ url }: { url: string }) {
+  const href = safeHref(url);
+  if (!href) return <Text as="p" tone="subdued">{url}</Text>;
+  return <a href={href} target="_blank" rel="noopener noreferrer">{url}</a>;
 }
