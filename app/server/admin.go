@@ -332,12 +332,17 @@ func (s *Server) importCSV(c echo.Context) error {
 	report, err := s.deps.Shipping.ImportCSV(r.Context(), shopOf(c), app.SourceCSV, file)
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return app.Errorf(app.ErrTooLarge, "the upload is larger than %d MiB: nothing was imported; split the file", shipping.MaxCSVBytes>>20)
+		return uploadTooLarge()
 	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, report)
+}
+
+// uploadTooLarge is the 413 of an import over the cap.
+func uploadTooLarge() error {
+	return app.Errorf(app.ErrTooLarge, "the upload is larger than %d MiB: nothing was imported; split the file", shipping.MaxCSVBytes>>20)
 }
 
 // csvMediaTypes are the bodies an import takes: the file itself (as
@@ -359,7 +364,7 @@ func formFile(r *http.Request, boundary string) (io.Reader, error) {
 		if err != nil {
 			var maxErr *http.MaxBytesError
 			if errors.As(err, &maxErr) {
-				return nil, app.Errorf(app.ErrTooLarge, "the upload is larger than %d MiB: nothing was imported; split the file", shipping.MaxCSVBytes>>20)
+				return nil, uploadTooLarge()
 			}
 			return nil, app.WrapError(app.ErrInvalid, err, "the multipart form cannot be read")
 		}

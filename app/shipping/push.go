@@ -167,18 +167,19 @@ func (svc *Service) trackUntrackedFulfillment(ctx context.Context, shop *app.Sho
 	if err := svc.Admin.UpdateFulfillmentTracking(ctx, shop.Domain, f.ID, s.TrackingNumber, s.Carrier, s.TrackingURL, notify); err != nil {
 		return false, err
 	}
+	// A shipment that named no items takes the fulfillment's; one that did
+	// keeps its own (nil leaves them).
 	var lines []app.ShipmentLineItem
-	for _, l := range f.Lines {
-		line := app.ShipmentLineItem{LineItemID: l.LineItemID, Quantity: l.Quantity}
-		for _, li := range order.LineItems {
-			if li.ID == l.LineItemID {
-				line.SKU, line.Title = li.SKU, li.Title
+	if len(s.LineItems) == 0 {
+		for _, l := range f.Lines {
+			line := app.ShipmentLineItem{LineItemID: l.LineItemID, Quantity: l.Quantity}
+			for _, li := range order.LineItems {
+				if li.ID == l.LineItemID {
+					line.SKU, line.Title = li.SKU, li.Title
+				}
 			}
+			lines = append(lines, line)
 		}
-		lines = append(lines, line)
-	}
-	if len(s.LineItems) > 0 {
-		lines = nil // the shipment's own lines stand
 	}
 	if err := svc.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, lines); err != nil {
 		return false, err

@@ -51,14 +51,8 @@ func (s *SMTP) Probe(ctx context.Context) error {
 	}
 	// go-mail's timeout bounds each step once connected, where ctx no
 	// longer reaches.
-	client, err := s.client(gomail.WithTimeout(timeout))
+	client, conn, err := s.connect(ctx, gomail.WithTimeout(timeout))
 	if err != nil {
-		return err
-	}
-	conn, err := client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		err = s.dialError(err)
-		s.remember(err)
 		return err
 	}
 	// Connected and logged in, which is all a probe asks: a failed QUIT

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -164,14 +165,8 @@ func (s *SMTP) Send(ctx context.Context, e app.Email) error {
 	if err != nil {
 		return err
 	}
-	client, err := s.client()
+	client, conn, err := s.connect(ctx)
 	if err != nil {
-		return err
-	}
-	conn, err := client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		err = s.dialError(err)
-		s.remember(err)
 		return err
 	}
 	err = client.SendWithSMTPClient(conn, m)
@@ -192,6 +187,22 @@ func (s *SMTP) Send(ctx context.Context, e app.Email) error {
 		s.remember(nil)
 	}
 	return err
+}
+
+// connect opens a session as SMTP_URL says (TLS, login): what a send and a
+// probe both do first. A failure is classified and remembered for /readyz.
+func (s *SMTP) connect(ctx context.Context, extra ...gomail.Option) (*gomail.Client, *gosmtp.Client, error) {
+	client, err := s.client(extra...)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		err = s.dialError(err)
+		s.remember(err)
+		return nil, nil, err
+	}
+	return client, conn, nil
 }
 
 // addresses matches email addresses, with or without angle brackets.

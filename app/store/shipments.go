@@ -150,14 +150,25 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 	if err != nil {
 		return nil, err
 	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(out))
+	for i, r := range out {
+		ids[i] = r.id
+	}
+	shipments, err := db.shipmentsWhere(ctx, "id IN ?", ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*app.Shipment, len(shipments))
+	for i := range shipments {
+		byID[shipments[i].ID] = &shipments[i]
+	}
 	result := make([]app.RecordedFulfillment, 0, len(out))
 	for _, r := range out {
-		shipments, err := db.shipmentsWhere(ctx, "id = ?", r.id)
-		if err != nil {
-			return nil, err
-		}
-		if len(shipments) == 1 {
-			result = append(result, app.RecordedFulfillment{Shipment: &shipments[0], Change: r.change})
+		if s, ok := byID[r.id]; ok {
+			result = append(result, app.RecordedFulfillment{Shipment: s, Change: r.change})
 		}
 	}
 	return result, nil
