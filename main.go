@@ -17,6 +17,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	// Shops' time zones (business days, the digest's morning, dates in
+	// emails) must load on an image without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/seal"

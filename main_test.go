@@ -23,6 +23,7 @@ import (
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/config"
 	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/webhooks"
 )
 
 const testShop = "e2e-shop.myshopify.com"
@@ -83,11 +84,11 @@ func TestEndToEndInstall(t *testing.T) {
 			t.Fatalf("merchant lands on %q", final)
 		}
 		deadline := time.Now().Add(20 * time.Second)
-		for len(fake.Subscriptions(testShop)) < 5 && time.Now().Before(deadline) {
+		for len(fake.Subscriptions(testShop)) < len(webhooks.SubscribedTopics()) && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
 		}
-		if n := len(fake.Subscriptions(testShop)); n != 5 {
-			t.Fatalf("%d webhook subscriptions after install, want 5", n)
+		if n := len(fake.Subscriptions(testShop)); n != len(webhooks.SubscribedTopics()) {
+			t.Fatalf("%d webhook subscriptions after install, want %d", n, len(webhooks.SubscribedTopics()))
 		}
 
 		// The token is sealed in the row, never clear.

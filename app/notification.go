@@ -18,10 +18,19 @@ const (
 	NotifyOutForDelivery    NotificationEvent = "out_for_delivery"
 	NotifyDelivered         NotificationEvent = "delivered"
 	NotifyDeliveryException NotificationEvent = "delivery_exception"
+	NotifyAttemptedDelivery NotificationEvent = "attempted_delivery"
+	NotifyReadyForPickup    NotificationEvent = "ready_for_pickup"
+	// NotifyDelayed: the parcel stalled (no carrier news for days, or past
+	// its estimated delivery). Off until the merchant switches it on.
+	NotifyDelayed NotificationEvent = "delayed"
 )
 
 // NotificationEvents are all events, in the order the admin lists them.
-var NotificationEvents = []NotificationEvent{NotifyShipped, NotifyTrackingUpdated, NotifyOutForDelivery, NotifyDelivered, NotifyDeliveryException}
+var NotificationEvents = []NotificationEvent{NotifyShipped, NotifyTrackingUpdated, NotifyOutForDelivery, NotifyAttemptedDelivery,
+	NotifyReadyForPickup, NotifyDelivered, NotifyDeliveryException, NotifyDelayed}
+
+// OptInEvents are off until the merchant switches them on.
+var OptInEvents = []NotificationEvent{NotifyDelayed}
 
 // Valid reports whether e is a known event.
 func (e NotificationEvent) Valid() bool { return slices.Contains(NotificationEvents, e) }

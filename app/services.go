@@ -55,8 +55,8 @@ type ShopifyAdmin interface {
 	// RefreshToken refreshes the shop's access token if it expires within
 	// the given time, one refresh at a time per shop.
 	RefreshToken(ctx context.Context, shopDomain string, within time.Duration) error
-	// ShopProfile reads the store's name and contact email.
-	ShopProfile(ctx context.Context, shopDomain string) (name, email string, err error)
+	// ShopProfile reads the store's name, contact email, time zone and country.
+	ShopProfile(ctx context.Context, shopDomain string) (ShopProfile, error)
 	// FindOrder reads an order by id (or, when id is 0, by name) with its
 	// fulfillment orders and fulfillments; ErrNotFound when Shopify has none.
 	FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*ShopifyOrder, error)
@@ -70,6 +70,10 @@ type ShopifyAdmin interface {
 	// CreateFulfillmentEvent adds a status to the fulfillment, so the
 	// store's order status page shows it.
 	CreateFulfillmentEvent(ctx context.Context, shopDomain string, fulfillmentID int64, status string, happenedAt time.Time, estimatedDelivery *time.Time, message string) error
+	// FulfillmentTracking reads what Shopify's own carrier tracking knows of
+	// a fulfillment (displayStatus, estimatedDeliveryAt, inTransitAt,
+	// deliveredAt, events); ErrNotFound when the fulfillment is gone.
+	FulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64) (*FulfillmentTracking, error)
 	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
 	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
 }
@@ -101,6 +105,12 @@ type Dispatcher interface {
 	// QueueTrackingEvent queues tracking:event, telling Shopify (and the
 	// customer) a shipment's new parcel status.
 	QueueTrackingEvent(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error
+	// QueueTrackerRegister queues tracker:register, registering a
+	// shipment's number with the shop's aggregator.
+	QueueTrackerRegister(ctx context.Context, shopDomain, shipmentID string) error
+	// QueueStallDigest queues stall:digest, the merchant's daily email of
+	// stalled parcels (once per shop and day).
+	QueueStallDigest(ctx context.Context, shopDomain, day string) error
 	// QueueWebhook queues a verified webhook for its topic's task. Queueing
 	// the same delivery twice is a no-op.
 	QueueWebhook(ctx context.Context, w WebhookDelivery) error

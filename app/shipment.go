@@ -53,12 +53,35 @@ type Shipment struct {
 	NotifyCustomer       bool           `json:"notify_customer"` // false: the source asked that the customer not be told
 	ShopifyFulfillmentID int64          `json:"shopify_fulfillment_id"`
 	// Status is where the parcel is, as its carrier reports it.
-	Status              ParcelStatus       `json:"status"`
-	StatusAt            *time.Time         `json:"status_at"`
-	EstimatedDeliveryAt *time.Time         `json:"estimated_delivery_at"`
-	LineItems           []ShipmentLineItem `json:"line_items"`
-	CreatedAt           time.Time          `json:"created_at"`
-	UpdatedAt           time.Time
+	Status              ParcelStatus `json:"status"`
+	StatusAt            *time.Time   `json:"status_at"`
+	EstimatedDeliveryAt *time.Time   `json:"estimated_delivery_at"`
+	// StatusSource is the provider that reported the current status.
+	StatusSource string `json:"status_source"`
+	// ShippedAt: when it became a fulfillment in Shopify.
+	ShippedAt *time.Time `json:"shipped_at"`
+	// LastEventAt: the newest carrier news (a checkpoint or a status).
+	LastEventAt *time.Time `json:"last_event_at"`
+	// DeliveryWindowFrom/To: the merchant's transit window from ShippedAt,
+	// when one covers the destination (EstimatedDeliveryAt, the carrier's
+	// own, replaces it once known).
+	DeliveryWindowFrom *time.Time `json:"delivery_window_from"`
+	DeliveryWindowTo   *time.Time `json:"delivery_window_to"`
+	// StalledAt: no carrier news for too long, or past the estimated
+	// delivery (StalledReason: StallNoEvents, StallPastEstimate).
+	StalledAt     *time.Time `json:"stalled_at"`
+	StalledReason string     `json:"stalled_reason"`
+	// Tracker: the parcel's registration with the shop's aggregator.
+	TrackerSourceID string       `json:"tracker_source_id"`
+	TrackerState    TrackerState `json:"tracker_state"`
+	TrackerID       string       `json:"-"`
+	TrackerDetail   string       `json:"tracker_detail"`
+	// NextPollAt/PollAttempts: the polling fallback's schedule.
+	NextPollAt   *time.Time         `json:"-"`
+	PollAttempts int                `json:"-"`
+	LineItems    []ShipmentLineItem `json:"line_items"`
+	CreatedAt    time.Time          `json:"created_at"`
+	UpdatedAt    time.Time
 }
 
 // ShipmentLineItem is a quantity of an order line in a shipment. Sources may
@@ -94,6 +117,7 @@ const (
 	EventNeedsAttention  = "needs_attention"
 	EventRetry           = "retry"
 	EventCancelled       = "cancelled"
+	EventStalled         = "stalled" // detail: the reason (StallNoEvents, StallPastEstimate)
 )
 
 // ShopifyFulfillment is a fulfillment as Shopify reports it in a webhook.
@@ -109,6 +133,11 @@ type ShopifyFulfillment struct {
 	TrackingURLs    []string
 	Carrier         string
 	LineItems       []ShipmentLineItem
+	// ShipmentStatus is Shopify's own carrier tracking of it
+	// (shipment_status: "in_transit", "delivered"…; empty when none yet),
+	// as of UpdatedAt.
+	ShipmentStatus string
+	UpdatedAt      time.Time
 }
 
 // FulfillmentStatus is a Shopify fulfillment's status, as webhooks spell it.
@@ -192,6 +221,8 @@ type ShipmentStore interface {
 // ShipmentFilter selects a shop's shipments for the admin.
 type ShipmentFilter struct {
 	State   ShipmentState // empty: any
+	Status  ParcelStatus  // empty: any
+	Stalled bool          // only stalled shipments
 	Source  ShipmentSource
 	Query   string // order name, tracking number or carrier, partial
 	Carrier string
@@ -222,6 +253,7 @@ type DashboardCounts struct {
 	Synced           int64 `json:"synced"`
 	Failed           int64 `json:"failed"`
 	NeedsAttention   int64 `json:"needs_attention"`
+	Stalled          int64 `json:"stalled"` // now, whatever the period
 	EmailsSent       int64 `json:"emails_sent"`
 	Unsubscribes     int64 `json:"unsubscribes"`
 }

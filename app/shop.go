@@ -66,8 +66,29 @@ type Shop struct {
 	// CustomerEmails says who tells the customer about a shipment:
 	// CustomerEmailsWaybill (branded) or CustomerEmailsShopify. Never both.
 	CustomerEmails string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Timezone (IANA) and Country (ISO 3166-1 alpha-2) of the store, from
+	// its Shopify profile: business days count in its time zone, and a
+	// parcel to another country is cross-border.
+	Timezone  string
+	Country   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Location is the store's time zone (UTC when unknown).
+func (s *Shop) Location() *time.Location {
+	if loc, err := time.LoadLocation(s.Timezone); err == nil && s.Timezone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// ShopProfile is what Waybill reads of a store from Shopify.
+type ShopProfile struct {
+	Name     string
+	Email    string // contact email
+	Timezone string // IANA, "Europe/Madrid"
+	Country  string // ISO 3166-1 alpha-2 of the store's address (shopAddress)
 }
 
 // Who emails customers about shipments.
@@ -101,8 +122,8 @@ type ShopStore interface {
 	SaveInstall(ctx context.Context, domain string, token OfflineToken) (*Shop, error)
 	// UpdateToken replaces the shop's token after a refresh.
 	UpdateToken(ctx context.Context, domain string, token OfflineToken) error
-	// UpdateShopProfile stores the store's name and contact email.
-	UpdateShopProfile(ctx context.Context, domain, name, email string) error
+	// UpdateShopProfile stores the store's profile from Shopify.
+	UpdateShopProfile(ctx context.Context, domain string, p ShopProfile) error
 	// MarkUninstalled records app/uninstalled: tokens destroyed, background
 	// work for the shop becomes a no-op until a reinstall.
 	MarkUninstalled(ctx context.Context, domain string) error

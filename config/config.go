@@ -44,6 +44,11 @@ type Config struct {
 	SMTPURL            string `env:"SMTP_URL"`
 	EncryptionKeyText  string `env:"WAYBILL_ENCRYPTION_KEY"`
 	ShopifyAdminOrigin string `env:"SHOPIFY_ADMIN_ORIGIN"`
+	// Status providers' API origins: the public ones by default; tests and
+	// the devstore point them at fakes.
+	SeventeenTrackURL string `env:"SEVENTEENTRACK_API_URL" envDefault:"https://api.17track.net"`
+	AfterShipURL      string `env:"AFTERSHIP_API_URL" envDefault:"https://api.aftership.com"`
+	EasyPostURL       string `env:"EASYPOST_API_URL" envDefault:"https://api.easypost.com"`
 
 	// Derived values.
 	EncryptionKey []byte `env:"-"`
@@ -165,6 +170,13 @@ func (c *Config) validate(req Requirements) error {
 		if err != nil || (s.Scheme != "smtp" && s.Scheme != "smtps") || s.Hostname() == "" {
 			return fmt.Errorf("config: SMTP_URL must look like smtp://user:pass@host:587 (or smtps://), got a value that does not")
 		}
+	}
+	for name, v := range map[string]*string{"SEVENTEENTRACK_API_URL": &c.SeventeenTrackURL, "AFTERSHIP_API_URL": &c.AfterShipURL, "EASYPOST_API_URL": &c.EasyPostURL} {
+		o, err := url.Parse(*v)
+		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || (o.Path != "" && o.Path != "/") {
+			return fmt.Errorf("config: %s must be an origin like https://api.example.com, got %q", name, *v)
+		}
+		*v = strings.TrimSuffix(*v, "/")
 	}
 	if c.ShopifyAdminOrigin != "" {
 		o, err := url.Parse(c.ShopifyAdminOrigin)

@@ -32,7 +32,7 @@ type mailEnv struct {
 func newMailEnv(t *testing.T) *mailEnv {
 	pit := mailpittest.Start(t, `@example\.com$`)
 	e := newPushEnvWith(t, wiringtest.Options{SMTPURL: pit.URL()})
-	if err := e.db.UpdateShopProfile(context.Background(), shop, "Tienda Demo", "hola@tienda.example"); err != nil {
+	if err := e.db.UpdateShopProfile(context.Background(), shop, app.ShopProfile{Name: "Tienda Demo", Email: "hola@tienda.example"}); err != nil {
 		t.Fatal(err)
 	}
 	e.shop = e.Shop(shop)

@@ -55,15 +55,31 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
 	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
 	mux.HandleFunc(TypeStatusEvent, d.handleStatusEvent)
+	mux.HandleFunc(TypeTrackerRegister, d.handleTrackerRegister)
+	mux.HandleFunc(TypeTrackingPoll, d.handleTrackingPoll)
+	mux.HandleFunc(TypeStallSweep, d.handleStallSweep)
+	mux.HandleFunc(TypeStallDigest, d.handleStallDigest)
 	// Webhooks: one task type per topic, from the topics table.
 	for _, t := range webhooks.Topics() {
 		mux.HandleFunc(t.TaskType, d.handleWebhook)
 	}
 }
 
-// Periodic are the scheduler's entries: cron spec → task.
-func Periodic() map[string]*asynq.Task {
-	return map[string]*asynq.Task{"@every 5m": NewTokenSweepTask(), "@daily": NewWebhookPruneTask(), "@every 1m": NewTrackingResyncTask()}
+// Schedule is a scheduler entry: a cron spec and its task.
+type Schedule struct {
+	Spec string
+	Task *asynq.Task
+}
+
+// Periodic are the scheduler's entries.
+func Periodic() []Schedule {
+	return []Schedule{
+		{"@every 5m", NewTokenSweepTask()},
+		{"@daily", NewWebhookPruneTask()},
+		{"@every 1m", NewTrackingResyncTask()},
+		{"@every 1m", NewTrackingPollTask()},
+		{"@every 5m", NewStallSweepTask()},
+	}
 }
 
 // decode reads a task's payload; one that does not decode is final.
@@ -187,10 +203,10 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	var scheduler *asynq.Scheduler
 	if opts.Scheduler {
 		scheduler = asynq.NewScheduler(conn, &asynq.SchedulerOpts{Logger: logger, LogLevel: asynq.WarnLevel, Location: time.UTC})
-		for spec, task := range Periodic() {
-			if _, err := scheduler.Register(spec, task); err != nil {
+		for _, p := range Periodic() {
+			if _, err := scheduler.Register(p.Spec, p.Task); err != nil {
 				srv.Shutdown()
-				return fmt.Errorf("scheduling %s: %w", task.Type(), err)
+				return fmt.Errorf("scheduling %s: %w", p.Task.Type(), err)
 			}
 		}
 		if err := scheduler.Start(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
+	"github.com/waybill-app/waybill/webhooks"
 )
 
 const shop = "acme.myshopify.com"
@@ -60,8 +61,8 @@ func TestShopSetupSubscribesOnceWhateverTheRepeats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "5 subscriptions", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
-	// Run it again after it finished: still 5 (it looks before creating).
+	eventually(t, "every subscription", func() bool { return len(e.fake.Subscriptions(shop)) == len(webhooks.SubscribedTopics()) })
+	// Run it again after it finished: still one each (it looks before creating).
 	if err := e.client.QueueShopSetup(ctx, shop); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +72,8 @@ func TestShopSetupSubscribesOnceWhateverTheRepeats(t *testing.T) {
 		return err == nil && info.Pending == 0 && info.Active == 0
 	})
 	subs := e.fake.Subscriptions(shop)
-	if len(subs) != 5 {
-		t.Fatalf("%d subscriptions after a repeat, want 5", len(subs))
+	if len(subs) != len(webhooks.SubscribedTopics()) {
+		t.Fatalf("%d subscriptions after a repeat, want %d", len(subs), len(webhooks.SubscribedTopics()))
 	}
 	for _, s := range subs {
 		if s.URI != e.URL+"/webhooks" {
@@ -89,7 +90,7 @@ func TestShopSetupRetriesThroughOutagesAndArchivesWhenReauthIsNeeded(t *testing.
 		t.Fatal(err)
 	}
 	// First attempt fails; the retry comes after a backoff of a few seconds.
-	eventually(t, "subscriptions after the outage", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
+	eventually(t, "subscriptions after the outage", func() bool { return len(e.fake.Subscriptions(shop)) == len(webhooks.SubscribedTopics()) })
 
 	other := "gone.myshopify.com"
 	e.fake.AddShop(shopifyfake.Shop{Domain: other})
@@ -179,5 +180,5 @@ func TestShutdownReturnsUnfinishedTasksToTheQueue(t *testing.T) {
 	}
 	e.fake.InjectFaults(shopifyfake.Faults{})
 	e.startWorker(5 * time.Second)
-	eventually(t, "the next worker to finish the task", func() bool { return len(e.fake.Subscriptions(shop)) == 5 })
+	eventually(t, "the next worker to finish the task", func() bool { return len(e.fake.Subscriptions(shop)) == len(webhooks.SubscribedTopics()) })
 }

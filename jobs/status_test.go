@@ -185,7 +185,7 @@ func TestEasyPostWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Status != app.StatusPending {
+	if s.Status != app.StatusShipped {
 		t.Fatalf("a refused event changed the status: %s", s.Status)
 	}
 	if code := send(statusfeed.SignEasyPost(event, src.Secret)); code != 200 {
@@ -257,7 +257,7 @@ func TestTrackingPage(t *testing.T) {
 
 	// Found: the timeline in the customer's language.
 	code, page := get(t, e.proxyURL(url.Values{"order": {"1001"}, "email": {"LUCIA@example.com"}}), "en-GB")
-	for _, want := range []string{"Sigue tu pedido", "En reparto", "Admitido en oficina", "Zaragoza, ES", "Entrega estimada", "24/11/2026",
+	for _, want := range []string{"Sigue tu pedido", "En reparto", "Admitido en oficina", "Zaragoza, ES", "Entrega estimada: martes, 24 de noviembre",
 		"Taza de cerámica × 2", "Seguir en la web del transportista", "tracking-number=RB123456785ES"} {
 		if code != 200 || !strings.Contains(page, want) {
 			t.Errorf("tracking page lacks %q (HTTP %d)", want, code)
@@ -300,7 +300,9 @@ func TestTrackingPage(t *testing.T) {
 		LineItems: []shopifyfake.NewLineItem{{SKU: "TEE-M", Title: "T-shirt (M)", Quantity: 1}}}, false)
 	e.settled(e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID)
 	_, en := get(t, e.proxyURL(url.Values{"order": {o2.Name}, "email": {"emma@example.com"}}), "")
-	if !strings.Contains(en, "Track your order") || !strings.Contains(en, "Shipping soon") || !strings.Contains(en, "T-shirt (M) × 1") {
+	// Synced, not yet scanned by the carrier: shipped, never "shipping soon".
+	if !strings.Contains(en, "Track your order") || !strings.Contains(en, "Shipped") || strings.Contains(en, "Shipping soon") ||
+		!strings.Contains(en, "T-shirt (M) × 1") {
 		t.Fatal("English page wrong")
 	}
 	screenshots(t, e, "en", e.proxyURL(url.Values{"order": {o2.Name}, "email": {"emma@example.com"}}))

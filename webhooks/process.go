@@ -69,11 +69,11 @@ func (p *Processor) SetUpShop(ctx context.Context, shopDomain string) error {
 	if shop.UninstalledAt != nil {
 		return nil // uninstalled since: nothing to set up
 	}
-	name, email, err := p.Admin.ShopProfile(ctx, shop.Domain)
+	profile, err := p.Admin.ShopProfile(ctx, shop.Domain)
 	if err != nil {
 		return err
 	}
-	if err := p.Shops.UpdateShopProfile(ctx, shop.Domain, name, email); err != nil {
+	if err := p.Shops.UpdateShopProfile(ctx, shop.Domain, profile); err != nil {
 		return err
 	}
 	created, err := p.Admin.EnsureWebhookSubscriptions(ctx, shop, p.AppURL+"/webhooks", SubscribedTopics())

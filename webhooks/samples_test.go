@@ -67,6 +67,20 @@ func TestShopifySamplePayloads(t *testing.T) {
 		t.Fatalf("once successful: %v", got)
 	}
 
+	// Shopify's carrier tracking of that fulfillment (the sample event is
+	// about fulfillment 123456): the parcel is in transit, with the event as
+	// its checkpoint.
+	e.send("fulfillment_events/create", "sample-fe", sample(t, "fulfillment_events/create"))
+	e.processed("fulfillment_events/create", "sample-fe")
+	tracked, err := e.db.ShipmentByID(ctx, s.ID)
+	if err != nil || tracked.Status != app.StatusInTransit {
+		t.Fatalf("after Shopify's fulfillment event: %+v %v", tracked, err)
+	}
+	checkpoints, err := e.db.Checkpoints(ctx, s.ID)
+	if err != nil || len(checkpoints) != 1 || checkpoints[0].Location != "CA" || checkpoints[0].Message != "Item is now in transit" {
+		t.Fatalf("checkpoints: %+v %v", checkpoints, err)
+	}
+
 	e.send("customers/data_request", "sample-dr", sample(t, "customers/data_request"))
 	e.processed("customers/data_request", "sample-dr")
 	requests, err := e.db.DataRequests(ctx, e.shopID)

@@ -38,6 +38,8 @@ var topics = []Topic{
 	{Name: "orders/updated", TaskType: "orders:updated", Handle: (*Processor).saveOrder, For: InstalledShops, Subscribe: true},
 	{Name: "fulfillments/create", TaskType: "fulfillments:create", Handle: (*Processor).recordFulfillment, For: InstalledShops, Subscribe: true},
 	{Name: "fulfillments/update", TaskType: "fulfillments:update", Handle: (*Processor).recordFulfillment, For: InstalledShops, Subscribe: true},
+	// Shopify's own carrier tracking (and apps' fulfillmentEventCreate): needs read_fulfillments.
+	{Name: "fulfillment_events/create", TaskType: "fulfillment_events:create", Handle: (*Processor).recordFulfillmentEvent, For: InstalledShops, Subscribe: true},
 	{Name: "app/uninstalled", TaskType: "app:uninstalled", Handle: (*Processor).uninstall, For: UninstalledShopsToo, Subscribe: true},
 	{Name: "customers/data_request", TaskType: "customers:data_request", Handle: (*Processor).compileCustomerData, For: UninstalledShopsToo},
 	{Name: "customers/redact", TaskType: "customers:redact", Handle: (*Processor).redactCustomer, For: UninstalledShopsToo},

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shopify"
+	"github.com/waybill-app/waybill/app/shopifyfake/adminschema"
+	"github.com/waybill-app/waybill/config"
 	"github.com/waybill-app/waybill/webhooks"
 )
 
@@ -34,7 +37,7 @@ func TestTopicsTableMatchesTheAppConfigurationAndItsRules(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	if len(webhooks.SubscribedTopics()) != 5 {
+	if len(webhooks.SubscribedTopics()) != 6 {
 		t.Errorf("subscribed at install: %v", webhooks.SubscribedTopics())
 	}
 	if twice := declared("topics"); len(twice) > 0 {
@@ -72,5 +75,31 @@ func TestTopicsTableMatchesTheAppConfigurationAndItsRules(t *testing.T) {
 	}
 	if _, ok := webhooks.TopicNamed("products/update"); ok {
 		t.Error("a topic outside the table is handled")
+	}
+}
+
+// Every topic subscribed at install is one Shopify has in the Admin API
+// version Waybill calls, and the default SCOPES grant what subscribing to
+// it requires (as Shopify's schema describes each WebhookSubscriptionTopic
+// value: fulfillment_events/create needs read_fulfillments, which
+// write_fulfillments grants).
+func TestSubscribedTopicsAreShopifysAndTheScopesAllowThem(t *testing.T) {
+	schema, err := adminschema.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted := adminschema.ParseScopes(config.DefaultScopes)
+	for _, topic := range webhooks.SubscribedTopics() {
+		anyOf, ok := schema.WebhookTopic(shopify.TopicEnum(topic))
+		if !ok {
+			t.Errorf("%s is not a WebhookSubscriptionTopic of the %s Admin API", topic, adminschema.Version)
+			continue
+		}
+		if len(anyOf) > 0 && !slices.ContainsFunc(anyOf, granted.Has) {
+			t.Errorf("%s needs one of %v; SCOPES grants %s", topic, anyOf, granted)
+		}
+	}
+	if anyOf, _ := schema.WebhookTopic("FULFILLMENT_EVENTS_CREATE"); !slices.Equal(anyOf, []string{"read_fulfillments"}) {
+		t.Errorf("fulfillment_events/create needs %v", anyOf)
 	}
 }

@@ -1,7 +1,9 @@
 // Package email renders Waybill's customer emails: HTML (html/template, CSS
 // inlined with go-premailer) and a plain-text alternative, branded per shop,
-// in the customer's language. The words live in locales/*.json, one file a
-// language, so a translator adds Portuguese with a file, not code.
+// in the customer's language, and the merchant's daily digest of stalled
+// parcels. The words live in locales/*.json, one file a language, so a
+// translator adds Portuguese with a file (and its dates with a table in
+// dates.go), not code.
 package email
 
 import (
@@ -22,6 +24,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"text/template/parse"
+	"time"
 	"unicode/utf8"
 
 	"github.com/vanng822/go-premailer/premailer"
@@ -61,7 +64,25 @@ type Message struct {
 	// TrackingPageURL is the store's tracking page for the order (optional).
 	TrackingPageURL string
 	Brand           app.Branding
+	// EstimatedDelivery is the carrier's estimate; it replaces the
+	// merchant's window DeliveryFrom–DeliveryTo when known. The emails that
+	// show it (deliveryEvents) say it in the shop's time zone, Location (nil
+	// is UTC). For a delayed email, pass only an estimate still ahead.
+	EstimatedDelivery        *time.Time
+	DeliveryFrom, DeliveryTo *time.Time
+	Location                 *time.Location
 }
+
+// EstimatedDeliveryText is the delivery estimate in the message's language
+// ("12–19 de diciembre"), "" when there is none: FormatDelivery of the
+// message. Merchant templates may use it as {{.EstimatedDeliveryText}}.
+func (m Message) EstimatedDeliveryText() string {
+	return FormatDelivery(m.Locale, m.Location, m.EstimatedDelivery, m.DeliveryFrom, m.DeliveryTo)
+}
+
+// deliveryEvents are the emails that show the delivery estimate: the
+// customer is waiting for the parcel and the date helps.
+var deliveryEvents = []app.NotificationEvent{app.NotifyShipped, app.NotifyTrackingUpdated, app.NotifyDelayed}
 
 // Rendered is a finished email body.
 type Rendered struct {
@@ -73,9 +94,9 @@ type Rendered struct {
 
 // Renderer renders emails. Build one with New; safe for concurrent use.
 type Renderer struct {
-	html     *htmltemplate.Template
-	text     *texttemplate.Template
-	catalogs map[string]map[string]*texttemplate.Template
+	html, digestHTML *htmltemplate.Template
+	text, digestText *texttemplate.Template
+	catalogs         map[string]map[string]*texttemplate.Template
 }
 
 // New loads the templates and every locale catalogue, and refuses a
@@ -87,6 +108,12 @@ func New() (*Renderer, error) {
 		return nil, err
 	}
 	if r.text, err = texttemplate.ParseFS(files, "templates/email.txt"); err != nil {
+		return nil, err
+	}
+	if r.digestHTML, err = htmltemplate.ParseFS(files, "templates/digest.html"); err != nil {
+		return nil, err
+	}
+	if r.digestText, err = texttemplate.ParseFS(files, "templates/digest.txt"); err != nil {
 		return nil, err
 	}
 	names, err := fs.Glob(files, "locales/*.json")
@@ -109,6 +136,15 @@ func New() (*Renderer, error) {
 	if !ok {
 		return nil, fmt.Errorf("email: no %s catalogue", FallbackLocale)
 	}
+	// Every event has its words: an event added to app.NotificationEvents
+	// without them stops the start, not a customer's email.
+	for _, e := range app.NotificationEvents {
+		for _, part := range []string{".subject", ".heading", ".intro"} {
+			if _, ok := base[string(e)+part]; !ok {
+				return nil, fmt.Errorf("email: the %s catalogue lacks %q", FallbackLocale, string(e)+part)
+			}
+		}
+	}
 	for locale, m := range raw {
 		compiled := map[string]*texttemplate.Template{}
 		for key := range base {
@@ -121,10 +157,11 @@ func New() (*Renderer, error) {
 				return nil, fmt.Errorf("email: locale %s, %q: %w", locale, key, err)
 			}
 			// Run each entry on the data callers give it (a full message for
-			// emails, an empty one for pages), so an entry naming a field
-			// Message lacks is refused here and not found by a customer.
-			for _, m := range []Message{Sample(app.NotifyShipped, locale), {}} {
-				if err := t.Execute(io.Discard, m); err != nil {
+			// emails, an empty one for pages, a digest's for the digest), so
+			// an entry naming a field its data lacks is refused here and not
+			// found by a customer.
+			for _, data := range sampleData(key, locale) {
+				if err := t.Execute(io.Discard, data); err != nil {
 					return nil, fmt.Errorf("email: locale %s, %q: %w", locale, key, err)
 				}
 			}
@@ -162,22 +199,35 @@ func (r *Renderer) Locale(customerLocale, shopLocale string) string {
 	return FallbackLocale
 }
 
+// sampleData is what a catalogue entry is run on at start: digest entries
+// on a digest's words, every other entry on a full and an empty message.
+func sampleData(key, locale string) []any {
+	if strings.HasPrefix(key, digestPrefix) {
+		return []any{digestData{Count: 3, ShopName: "Tienda Demo", Date: "2 de diciembre"}, digestData{}}
+	}
+	return []any{Sample(app.NotifyShipped, locale), Message{}}
+}
+
 // words are the fixed labels of a locale, for the templates.
-type words struct{ Carrier, TrackingNumber, TrackButton, Unsubscribe, Items, TrackPage string }
+type words struct {
+	Carrier, TrackingNumber, TrackButton, Unsubscribe, Items, TrackPage, EstimatedDelivery string
+}
 
 type view struct {
 	Message
 	Subject, Heading, Greeting, Intro, Questions, Footer, Accent string
-	T                                                            words
+	// Delivery is the estimate in words, on the emails that show it.
+	Delivery string
+	T        words
 }
 
-func (r *Renderer) say(locale, key string, m Message) (string, error) {
+func (r *Renderer) say(locale, key string, data any) (string, error) {
 	t, ok := r.catalogs[locale][key]
 	if !ok {
 		return "", fmt.Errorf("email: no %q in locale %s", key, locale)
 	}
 	var b strings.Builder
-	if err := t.Execute(&b, m); err != nil {
+	if err := t.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil
@@ -225,6 +275,7 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 		{&v.Greeting, greeting}, {&v.Questions, questions}, {&v.Footer, "footer"},
 		{&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"}, {&v.T.TrackButton, "track_button"},
 		{&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"}, {&v.T.TrackPage, "track_page"},
+		{&v.T.EstimatedDelivery, "estimated_delivery"},
 	}
 	for _, p := range pairs {
 		s, err := r.say(m.Locale, p.key, m)
@@ -235,6 +286,9 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 	}
 	if m.Brand.FooterText != "" {
 		v.Footer = m.Brand.FooterText
+	}
+	if slices.Contains(deliveryEvents, m.Event) {
+		v.Delivery = m.EstimatedDeliveryText()
 	}
 	if override != nil {
 		for _, o := range []struct {
@@ -253,32 +307,42 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 	}
 	v.Subject = strings.Join(strings.Fields(v.Subject), " ") // no line breaks in a header
 
+	html, text, err := execute(r.html, r.text, v)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return Rendered{Locale: m.Locale, Subject: v.Subject, HTML: html, Text: text}, nil
+}
+
+// execute renders the HTML part (its CSS then inlined) and the text part of
+// an email, each capped at maxBodyOutput.
+func execute(ht *htmltemplate.Template, tt *texttemplate.Template, data any) (htmlOut, textOut string, err error) {
 	html, text := &cappedWriter{max: maxBodyOutput}, &cappedWriter{max: maxBodyOutput}
 	for _, part := range []struct {
 		exec func() error
 		w    *cappedWriter
-	}{{func() error { return r.html.Execute(html, v) }, html}, {func() error { return r.text.Execute(text, v) }, text}} {
+	}{{func() error { return ht.Execute(html, data) }, html}, {func() error { return tt.Execute(text, data) }, text}} {
 		if err := part.exec(); err != nil {
 			if part.w.over {
-				return Rendered{}, app.Errorf(app.ErrInvalid, "the email renders to more than %d bytes: its data is not what an email carries", maxBodyOutput)
+				return "", "", app.Errorf(app.ErrInvalid, "the email renders to more than %d bytes: its data is not what an email carries", maxBodyOutput)
 			}
-			return Rendered{}, err
+			return "", "", err
 		}
 	}
 	p, err := premailer.NewPremailerFromString(html.b.String(), premailer.NewOptions())
 	if err != nil {
-		return Rendered{}, err
+		return "", "", err
 	}
 	inlined, err := p.Transform()
 	if err != nil {
-		return Rendered{}, err
+		return "", "", err
 	}
-	return Rendered{Locale: m.Locale, Subject: v.Subject, HTML: inlined, Text: text.b.String()}, nil
+	return inlined, text.b.String(), nil
 }
 
 // Placeholders are the fields a merchant's subject or introduction may use,
 // and the only thing in one besides text: {{.OrderName}} and the like.
-var Placeholders = []string{"OrderName", "CustomerFirstName", "ShopName", "Carrier", "TrackingNumber"}
+var Placeholders = []string{"OrderName", "CustomerFirstName", "ShopName", "Carrier", "TrackingNumber", "EstimatedDeliveryText"}
 
 // MaxTemplateLength bounds a merchant's subject or introduction template.
 const MaxTemplateLength = 1000
@@ -432,12 +496,15 @@ func (w *cappedWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
-// Sample is example data for previews and template checks.
+// Sample is example data for previews and template checks: a parcel with
+// the merchant's window of 12–19 December 2026 (no carrier estimate yet).
 func Sample(e app.NotificationEvent, locale string) Message {
+	from, to := time.Date(2026, 12, 12, 12, 0, 0, 0, time.UTC), time.Date(2026, 12, 19, 12, 0, 0, 0, time.UTC)
 	return Message{Event: e, Locale: locale, ShopName: "Tienda Demo", ShopEmail: "hola@tienda.example", CustomerFirstName: "Lucía",
 		OrderName: "#1001", Items: []Item{{Title: "Taza de cerámica", Quantity: 2}, {Title: "Lámpara LED", Quantity: 1}},
 		Carrier: "Correos", TrackingNumber: "RB123456785ES", TrackingURL: "https://www.correos.es/es/es/herramientas/localizador/envios/detalle?tracking-number=RB123456785ES",
-		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample", TrackingPageURL: "https://tienda-demo.myshopify.com/apps/track?t=sample"}
+		UnsubscribeURL: "https://waybill.example.com/unsubscribe/sample", TrackingPageURL: "https://tienda-demo.myshopify.com/apps/track?t=sample",
+		DeliveryFrom: &from, DeliveryTo: &to}
 }
 
 // fieldError names the template a problem is in, as the settings document

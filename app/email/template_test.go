@@ -18,7 +18,7 @@ func overrideIn(locale string, e app.NotificationEvent, o app.TemplateOverride) 
 	return app.NotificationSettings{Templates: map[string]map[app.NotificationEvent]app.TemplateOverride{locale: {e: o}}}
 }
 
-// Merchant templates are text and the five documented placeholders: nothing
+// Merchant templates are text and the documented placeholders: nothing
 // that calls, loops, binds or includes. Refused at save (ValidateSettings)
 // and at render (Render), naming the field and what is not allowed.
 func TestMerchantTemplatesAreTextAndPlaceholdersOnly(t *testing.T) {

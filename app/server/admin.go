@@ -101,7 +101,12 @@ func (s *Server) adminRoutes() {
 	g.GET("/api-keys", s.listAPIKeys)
 	g.POST("/api-keys", s.createAPIKey, jsonOnly)
 	g.DELETE("/api-keys/:id", s.revokeAPIKey)
+	g.GET("/status-sources", s.listStatusSources)
 	g.POST("/status-sources", s.createStatusSource, jsonOnly)
+	g.DELETE("/status-sources/:id", s.deleteStatusSource)
+	g.POST("/status-sources/:id/test", s.testStatusSource)
+	g.GET("/tracking-settings", s.getTrackingSettings)
+	g.PUT("/tracking-settings", s.putTrackingSettings, jsonOnly)
 	g.GET("/notifications", s.listNotifications)
 	g.GET("/notifications/settings", s.getNotificationSettings)
 	g.PUT("/notifications/settings", s.putNotificationSettings, jsonOnly)
@@ -226,7 +231,23 @@ func (s *Server) listShipments(c echo.Context) error {
 	if msg := app.TextProblem("carrier", c.QueryParam("carrier"), app.MaxCarrierLength); msg != "" {
 		return app.Errorf(app.ErrInvalid, "%s", msg)
 	}
-	f := app.ShipmentFilter{State: state, Source: source, Query: c.QueryParam("q"),
+	status := app.ParcelStatus(c.QueryParam("status"))
+	if status != "" && !status.Valid() {
+		names := make([]string, len(app.ParcelStatuses))
+		for i, st := range app.ParcelStatuses {
+			names[i] = string(st)
+		}
+		return app.Errorf(app.ErrInvalid, "status must be one of %s", strings.Join(names, ", "))
+	}
+	stalled := false
+	switch c.QueryParam("stalled") {
+	case "", "false":
+	case "true":
+		stalled = true
+	default:
+		return app.Errorf(app.ErrInvalid, "stalled must be true or false")
+	}
+	f := app.ShipmentFilter{State: state, Status: status, Stalled: stalled, Source: source, Query: c.QueryParam("q"),
 		Carrier: c.QueryParam("carrier"), Page: page}
 	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := c.QueryParam(name); v != "" {

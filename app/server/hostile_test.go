@@ -487,13 +487,13 @@ func (e *hostileEnv) adminWrites(t *testing.T) {
 
 	// The store's own address is held to the same rule when it is the
 	// recipient.
-	if err := e.db.UpdateShopProfile(context.Background(), shop, "Acme", "me@acme.example\r\nBcc: all@evil.example"); err != nil {
+	if err := e.db.UpdateShopProfile(context.Background(), shop, app.ShopProfile{Name: "Acme", Email: "me@acme.example\r\nBcc: all@evil.example"}); err != nil {
 		t.Fatal(err)
 	}
 	e.check(t, []probe{{"test send: the store's address with CR/LF", func() *http.Request {
 		return e.admin("POST", "/notifications/test", map[string]any{"event": "shipped"})
 	}, 400, "the store's email address must be one email address"}})
-	if err := e.db.UpdateShopProfile(context.Background(), shop, "Acme", "hola@acme.example"); err != nil {
+	if err := e.db.UpdateShopProfile(context.Background(), shop, app.ShopProfile{Name: "Acme", Email: "hola@acme.example"}); err != nil {
 		t.Fatal(err)
 	}
 	// Good writes beside the bad still work.

@@ -20,7 +20,7 @@ func TestNotificationSettingsPreviewAndTestSend(t *testing.T) {
 	e := newAPIEnv(t, wiringtest.Options{SMTPURL: pit.URL()})
 	db := e.db
 	ctx := context.Background()
-	if err := db.UpdateShopProfile(ctx, "acme.myshopify.com", "Tienda Acme", "hola@acme.example"); err != nil {
+	if err := db.UpdateShopProfile(ctx, "acme.myshopify.com", app.ShopProfile{Name: "Tienda Acme", Email: "hola@acme.example"}); err != nil {
 		t.Fatal(err)
 	}
 	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
@@ -106,17 +106,37 @@ func TestStatusSourcesAreCreatedWithASealedSecret(t *testing.T) {
 	e := newAPIEnv(t, wiringtest.Options{})
 	db := e.db
 	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
-	code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"easypost","name":"EasyPost"}`))
+	code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"push","name":"Almacén Norte"}`))
 	secret, _ := body["secret"].(string)
-	if code != 201 || !strings.HasPrefix(secret, "whsec_") || !strings.HasPrefix(body["url"].(string), e.URL+"/carriers/easypost/") {
+	if code != 201 || !strings.HasPrefix(secret, "whsec_") || !strings.HasPrefix(body["url"].(string), e.URL+"/carriers/push/") {
 		t.Fatalf("create: %d %v", code, body)
 	}
-	var stored string
-	if err := db.Gorm().Raw("SELECT secret_sealed FROM status_sources").Scan(&stored).Error; err != nil {
+	// An aggregator takes the merchant's key and webhook secret, sealed,
+	// and never shows them again: only a hint.
+	const key, hook = "EP_KEY_0123456789abcdefWXYZ", "merchant-chosen-webhook-secret"
+	code, body = e.do("POST", "/api/admin/status-sources", tok, "application/json",
+		[]byte(`{"provider":"easypost","name":"EasyPost","api_key":"`+key+`","webhook_secret":"`+hook+`"}`))
+	if code != 201 || body["secret"] != "" {
+		t.Fatalf("create easypost: %d %v", code, body)
+	}
+	var stored []string
+	if err := db.Gorm().Raw("SELECT secret_sealed || ' ' || api_key_sealed FROM status_sources").Scan(&stored).Error; err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(stored, secret) || !strings.HasPrefix(stored, "v1:") {
-		t.Fatal("the source's secret is stored in clear")
+	for _, row := range stored {
+		if strings.Contains(row, secret) || strings.Contains(row, key) || strings.Contains(row, hook) || !strings.HasPrefix(row, "v1:") {
+			t.Fatal("a source's secret or key is stored in clear")
+		}
+	}
+	code, list := e.do("GET", "/api/admin/status-sources", tok, "", nil)
+	raw, _ := json.Marshal(list)
+	if code != 200 || strings.Contains(string(raw), key) || strings.Contains(string(raw), hook) || strings.Contains(string(raw), secret) ||
+		!strings.Contains(string(raw), `"api_key_hint":"…WXYZ"`) || len(list["sources"].([]any)) != 2 {
+		t.Fatalf("list: %d %s", code, raw)
+	}
+	if code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"aftership","name":"AS"}`)); code != 400 ||
+		!strings.Contains(body["message"].(string), "aftership needs api_key") {
+		t.Fatalf("a missing key: %d %v", code, body)
 	}
 	if code, _ := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"carrier-pigeon"}`)); code != 400 {
 		t.Fatalf("unknown provider: %d", code)

@@ -62,6 +62,7 @@ type Deps struct {
 	Unsubscribes  app.Unsubscribes
 	// Carrier status sources and the tracking page.
 	Status          app.StatusStore
+	Tracking        app.TrackingStore
 	StatusProviders map[string]app.StatusProvider
 	Orders          app.OrderStore
 	RateLimiter     app.RateLimiter

@@ -22,10 +22,7 @@ const (
 	lookupWindow    = time.Minute
 )
 
-var trackPage = template.Must(template.New("track").Funcs(template.FuncMap{
-	"date": func(t time.Time) string { return t.Format("02/01/2006 15:04") },
-	"day":  func(t time.Time) string { return t.Format("02/01/2006") },
-}).Parse(`<!doctype html>
+var trackPage = template.Must(template.New("track").Parse(`<!doctype html>
 <html lang="{{.Locale}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}} · {{.ShopName}}</title>
 <style>
@@ -38,6 +35,7 @@ input{width:100%;font:inherit;padding:.7rem;border:1px solid #c9ced6;border-radi
 button{width:100%;margin-top:1rem;font:inherit;font-weight:600;padding:.8rem;border:0;border-radius:6px;background:{{.Accent}};color:#fff}
 .msg{background:#fff4e5;border-radius:6px;padding:.75rem}
 .status{font-size:1.25rem;font-weight:700;color:{{.Accent}}}.meta{color:#57606a;font-size:.95rem}
+.note{background:#eef2f7;border-radius:6px;padding:.6rem .75rem;margin:.5rem 0}
 ol{list-style:none;padding:0;margin:.5rem 0 0}li{border-left:3px solid #d0d7de;padding:0 0 .9rem .9rem;position:relative}
 li:first-child{border-color:{{.Accent}}}.when{color:#57606a;font-size:.85rem}
 a.button{display:block;text-align:center;margin-top:.75rem;padding:.7rem;border-radius:6px;border:1px solid {{.Accent}};color:{{.Accent}};text-decoration:none;font-weight:600}
@@ -50,10 +48,11 @@ a.button{display:block;text-align:center;margin-top:.75rem;padding:.7rem;border-
  {{if not .Shipments}}<div class="card"><p>{{.T.no_shipments}}</p></div>{{end}}
  {{range .Shipments}}<div class="card">
   <div class="status">{{.StatusLabel}}</div>
-  <p class="meta">{{.Carrier}} · {{.TrackingNumber}}{{if .ETA}}<br>{{$.T.eta}}: {{day .ETA}}{{end}}</p>
+  <p class="meta">{{.Carrier}} · {{.TrackingNumber}}{{if .Estimate}}<br>{{$.T.eta}}: {{.Estimate}}{{end}}</p>
+  {{if .Stalled}}<p class="note">{{$.T.stalled}}</p>{{end}}
   {{if .Items}}<p>{{range .Items}}{{.Title}} × {{.Quantity}}<br>{{end}}</p>{{end}}
   {{if .Checkpoints}}<strong>{{$.T.history}}</strong><ol>{{range .Checkpoints}}<li><div>{{.Label}}{{if .Message}} — {{.Message}}{{end}}</div>
-  <div class="when">{{date .HappenedAt}}{{if .Location}} · {{.Location}}{{end}}</div></li>{{end}}</ol>{{end}}
+  <div class="when">{{.When}}{{if .Location}} · {{.Location}}{{end}}</div></li>{{end}}</ol>{{end}}
   {{if .TrackingURL}}<a class="button" href="{{.TrackingURL}}" rel="noopener">{{$.T.follow}}</a>{{end}}
  </div>{{end}}
 {{else}}
@@ -69,13 +68,31 @@ a.button{display:block;text-align:center;margin-top:.75rem;padding:.7rem;border-
 type trackCheckpoint struct {
 	app.Checkpoint
 	Label string
+	When  string // HappenedAt on the shop's clock
 }
 
 type trackShipment struct {
 	Carrier, TrackingNumber, TrackingURL, StatusLabel string
-	ETA                                               *time.Time
-	Items                                             []app.ShipmentLineItem
-	Checkpoints                                       []trackCheckpoint
+	// Estimate is when it should arrive, in words (email.FormatDelivery):
+	// the carrier's date, else the merchant's window; none once delivered.
+	Estimate string
+	// Stalled: no carrier news for too long, or past the estimate.
+	Stalled     bool
+	Items       []app.ShipmentLineItem
+	Checkpoints []trackCheckpoint
+}
+
+// shownStatus is the status the page names: a parcel that is a fulfillment
+// in Shopify has shipped, whatever the carrier has yet to say, so it never
+// reads "ships soon".
+func shownStatus(sh app.Shipment) app.ParcelStatus {
+	switch {
+	case (sh.Status == "" || sh.Status == app.StatusPending) && (sh.State == app.ShipmentSynced || sh.ShippedAt != nil):
+		return app.StatusShipped
+	case sh.Status == "":
+		return app.StatusPending
+	}
+	return sh.Status
 }
 
 // track is GET /proxy/track, reached through the store's app proxy
@@ -143,10 +160,16 @@ func (s *Server) track(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	loc := shop.Location()
 	var views []trackShipment
 	for _, sh := range shipments {
-		v := trackShipment{Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, TrackingURL: sh.TrackingURL, ETA: sh.EstimatedDeliveryAt,
-			Items: sh.LineItems, StatusLabel: s.deps.Emails.Say(locale, "track.status."+string(sh.Status), email.Message{})}
+		status := shownStatus(sh)
+		v := trackShipment{Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber, TrackingURL: sh.TrackingURL,
+			Items: sh.LineItems, StatusLabel: s.deps.Emails.Say(locale, "track.status."+string(status), email.Message{})}
+		if !status.Final() {
+			v.Estimate = email.FormatDelivery(locale, loc, sh.EstimatedDeliveryAt, sh.DeliveryWindowFrom, sh.DeliveryWindowTo)
+			v.Stalled = sh.StalledAt != nil
+		}
 		cps, err := s.deps.Status.Checkpoints(ctx, sh.ID)
 		if err != nil {
 			return err
@@ -156,7 +179,7 @@ func (s *Server) track(c echo.Context) error {
 			if strings.EqualFold(strings.TrimSpace(cp.Message), label) {
 				cp.Message = "" // the carrier's words say what the label says
 			}
-			v.Checkpoints = append(v.Checkpoints, trackCheckpoint{Checkpoint: cp, Label: label})
+			v.Checkpoints = append(v.Checkpoints, trackCheckpoint{Checkpoint: cp, Label: label, When: cp.HappenedAt.In(loc).Format("02/01/2006 15:04")})
 		}
 		views = append(views, v)
 	}
@@ -166,7 +189,7 @@ func (s *Server) track(c echo.Context) error {
 
 func (s *Server) renderTrack(c echo.Context, status int, locale string, page map[string]any, messageKey string) error {
 	t := map[string]string{}
-	for _, k := range []string{"title", "intro", "order", "email", "submit", "no_shipments", "eta", "follow", "history"} {
+	for _, k := range []string{"title", "intro", "order", "email", "submit", "no_shipments", "eta", "follow", "history", "stalled"} {
 		t[k] = s.deps.Emails.Say(locale, "track."+k, email.Message{})
 	}
 	page["T"], page["Locale"] = t, locale

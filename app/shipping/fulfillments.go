@@ -37,11 +37,21 @@ func (svc *Service) RecordFulfillment(ctx context.Context, shop *app.Shop, f app
 		switch {
 		case r.Change == app.FulfillmentEnded || !f.Status.Shipped():
 		case r.Change == app.FulfillmentTrackingChanged:
-			svc.notify(ctx, shop, r.Shipment, app.NotifyTrackingUpdated)
+			svc.shipped(ctx, shop, r.Shipment, app.NotifyTrackingUpdated)
 		default:
 			// New, or now successful: "shipped" goes out once per shipment,
 			// whoever (a push, an earlier webhook) got here first.
-			svc.notify(ctx, shop, r.Shipment, app.NotifyShipped)
+			svc.shipped(ctx, shop, r.Shipment, app.NotifyShipped)
+		}
+	}
+	if st, ok := app.ShopifyShipmentStatus(f.ShipmentStatus); ok && f.Status.Shipped() {
+		// Shopify's own carrier tracking, on the fulfillment itself.
+		at := f.UpdatedAt
+		if at.IsZero() {
+			at = svc.Clock.Now()
+		}
+		if _, err := svc.ApplyStatus(ctx, shop, app.StatusUpdate{Source: app.ProviderShopify, FulfillmentID: f.ID, Status: st, StatusAt: at}); err != nil {
+			return err
 		}
 	}
 	return nil

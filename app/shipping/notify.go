@@ -148,7 +148,18 @@ func joinRecorded(err, recordErr error) error {
 // name, unsubscribe and tracking page links) are the caller's.
 func (svc *Service) message(shop *app.Shop, settings app.NotificationSettings, e app.NotificationEvent, locale string, s *app.Shipment) email.Message {
 	m := email.Message{Event: e, Locale: locale, ShopName: shop.DisplayName(), ShopEmail: shop.Email, Brand: settings.Branding,
-		OrderName: s.OrderName, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, TrackingURL: s.TrackingURL}
+		OrderName: s.OrderName, Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, TrackingURL: s.TrackingURL,
+		EstimatedDelivery: s.EstimatedDeliveryAt, DeliveryFrom: s.DeliveryWindowFrom, DeliveryTo: s.DeliveryWindowTo, Location: shop.Location()}
+	if e == app.NotifyDelayed {
+		// A delayed parcel's estimate is past: only one still ahead is said.
+		now := svc.Clock.Now()
+		if m.EstimatedDelivery != nil && m.EstimatedDelivery.Before(now) {
+			m.EstimatedDelivery = nil
+		}
+		if m.DeliveryTo != nil && m.DeliveryTo.Before(now) {
+			m.DeliveryFrom, m.DeliveryTo = nil, nil
+		}
+	}
 	for _, li := range s.LineItems {
 		title := li.Title
 		if title == "" {
@@ -188,7 +199,7 @@ type PreviewRequest struct {
 // the edits applied, about the given shipment or, without one, sample data.
 func (svc *Service) Preview(ctx context.Context, shop *app.Shop, in PreviewRequest) (email.Rendered, app.NotificationSettings, error) {
 	if !in.Event.Valid() {
-		return email.Rendered{}, app.NotificationSettings{}, app.Errorf(app.ErrInvalid, "event must be one of shipped, tracking_updated, out_for_delivery, delivered, delivery_exception")
+		return email.Rendered{}, app.NotificationSettings{}, app.Errorf(app.ErrInvalid, "event must be one of %s", eventNames())
 	}
 	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
 	if err != nil {
@@ -241,4 +252,12 @@ func (svc *Service) TestSend(ctx context.Context, shop *app.Shop, in PreviewRequ
 		return "", "", err
 	}
 	return to, out.Subject, nil
+}
+
+func eventNames() string {
+	names := make([]string, len(app.NotificationEvents))
+	for i, e := range app.NotificationEvents {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
 }

@@ -89,7 +89,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 			if synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, f.ID, "Already a fulfillment in Shopify with this tracking number."); err != nil || !synced {
 				return err
 			}
-			svc.notify(ctx, shop, s, app.NotifyShipped) // once: a first attempt may have stopped before telling
+			svc.shipped(ctx, shop, s, app.NotifyShipped) // once: a first attempt may have stopped before telling
 			return nil
 		}
 	}
@@ -101,7 +101,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		if synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, s.ShopifyFulfillmentID, "Tracking number updated in Shopify."); err != nil || !synced {
 			return err
 		}
-		svc.notify(ctx, shop, s, app.NotifyTrackingUpdated)
+		svc.shipped(ctx, shop, s, app.NotifyTrackingUpdated)
 		return nil
 	}
 	plan, problem := PlanFulfillment(order, s.LineItems)
@@ -131,7 +131,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 	}
 	s.LineItems = plan.Resolved
 	if status == "" || status == "SUCCESS" {
-		svc.notify(ctx, shop, s, app.NotifyShipped)
+		svc.shipped(ctx, shop, s, app.NotifyShipped)
 	}
 	// Otherwise a fulfillment service has it (PENDING, OPEN): the customer
 	// is told when fulfillments/update reports it successful.
@@ -191,7 +191,7 @@ func (svc *Service) trackUntrackedFulfillment(ctx context.Context, shop *app.Sho
 	if lines != nil {
 		s.LineItems = lines
 	}
-	svc.notify(ctx, shop, s, app.NotifyShipped)
+	svc.shipped(ctx, shop, s, app.NotifyShipped)
 	return true, nil
 }
 

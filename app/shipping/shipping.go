@@ -12,6 +12,9 @@
 //   - submit.go (Submit, ImportCSV) → push.go (Push): a number becomes a fulfillment;
 //   - fulfillments.go (RecordFulfillment): a fulfillment made elsewhere becomes a shipment;
 //   - status.go (ApplyStatus → PublishStatus): a carrier status becomes a fulfillment event;
+//   - tracking.go (shipped → RegisterTracker, PollDue, CheckStalls; digest.go): a shipped
+//     parcel is followed — registered with the shop's aggregator, polled where no push
+//     comes, marked stalled when it stops moving;
 //
 // and every one of them ends in notify.go (notify → SendEmail): the customer
 // email, decided once per (shipment, event) and built in one place.
@@ -32,10 +35,15 @@ const DefaultPushesPerShop = 4
 // Service runs the shipment lifecycle. Every field is required: main's
 // assembly builds it whole, in production and in tests.
 type Service struct {
-	Shops         app.ShopStore
-	Orders        app.OrderStore
-	Shipments     app.ShipmentStore
-	Status        app.StatusStore
+	Shops     app.ShopStore
+	Orders    app.OrderStore
+	Shipments app.ShipmentStore
+	Status    app.StatusStore
+	Tracking  app.TrackingStore
+	Lister    app.ShipmentLister
+	// Providers are the status providers by name (statusfeed.Providers).
+	Providers     map[string]app.StatusProvider
+	RateLimiter   app.RateLimiter // paces calls to providers
 	Notifications app.NotificationStore
 	Admin         app.ShopifyAdmin
 	Dispatch      app.Dispatcher
@@ -46,6 +54,8 @@ type Service struct {
 	Mailer        app.Mailer
 	Unsubscribes  app.Unsubscribes
 	TrackingLinks app.TrackingLinks
+	// AppAPIKey names the app in admin links (the merchant's digest).
+	AppAPIKey string
 	// PushesPerShop bounds a shop's concurrent pushes to Shopify.
 	PushesPerShop int
 	Clock         app.Clock

@@ -13,11 +13,20 @@ import (
 // publishing of each status change (PublishStatus).
 func (svc *Service) ApplyStatus(ctx context.Context, shop *app.Shop, u app.StatusUpdate) ([]app.StatusChange, error) {
 	u.TrackingNumber = carrier.Normalize(u.TrackingNumber)
-	if u.TrackingNumber == "" {
+	if u.TrackingNumber == "" && u.FulfillmentID == 0 {
 		return nil, app.Errorf(app.ErrInvalid, "the update names no tracking number")
 	}
 	if !u.Status.Valid() {
 		return nil, app.Errorf(app.ErrInvalid, "unknown status %q", u.Status)
+	}
+	if u.Source == app.ProviderShopify {
+		settings, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !settings.ShopifyTracking {
+			return nil, nil // the merchant switched Shopify's own tracking off
+		}
 	}
 	changes, err := svc.Status.ApplyStatusUpdate(ctx, shop.ID, u)
 	if err != nil {
@@ -68,8 +77,17 @@ func (svc *Service) PublishStatus(ctx context.Context, shipmentID string, status
 	if e, ok := status.Notification(); ok {
 		svc.notify(ctx, shop, s, e) // once per (shipment, event), whatever the retries below
 	}
-	if s.ShopifyFulfillmentID == 0 || status.FulfillmentEventStatus() == "" {
-		return nil // not in Shopify yet, or a status Shopify has no event for
+	if status.Final() && s.TrackerState == app.TrackerRegistered {
+		if src, provider, err := svc.trackerOf(ctx, s); err != nil {
+			return err
+		} else if src != nil {
+			if err := svc.stopTracker(ctx, s, src, provider); err != nil {
+				return err
+			}
+		}
+	}
+	if s.ShopifyFulfillmentID == 0 || status.FulfillmentEventStatus() == "" || s.StatusSource == app.ProviderShopify {
+		return nil // not in Shopify yet, a status Shopify has no event for, or Shopify's own
 	}
 	at := svc.Clock.Now()
 	if s.StatusAt != nil {

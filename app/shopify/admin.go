@@ -171,25 +171,39 @@ func alreadySubscribed(errs []UserError) bool {
 	return len(errs) == 1 && strings.Contains(errs[0].Message, "already been taken")
 }
 
+// shopProfileQuery reads what Waybill keeps of a store: its name and
+// addresses for the customer emails' defaults, its time zone (business days
+// count there) and its country (a parcel to another is cross-border).
+// shopAddress is the store's address as buyers see it; billingAddress, which
+// it replaces, is deprecated in 2026-10.
+const shopProfileQuery = `query ShopProfile { shop { name email contactEmail ianaTimezone shopAddress { countryCodeV2 } } }`
+
 // ShopProfile implements app.ShopifyAdmin.
-func (s *Service) ShopProfile(ctx context.Context, shopDomain string) (string, string, error) {
+func (s *Service) ShopProfile(ctx context.Context, shopDomain string) (app.ShopProfile, error) {
 	client, err := s.adminClient(ctx, shopDomain)
 	if err != nil {
-		return "", "", err
+		return app.ShopProfile{}, err
 	}
 	var resp struct {
 		Shop struct {
 			Name         string `json:"name"`
 			Email        string `json:"email"`
 			ContactEmail string `json:"contactEmail"`
+			IANATimezone string `json:"ianaTimezone"`
+			ShopAddress  struct {
+				CountryCodeV2 *string `json:"countryCodeV2"`
+			} `json:"shopAddress"`
 		} `json:"shop"`
 	}
-	if err := s.paced(ctx, client, shopDomain, cost{requested: 1, actual: 1}, `query ShopProfile { shop { name email contactEmail } }`, nil, &resp); err != nil {
-		return "", "", err
+	if err := s.paced(ctx, client, shopDomain, costShopProfile, shopProfileQuery, nil, &resp); err != nil {
+		return app.ShopProfile{}, err
 	}
-	email := resp.Shop.ContactEmail
-	if email == "" {
-		email = resp.Shop.Email
+	p := app.ShopProfile{Name: resp.Shop.Name, Email: resp.Shop.ContactEmail, Timezone: resp.Shop.IANATimezone}
+	if p.Email == "" {
+		p.Email = resp.Shop.Email
 	}
-	return resp.Shop.Name, email, nil
+	if c := resp.Shop.ShopAddress.CountryCodeV2; c != nil {
+		p.Country = strings.ToUpper(*c)
+	}
+	return p, nil
 }

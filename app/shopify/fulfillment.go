@@ -323,3 +323,68 @@ func (s *Service) CreateFulfillmentEvent(ctx context.Context, shopDomain string,
 	}
 	return userErrorsError("add the fulfillment event", resp.FulfillmentEventCreate.UserErrors)
 }
+
+// fulfillmentTrackingQuery reads Shopify's own carrier tracking of a
+// fulfillment: its display status, times and the newest 50 events (newest
+// first: a long international journey can have more, and the latest are
+// the ones that matter). Event places are read down to the province and
+// country only: city, street, zip and coordinates are protected customer
+// data, which Waybill does not need to show where a parcel is.
+const fulfillmentTrackingQuery = `query FulfillmentTracking($id: ID!) { fulfillment(id: $id) {
+  displayStatus estimatedDeliveryAt inTransitAt deliveredAt
+  events(first: 50, sortKey: HAPPENED_AT, reverse: true) { nodes { status happenedAt message province country } } } }`
+
+// FulfillmentTracking implements app.ShopifyAdmin. Events come oldest first.
+func (s *Service) FulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64) (*app.FulfillmentTracking, error) {
+	client, err := s.adminClient(ctx, shopDomain)
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Fulfillment *struct {
+			DisplayStatus       *string    `json:"displayStatus"`
+			EstimatedDeliveryAt *time.Time `json:"estimatedDeliveryAt"`
+			InTransitAt         *time.Time `json:"inTransitAt"`
+			DeliveredAt         *time.Time `json:"deliveredAt"`
+			Events              struct {
+				Nodes []struct {
+					Status     string    `json:"status"`
+					HappenedAt time.Time `json:"happenedAt"`
+					Message    *string   `json:"message"`
+					Province   *string   `json:"province"`
+					Country    *string   `json:"country"`
+				} `json:"nodes"`
+			} `json:"events"`
+		} `json:"fulfillment"`
+	}
+	vars := map[string]any{"id": gid("Fulfillment", fulfillmentID)}
+	if err := s.paced(ctx, client, shopDomain, costFulfillmentTracking, fulfillmentTrackingQuery, vars, &resp); err != nil {
+		return nil, err
+	}
+	f := resp.Fulfillment
+	if f == nil {
+		return nil, app.Errorf(app.ErrNotFound, "Shopify has no fulfillment %d in this store", fulfillmentID)
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	t := &app.FulfillmentTracking{DisplayStatus: str(f.DisplayStatus), EstimatedDeliveryAt: utc(f.EstimatedDeliveryAt),
+		InTransitAt: utc(f.InTransitAt), DeliveredAt: utc(f.DeliveredAt)}
+	for i := len(f.Events.Nodes) - 1; i >= 0; i-- { // newest first → oldest first
+		e := f.Events.Nodes[i]
+		t.Events = append(t.Events, app.FulfillmentTrackingEvent{Status: e.Status, HappenedAt: e.HappenedAt.UTC(),
+			Message: str(e.Message), Province: str(e.Province), Country: str(e.Country)})
+	}
+	return t, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

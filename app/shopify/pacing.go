@@ -21,6 +21,10 @@ var (
 	costFulfillmentsQuery = cost{requested: 305, actual: 12}
 	// 100 subscriptions a page; a shop has a handful.
 	costSubscriptionList = cost{requested: 102, actual: 8}
+	// The shop and its address.
+	costShopProfile = cost{requested: 2, actual: 2}
+	// A fulfillment and up to 50 events (1 + 2 + 50); a parcel has a dozen.
+	costFulfillmentTracking = cost{requested: 53, actual: 12}
 )
 
 // maxPacingWait bounds one wait: past it the call is tried anyway and a

@@ -82,12 +82,15 @@ var sentVariables = map[string]func() []map[string]any{
 	},
 	"WebhookSubscriptionCreate": func() []map[string]any {
 		var out []map[string]any
-		for _, topic := range []string{"orders/create", "orders/updated", "fulfillments/create", "fulfillments/update", "app/uninstalled"} {
+		for _, topic := range []string{"orders/create", "orders/updated", "fulfillments/create", "fulfillments/update", "fulfillment_events/create", "app/uninstalled"} {
 			out = append(out, map[string]any{"topic": TopicEnum(topic), "webhookSubscription": map[string]any{"uri": "https://waybill.example.com/webhooks"}})
 		}
 		return out
 	},
 	"ShopProfile": func() []map[string]any { return []map[string]any{nil} },
+	"FulfillmentTracking": func() []map[string]any {
+		return []map[string]any{{"id": gid("Fulfillment", 255858046)}}
+	},
 }
 
 // The protected customer data Waybill reads, as the README documents it:
@@ -113,7 +116,7 @@ func TestEveryDocumentFitsTheAdminAPISchema(t *testing.T) {
 		"orderByIDQuery": orderByIDQuery, "orderByNameQuery": orderByNameQuery, "fulfillmentCreateMutation": fulfillmentCreateMutation,
 		"trackingUpdateMutation": trackingUpdateMutation, "fulfillmentEventCreateMutation": fulfillmentEventCreateMutation,
 		"webhookSubscriptionsQuery": webhookSubscriptionsQuery, "webhookSubscriptionCreateMutation": webhookSubscriptionCreateMutation,
-		"orderFulfillmentsQuery": orderFulfillmentsQuery,
+		"orderFulfillmentsQuery": orderFulfillmentsQuery, "shopProfileQuery": shopProfileQuery, "fulfillmentTrackingQuery": fulfillmentTrackingQuery,
 	} {
 		if docs[name] != text {
 			t.Errorf("the source scan read %s as %q", name, docs[name])

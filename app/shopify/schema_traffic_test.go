@@ -134,6 +134,9 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	if err := svc.CreateFulfillmentEvent(ctx, shop, id, "DELIVERED", time.Now(), nil, ""); err != nil {
 		t.Fatal(err)
 	}
+	if tr, err := svc.FulfillmentTracking(ctx, shop, id); err != nil || tr.DisplayStatus != "DELIVERED" || len(tr.Events) != 2 {
+		t.Fatalf("fulfillment tracking: %+v %v", tr, err)
+	}
 	// An untracked fulfillment made elsewhere (automatic fulfilment): seen
 	// with its status and lines, and a number can go onto it.
 	untracked, err := fake.CreateFulfillment(shop, o.ID, shopifyfake.NewFulfillment{LocationID: supplier})
@@ -156,11 +159,11 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	}
 	s := &app.Shop{Domain: shop}
 	if _, err := svc.EnsureWebhookSubscriptions(ctx, s, "https://app.example/webhooks",
-		[]string{"orders/create", "orders/updated", "fulfillments/create", "fulfillments/update", "app/uninstalled"}); err != nil {
+		[]string{"orders/create", "orders/updated", "fulfillments/create", "fulfillments/update", "fulfillment_events/create", "app/uninstalled"}); err != nil {
 		t.Fatal(err)
 	}
-	if name, _, err := svc.ShopProfile(ctx, shop); err != nil || name != shop {
-		t.Fatalf("shop profile: %q %v", name, err)
+	if p, err := svc.ShopProfile(ctx, shop); err != nil || p.Name != shop {
+		t.Fatalf("shop profile: %+v %v", p, err)
 	}
 
 	schema, err := adminschema.Load()
@@ -190,7 +193,7 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"OrderForFulfillment", "OrderByName", "OrderFulfillments", "FulfillmentCreate",
-		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile"} {
+		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile", "FulfillmentTracking"} {
 		if !ops[want] {
 			t.Errorf("%s was never sent", want)
 		}

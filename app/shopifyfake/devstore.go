@@ -45,14 +45,15 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 <body><h1>Waybill devstore</h1>
 <p>A fake Shopify for local demos. Run Waybill with <code>SHOPIFY_ADMIN_ORIGIN</code> pointing here.</p>
 {{if .Message}}<p class="msg">{{.Message}}</p>{{end}}
-{{range .Shops}}<h2>{{.Name}} <small>({{.Domain}})</small></h2>
+{{range $sh := .Shops}}<h2>{{.Name}} <small>({{.Domain}})</small></h2>
 <form method="post" action="/devstore/install?shop={{.Domain}}"><button>Install Waybill ({{$.AppURL}})</button></form>
 <p><a href="{{.AdminURL}}">Open the Waybill admin for this shop</a> (as the Shopify admin would embed it: with a session token, valid one hour)</p>
 <form method="post" action="/devstore/order?shop={{.Domain}}"><button>Create a test order</button></form>
 <table><tr><th>Order</th><th>Customer</th><th>Items</th><th>Status</th><th>Fulfillments</th></tr>
 {{range .Orders}}<tr><td>{{.Name}}</td><td>{{.Email}} ({{.CustomerLocale}})</td>
 <td>{{range .LineItems}}{{.Title}} × {{.Quantity}}<br>{{end}}</td><td>{{.Status}}</td>
-<td>{{range .Fulfillments}}{{range .TrackingInfo}}{{.Company}} {{.Number}}<br>{{end}}{{end}}</td></tr>{{end}}
+<td>{{range .Fulfillments}}{{range .TrackingInfo}}{{.Company}} {{.Number}}<br>{{end}}
+<form method="post" action="/devstore/track?shop={{$sh.Domain}}&amp;fulfillment={{.ID}}">{{.DisplayStatus}} <button>Carrier scan</button></form>{{end}}</td></tr>{{end}}
 </table>{{end}}</body></html>`))
 
 func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +76,8 @@ func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
 			o := s.CreateOrder(shop, NewOrder{Email: "cliente@example.com", CustomerLocale: "es", CustomerFirstName: "Ana",
 				ShippingCountry: "ES", LineItems: []NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 1}}})
 			msg = "Created order " + o.Name + " (id " + strconv.FormatInt(o.ID, 10) + ")"
+		case "/devstore/track":
+			msg = s.devstoreScan(shop, r.URL.Query().Get("fulfillment"))
 		}
 		http.Redirect(w, r, "/?msg="+template.URLQueryEscaper(msg), http.StatusSeeOther)
 		return
@@ -117,6 +120,47 @@ func (s *Store) devstoreUI(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(page.Bytes())
+}
+
+// devstoreScanSteps is the journey the devstore's "Carrier scan" button
+// walks a fulfillment through, one step a press.
+var devstoreScanSteps = []struct{ status, message string }{
+	{"CONFIRMED", "Shipment information received"}, {"IN_TRANSIT", "In transit"},
+	{"OUT_FOR_DELIVERY", "Out for delivery"}, {"DELIVERED", "Delivered"},
+}
+
+// devstoreScan adds the next step of the journey to a fulfillment, as
+// Shopify's carrier tracking would (the webhooks go to the app).
+func (s *Store) devstoreScan(shop, fulfillment string) string {
+	id, err := strconv.ParseInt(fulfillment, 10, 64)
+	if err != nil {
+		return "No such fulfillment"
+	}
+	f, ok := s.Fulfillment(shop, id)
+	if !ok {
+		return "No such fulfillment"
+	}
+	next := 0
+	if n := len(f.Events); n > 0 {
+		for i, st := range devstoreScanSteps {
+			if st.status == f.Events[n-1].Status {
+				next = i + 1
+			}
+		}
+	}
+	if next >= len(devstoreScanSteps) {
+		return "The parcel is delivered already"
+	}
+	step := devstoreScanSteps[next]
+	var eta *time.Time
+	if step.status != "DELIVERED" {
+		t := s.clock.Now().Add(48 * time.Hour)
+		eta = &t
+	}
+	if err := s.TrackFulfillment(shop, id, step.status, s.clock.Now(), step.message, eta); err != nil {
+		return "Carrier scan failed: " + err.Error()
+	}
+	return "Carrier scan: " + step.status
 }
 
 // embeddedAdmin stands in for https://{shop}/admin/apps/{key}: where the app

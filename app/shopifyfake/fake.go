@@ -103,8 +103,13 @@ type Shop struct {
 	Email         string
 	PrimaryLocale string
 	Currency      string
-	Locations     []Location
+	// Timezone is the store's IANA time zone (default "Europe/Madrid") and
+	// Country its address's ISO 3166-1 alpha-2 code (default "ES").
+	Timezone  string
+	Country   string
+	Locations []Location
 
+	id            int64 // gid://shopify/Shop/{id}, the webhooks' shop_id
 	orders        []*Order
 	subscriptions []*WebhookSubscription
 	accessTokens  map[string]tokenGrant // token → expiry (zero: never) and scopes
@@ -197,13 +202,23 @@ type FulfillmentLineItem struct {
 	Quantity   int
 }
 
-// FulfillmentEvent is a carrier status update on a fulfillment.
+// FulfillmentEvent is a carrier status update on a fulfillment: added by
+// an app (fulfillmentEventCreate) or by Shopify's own carrier tracking
+// (TrackFulfillment). City, Address1, Zip and the coordinates are
+// protected customer data in the Admin API.
 type FulfillmentEvent struct {
 	ID                  int64
-	Status              string
+	Status              string // a FulfillmentEventStatus: IN_TRANSIT, DELIVERED…
 	Message             string
 	HappenedAt          time.Time
 	EstimatedDeliveryAt *time.Time
+	City                string
+	Province            string
+	Country             string
+	Zip                 string
+	Address1            string
+	Latitude, Longitude *float64
+	CreatedAt           time.Time // when Shopify recorded it
 }
 
 // WebhookSubscription is a topic subscribed to a URI.
@@ -260,6 +275,13 @@ func (s *Store) AddShop(sh Shop) {
 	if sh.Currency == "" {
 		sh.Currency = "USD"
 	}
+	if sh.Timezone == "" {
+		sh.Timezone = "Europe/Madrid"
+	}
+	if sh.Country == "" {
+		sh.Country = "ES"
+	}
+	sh.id = s.id()
 	if len(sh.Locations) == 0 {
 		sh.Locations = []Location{{ID: s.id(), Name: "Main warehouse"}}
 	}

@@ -428,4 +428,26 @@ func TestDevstorePageInstallsTheApp(t *testing.T) {
 	if n := len(store.Orders(shopifyfake.DemoShop)); n != 4 {
 		t.Fatalf("%d orders after the seed's 3 and one created", n)
 	}
+	// A carrier scan walks a fulfillment on, as Shopify's tracking would.
+	o := store.Orders(shopifyfake.DemoShop)[0]
+	f, err := store.CreateFulfillment(shopifyfake.DemoShop, o.ID, shopifyfake.NewFulfillment{Tracking: []shopifyfake.TrackingInfo{{Company: "Correos", Number: "RB123456785ES"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CONFIRMED", "IN_TRANSIT"} {
+		resp, err = http.Post(fmt.Sprintf("%s/devstore/track?shop=%s&fulfillment=%d", srv.URL, shopifyfake.DemoShop, f.ID), "text/plain", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := resp.Body.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := store.Fulfillment(shopifyfake.DemoShop, f.ID); got.DisplayStatus() != want || !strings.Contains(string(body), "Carrier scan: "+want) {
+			t.Fatalf("after a scan: %s, want %s (%s)", got.DisplayStatus(), want, body)
+		}
+	}
 }

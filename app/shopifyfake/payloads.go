@@ -190,7 +190,7 @@ var shipmentStatuses = map[string]string{
 	"IN_TRANSIT": "in_transit", "OUT_FOR_DELIVERY": "out_for_delivery", "DELIVERED": "delivered",
 	"FAILURE": "failure", "ATTEMPTED_DELIVERY": "attempted_delivery", "READY_FOR_PICKUP": "ready_for_pickup",
 	"CONFIRMED": "confirmed", "LABEL_PRINTED": "label_printed", "LABEL_PURCHASED": "label_purchased",
-	"CARRIER_PICKED_UP": "carrier_picked_up", "DELAYED": "delayed", "PICKED_UP": "picked_up",
+	"CARRIER_PICKED_UP": "carrier_picked_up", "DELAYED": "delayed",
 }
 
 // fulfillmentName is Shopify's fulfillment name: the order's name and the
@@ -227,17 +227,13 @@ func restFulfillment(o *Order, f *Fulfillment) map[string]any {
 			}
 		}
 	}
-	var shipment any
-	if len(f.Events) > 0 {
-		shipment = nullIfEmpty(shipmentStatuses[f.Events[len(f.Events)-1].Status])
-	}
 	status := strings.ToLower(f.Status)
 	if status == "" {
 		status = "success"
 	}
 	return map[string]any{
 		"id": f.ID, "order_id": o.ID, "status": status, "created_at": ts(f.CreatedAt), "service": "manual",
-		"updated_at": ts(f.UpdatedAt), "tracking_company": company, "shipment_status": shipment,
+		"updated_at": ts(f.UpdatedAt), "tracking_company": company, "shipment_status": f.shipmentStatus(),
 		"location_id": f.LocationID, "origin_address": nil, "email": nullIfEmpty(o.Email), "destination": restAddress(o),
 		"line_items": lines, "tracking_number": number, "tracking_numbers": numbers, "tracking_url": url,
 		"tracking_urls": urls, "receipt": map[string]any{}, "name": fulfillmentName(o, f),

@@ -104,23 +104,19 @@ func (e *execution) fulfillmentObj(o *Order, f *Fulfillment) obj {
 			}
 		}
 	}
-	events := make([]obj, 0, len(f.Events))
-	for _, ev := range f.Events {
-		events = append(events, fulfillmentEventObj(ev))
+	var eta, inTransit, delivered any
+	if t := f.estimatedDeliveryAt(); t != nil {
+		eta = ts(*t)
 	}
-	var displayStatus any = "FULFILLED"
-	switch {
-	case f.Status == "CANCELLED":
-		displayStatus = "CANCELED"
-	case f.Status == "FAILURE" || f.Status == "ERROR":
-		displayStatus = "FAILURE"
-	case f.Status == "PENDING" || f.Status == "OPEN":
-		displayStatus = "SUBMITTED"
-	case len(f.Events) > 0:
-		displayStatus = f.Events[len(f.Events)-1].Status
+	if t := f.firstHappened("IN_TRANSIT"); t != nil {
+		inTransit = ts(*t)
+	}
+	if t := f.lastHappened("DELIVERED"); t != nil {
+		delivered = ts(*t)
 	}
 	return obj{"__typename": "Fulfillment", "id": gid("Fulfillment", f.ID), "legacyResourceId": strconv.FormatInt(f.ID, 10),
-		"name": fulfillmentName(o, f), "status": f.Status, "displayStatus": displayStatus,
+		"name": fulfillmentName(o, f), "status": f.Status, "displayStatus": f.displayStatus(),
+		"estimatedDeliveryAt": eta, "inTransitAt": inTransit, "deliveredAt": delivered,
 		"createdAt": ts(f.CreatedAt), "updatedAt": ts(f.UpdatedAt),
 		"trackingInfo": fieldFunc(func(args map[string]any) any {
 			if n, ok := toInt(args["first"]); ok && n >= 0 && n < len(tracking) {
@@ -129,19 +125,27 @@ func (e *execution) fulfillmentObj(o *Order, f *Fulfillment) obj {
 			return tracking
 		}),
 		"fulfillmentLineItems": connection(lines),
-		"events":               connection(events),
+		"events":               fieldFunc(f.eventsConnection),
 		"location":             e.locationObj(f.LocationID),
 		"order":                obj{"__typename": "Order", "id": gid("Order", o.ID), "name": o.Name},
 	}
 }
 
 func fulfillmentEventObj(ev FulfillmentEvent) obj {
-	var eta any
+	var eta, lat, long any
 	if ev.EstimatedDeliveryAt != nil {
 		eta = ts(*ev.EstimatedDeliveryAt)
 	}
+	if ev.Latitude != nil {
+		lat = *ev.Latitude
+	}
+	if ev.Longitude != nil {
+		long = *ev.Longitude
+	}
 	return obj{"__typename": "FulfillmentEvent", "id": gid("FulfillmentEvent", ev.ID), "status": ev.Status,
-		"message": ev.Message, "happenedAt": ts(ev.HappenedAt), "estimatedDeliveryAt": eta}
+		"message": nullIfEmpty(ev.Message), "happenedAt": ts(ev.HappenedAt), "createdAt": ts(ev.CreatedAt), "estimatedDeliveryAt": eta,
+		"city": nullIfEmpty(ev.City), "province": nullIfEmpty(ev.Province), "country": nullIfEmpty(ev.Country),
+		"zip": nullIfEmpty(ev.Zip), "address1": nullIfEmpty(ev.Address1), "latitude": lat, "longitude": long}
 }
 
 func displayFulfillmentStatus(o *Order) string {
@@ -209,10 +213,12 @@ func (e *execution) orderObj(o *Order) obj {
 func (e *execution) query(name string, args map[string]any) any {
 	switch name {
 	case "shop":
-		return obj{"__typename": "Shop", "id": gid("Shop", 1), "name": e.shop.Name, "email": e.shop.Email,
+		address := obj{"__typename": "ShopAddress", "id": gid("ShopAddress", e.shop.id), "countryCodeV2": e.shop.Country,
+			"country": nullIfEmpty(countryNames[e.shop.Country]), "city": nil, "province": nil, "address1": nil, "address2": nil, "zip": nil}
+		return obj{"__typename": "Shop", "id": gid("Shop", e.shop.id), "name": e.shop.Name, "email": e.shop.Email,
 			"contactEmail": e.shop.Email, "myshopifyDomain": e.shop.Domain, "currencyCode": e.shop.Currency,
 			"primaryDomain": obj{"__typename": "Domain", "host": e.shop.Domain, "url": "https://" + e.shop.Domain},
-			"ianaTimezone":  "UTC"}
+			"ianaTimezone":  e.shop.Timezone, "shopAddress": address, "billingAddress": address}
 	case "order":
 		id, ok := parseGID(args["id"], "Order")
 		if !ok {
@@ -491,7 +497,7 @@ func (e *execution) fulfillmentTrackingInfoUpdate(args map[string]any) any {
 var FulfillmentEventStatuses = map[string]bool{
 	"ATTEMPTED_DELIVERY": true, "CARRIER_PICKED_UP": true, "CONFIRMED": true, "DELAYED": true, "DELIVERED": true,
 	"FAILURE": true, "IN_TRANSIT": true, "LABEL_PRINTED": true, "LABEL_PURCHASED": true, "OUT_FOR_DELIVERY": true,
-	"PICKED_UP": true, "READY_FOR_PICKUP": true,
+	"READY_FOR_PICKUP": true,
 }
 
 func (e *execution) fulfillmentEventCreate(args map[string]any) any {
@@ -508,7 +514,7 @@ func (e *execution) fulfillmentEventCreate(args map[string]any) any {
 		return obj{"__typename": "FulfillmentEventCreatePayload", "fulfillmentEvent": nil,
 			"userErrors": userErrors(userError("Fulfillment does not exist.", "fulfillmentEvent", "fulfillmentId"))}
 	}
-	ev := FulfillmentEvent{ID: e.store.id(), Status: status, HappenedAt: e.store.clock.Now()}
+	ev := FulfillmentEvent{Status: status}
 	ev.Message, _ = in["message"].(string)
 	if h, ok := in["happenedAt"].(string); ok {
 		if t, err := time.Parse(time.RFC3339, h); err == nil {
@@ -520,15 +526,20 @@ func (e *execution) fulfillmentEventCreate(args map[string]any) any {
 			ev.EstimatedDeliveryAt = &t
 		}
 	}
-	f.Events = append(f.Events, ev)
-	f.UpdatedAt = ev.HappenedAt
+	ev.City, _ = in["city"].(string)
+	ev.Province, _ = in["province"].(string)
+	ev.Country, _ = in["country"].(string)
+	ev.Zip, _ = in["zip"].(string)
+	ev.Address1, _ = in["address1"].(string)
+	if v, ok := in["latitude"].(float64); ok {
+		ev.Latitude = &v
+	}
+	if v, ok := in["longitude"].(float64); ok {
+		ev.Longitude = &v
+	}
+	ev = e.store.addFulfillmentEvent(o, f, ev)
 	if e.store.opts.DeliverWebhooks {
-		c := copyOrder(o)
-		for _, x := range c.Fulfillments {
-			if x.ID == f.ID {
-				e.store.sendToSubscriptions(e.shop.Domain, "fulfillments/update", restFulfillment(&c, x), "")
-			}
-		}
+		e.store.fulfillmentEventWebhooks(e.shop, o, f, ev)
 	}
 	return obj{"__typename": "FulfillmentEventCreatePayload", "fulfillmentEvent": fulfillmentEventObj(ev), "userErrors": userErrors()}
 }
@@ -544,7 +555,8 @@ func boolMapToAny(m map[string]bool) map[string]any {
 // WebhookTopics are the subscribable topics the fake knows (enum form).
 var WebhookTopics = map[string]bool{
 	"ORDERS_CREATE": true, "ORDERS_UPDATED": true, "ORDERS_CANCELLED": true, "ORDERS_FULFILLED": true,
-	"FULFILLMENTS_CREATE": true, "FULFILLMENTS_UPDATE": true, "APP_UNINSTALLED": true, "SHOP_UPDATE": true,
+	"FULFILLMENTS_CREATE": true, "FULFILLMENTS_UPDATE": true, "FULFILLMENT_EVENTS_CREATE": true, "FULFILLMENT_EVENTS_DELETE": true,
+	"APP_UNINSTALLED": true, "SHOP_UPDATE": true,
 }
 
 func (e *execution) webhookSubscriptionCreate(args map[string]any) any {

@@ -1,142 +1,144 @@
-// Package statusfeed reads the carrier status documents that status sources
-// post to Waybill (EasyPost's tracker events, a 3PL's signed JSON): each
-// provider checks its signature and turns its document into an
-// app.StatusUpdate. Adding an aggregator is one more app.StatusProvider here.
+// Package statusfeed connects Waybill to the status providers a merchant
+// brings: the aggregators it registers parcels with (17TRACK, AfterShip,
+// EasyPost) and the generic signed push of a 3PL. Each is an
+// app.StatusProvider: inbound it checks the provider's webhook signature and
+// reads its document; outbound it registers, polls and stops parcels and
+// checks the key. Every call follows the provider's public documentation
+// (named next to each provider); providerfake has test servers that follow
+// the same documents.
+//
+// Keys and secrets never appear in errors or logs: errors carry the
+// provider's own message and the HTTP status only.
 package statusfeed
 
 import (
+	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/waybill-app/waybill/app"
 )
 
-// EasyPost reads EasyPost's tracker events.
-type EasyPost struct{}
-
-func (EasyPost) Name() string            { return "easypost" }
-func (EasyPost) SignatureHeader() string { return "X-Hmac-Signature" }
-func (EasyPost) Verify(body []byte, signature, secret string) bool {
-	return VerifyEasyPost(body, signature, secret)
-}
-func (EasyPost) Parse(body []byte) (app.StatusUpdate, bool, error) { return ParseEasyPost(body) }
-
-// Push reads the generic signed JSON a 3PL posts.
-type Push struct{}
-
-func (Push) Name() string            { return "push" }
-func (Push) SignatureHeader() string { return "X-Waybill-Signature" }
-func (Push) Verify(body []byte, signature, secret string) bool {
-	return VerifyPush(body, signature, secret)
-}
-func (Push) Parse(body []byte) (app.StatusUpdate, bool, error) {
-	u, err := ParsePush(body)
-	return u, err == nil, err
+// Config says where the providers' APIs are (tests point them at the fakes).
+type Config struct {
+	SeventeenTrackURL string       // default "https://api.17track.net"
+	AfterShipURL      string       // default "https://api.aftership.com"
+	EasyPostURL       string       // default "https://api.easypost.com"
+	HTTPClient        *http.Client // default: a client with a 15 s timeout
 }
 
-// Providers are the providers Waybill accepts, by name.
-func Providers() map[string]app.StatusProvider {
+// Providers are the providers Waybill accepts, by name: app.Provider17Track,
+// app.ProviderAfterShip, app.ProviderEasyPost and app.ProviderPush.
+func Providers(cfg Config) map[string]app.StatusProvider {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 15 * time.Second}
+	}
+	or := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return strings.TrimRight(s, "/")
+	}
 	out := map[string]app.StatusProvider{}
-	for _, p := range []app.StatusProvider{EasyPost{}, Push{}} {
+	for _, p := range []app.StatusProvider{
+		&SeventeenTrack{base: or(cfg.SeventeenTrackURL, "https://api.17track.net"), http: hc},
+		&AfterShip{base: or(cfg.AfterShipURL, "https://api.aftership.com"), http: hc},
+		&EasyPost{base: or(cfg.EasyPostURL, "https://api.easypost.com"), http: hc},
+		Push{},
+	} {
 		out[p.Name()] = p
 	}
 	return out
 }
 
-// VerifyEasyPost checks EasyPost's X-Hmac-Signature ("hmac-sha256-hex=…",
-// HMAC-SHA256 of the raw body under the NFKD-normalised webhook secret) in
-// constant time.
-func VerifyEasyPost(body []byte, header, secret string) bool {
-	if header == "" || secret == "" {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(norm.NFKD.String(secret)))
-	mac.Write(body)
-	want := "hmac-sha256-hex=" + hex.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(header), []byte(want))
-}
+// maxResponse bounds what is read of a provider's answer.
+const maxResponse = 8 << 20
 
-// SignEasyPost makes the header EasyPost would send (tests, tools).
-func SignEasyPost(body []byte, secret string) string {
-	mac := hmac.New(sha256.New, []byte(norm.NFKD.String(secret)))
-	mac.Write(body)
-	return "hmac-sha256-hex=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// easyPostStatuses maps EasyPost tracker statuses to Waybill's.
-var easyPostStatuses = map[string]app.ParcelStatus{
-	"unknown": app.StatusPending, "pre_transit": app.StatusInfoReceived, "in_transit": app.StatusInTransit,
-	"out_for_delivery": app.StatusOutForDelivery, "delivered": app.StatusDelivered, "available_for_pickup": app.StatusAvailableForPickup,
-	"return_to_sender": app.StatusException, "failure": app.StatusException, "cancelled": app.StatusException, "error": app.StatusException,
-}
-
-type easyPostEvent struct {
-	Object      string `json:"object"`
-	Description string `json:"description"`
-	Result      struct {
-		Object          string  `json:"object"`
-		TrackingCode    string  `json:"tracking_code"`
-		Status          string  `json:"status"`
-		StatusDetail    string  `json:"status_detail"`
-		EstDeliveryDate *string `json:"est_delivery_date"`
-		UpdatedAt       string  `json:"updated_at"`
-		TrackingDetails []struct {
-			Message          string `json:"message"`
-			Status           string `json:"status"`
-			StatusDetail     string `json:"status_detail"`
-			Datetime         string `json:"datetime"`
-			TrackingLocation struct {
-				City    string `json:"city"`
-				State   string `json:"state"`
-				Country string `json:"country"`
-			} `json:"tracking_location"`
-		} `json:"tracking_details"`
-	} `json:"result"`
-}
-
-// ParseEasyPost reads a tracker.updated (or tracker.created) event. Other
-// events give ok false: acknowledged and ignored.
-func ParseEasyPost(body []byte) (u app.StatusUpdate, ok bool, err error) {
-	var ev easyPostEvent
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return u, false, app.Errorf(app.ErrInvalid, "the EasyPost event is not JSON")
-	}
-	if ev.Description != "tracker.updated" && ev.Description != "tracker.created" || ev.Result.Object != "Tracker" {
-		return u, false, nil
-	}
-	r := ev.Result
-	u.TrackingNumber = r.TrackingCode
-	u.Status = mapEasyPost(r.Status, r.StatusDetail)
-	if r.EstDeliveryDate != nil {
-		if t, err := time.Parse(time.RFC3339, *r.EstDeliveryDate); err == nil {
-			u.EstimatedDelivery = &t
-		}
-	}
-	for _, d := range r.TrackingDetails {
-		t, err := time.Parse(time.RFC3339, d.Datetime)
+// apiCall is one request to a provider, answered with its status and body.
+// A network failure is ErrUnavailable; the caller classifies the status.
+func apiCall(ctx context.Context, hc *http.Client, display, method, url string, header http.Header, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
 		if err != nil {
-			continue
+			return 0, nil, app.WrapError(app.ErrInternal, err, "the %s request could not be encoded", display)
 		}
-		loc := strings.Trim(strings.Join(nonEmpty(d.TrackingLocation.City, d.TrackingLocation.State, d.TrackingLocation.Country), ", "), ", ")
-		u.Checkpoints = append(u.Checkpoints, app.Checkpoint{HappenedAt: t, Status: mapEasyPost(d.Status, d.StatusDetail), Location: loc, Message: d.Message})
+		rd = bytes.NewReader(b)
 	}
-	return u, true, nil
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return 0, nil, app.WrapError(app.ErrInternal, err, "the %s request could not be built", display)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		// The error names the URL, never a header: keys stay out.
+		return 0, nil, app.WrapError(app.ErrUnavailable, redactURLError(err), "%s could not be reached", display)
+	}
+	defer func() { _ = resp.Body.Close() }() // read fully below; a close error changes nothing
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return resp.StatusCode, nil, app.WrapError(app.ErrUnavailable, err, "%s's answer could not be read", display)
+	}
+	return resp.StatusCode, b, nil
 }
 
-func mapEasyPost(status, detail string) app.ParcelStatus {
-	if status == "failure" && strings.Contains(detail, "attempt") {
-		return app.StatusAttemptedDelivery
+// redactURLError keeps the cause of a failed request without its URL's
+// query (EasyPost and AfterShip keys never travel there, but numbers do).
+func redactURLError(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) && ue.Unwrap() != nil {
+		return ue.Unwrap()
 	}
-	if s, ok := easyPostStatuses[status]; ok {
-		return s
+	return err
+}
+
+// httpError classifies a whole-request failure by HTTP status: 401/403 the
+// key, 429 the rate limit, 5xx the provider. It returns nil for any other
+// status (the caller reads the body).
+func httpError(display string, status int, msg string) error {
+	if msg != "" {
+		msg = ": " + msg
 	}
-	return app.StatusInTransit
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return app.Errorf(app.ErrUnauthorized, "the %s key was refused%s", display, msg)
+	case status == http.StatusTooManyRequests:
+		return app.Errorf(app.ErrRateLimited, "%s's rate limit was exceeded%s", display, msg)
+	case status >= 500:
+		return app.Errorf(app.ErrUnavailable, "%s answered HTTP %d%s", display, status, msg)
+	}
+	return nil
+}
+
+// clip keeps a provider's message short enough for an error.
+func clip(s string) string {
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 300 {
+		return string(r[:300]) + "…"
+	}
+	return s
+}
+
+// joinLocation makes "City, State, Country" from the parts there are.
+func joinLocation(parts ...string) string {
+	return strings.Join(nonEmpty(parts...), ", ")
 }
 
 func nonEmpty(xs ...string) []string {
@@ -149,13 +151,75 @@ func nonEmpty(xs ...string) []string {
 	return out
 }
 
+// parseTime reads the timestamps providers send: RFC 3339, or a local
+// time without an offset (read as UTC).
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// finish sets StatusAt to the latest checkpoint's time when the document
+// named no time of its own, and orders checkpoints oldest first.
+func finish(u *app.StatusUpdate) {
+	sortCheckpoints(u.Checkpoints)
+	if u.StatusAt.IsZero() && len(u.Checkpoints) > 0 {
+		u.StatusAt = u.Checkpoints[len(u.Checkpoints)-1].HappenedAt
+	}
+}
+
+func sortCheckpoints(cs []app.Checkpoint) {
+	// Insertion sort: documents are short and usually sorted already (some
+	// newest first); stable for equal times.
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].HappenedAt.Before(cs[j-1].HappenedAt); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// constantEqual compares two strings in constant time (for their length).
+func constantEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+
+// Push reads the generic signed JSON a 3PL posts. Waybill registers
+// nothing with it: the 3PL sends what it has, so the outbound methods do
+// nothing.
+type Push struct{}
+
+func (Push) Name() string            { return app.ProviderPush }
+func (Push) SignatureHeader() string { return "X-Waybill-Signature" }
+func (Push) Verify(body []byte, signature string, src *app.StatusSource) bool {
+	return src != nil && VerifyPush(body, signature, src.Secret)
+}
+func (Push) Parse(body []byte) (app.StatusUpdate, bool, error) {
+	u, err := ParsePush(body)
+	return u, err == nil, err
+}
+func (Push) Registers() bool                                { return false }
+func (Push) Limits() app.TrackerLimits                      { return app.TrackerLimits{} }
+func (Push) Check(context.Context, *app.StatusSource) error { return nil }
+func (Push) Register(context.Context, *app.StatusSource, []app.Parcel) ([]app.TrackerResult, error) {
+	return nil, nil
+}
+func (Push) Poll(context.Context, *app.StatusSource, []app.Parcel) ([]app.StatusUpdate, error) {
+	return nil, nil
+}
+func (Push) Stop(context.Context, *app.StatusSource, []app.Parcel) error { return nil }
+
 // VerifyPush checks a 3PL push's X-Waybill-Signature ("sha256=" + hex
 // HMAC-SHA256 of the raw body under the source's secret).
 func VerifyPush(body []byte, header, secret string) bool {
 	if header == "" || secret == "" {
 		return false
 	}
-	return hmac.Equal([]byte(header), []byte(SignPush(body, secret)))
+	return constantEqual(header, SignPush(body, secret))
 }
 
 // SignPush makes X-Waybill-Signature for body (for 3PLs and tests).
@@ -182,7 +246,7 @@ func ParsePush(body []byte) (app.StatusUpdate, error) {
 	if err := json.Unmarshal(body, &in); err != nil {
 		return app.StatusUpdate{}, app.Errorf(app.ErrInvalid, "the body is not the status JSON: %v", err)
 	}
-	u := app.StatusUpdate{TrackingNumber: in.TrackingNumber, Status: app.ParcelStatus(in.Status), EstimatedDelivery: in.EstimatedDelivery}
+	u := app.StatusUpdate{Source: app.ProviderPush, TrackingNumber: in.TrackingNumber, Status: app.ParcelStatus(in.Status), EstimatedDelivery: in.EstimatedDelivery}
 	if !u.Status.Valid() {
 		return u, app.Errorf(app.ErrInvalid, "status %q is not one of pending, info_received, in_transit, out_for_delivery, available_for_pickup, attempted_delivery, delivered, exception, expired", in.Status)
 	}
@@ -196,5 +260,20 @@ func ParsePush(body []byte) (app.StatusUpdate, error) {
 		}
 		u.Checkpoints = append(u.Checkpoints, app.Checkpoint{HappenedAt: c.Time, Status: st, Location: c.Location, Message: c.Message})
 	}
+	finish(&u)
 	return u, nil
+}
+
+// jsonError names what is wrong with a document that is not the expected
+// JSON, for ErrInvalid messages.
+func jsonError(display string, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return app.Errorf(app.ErrInvalid, "the %s document is not JSON (syntax error at byte %d)", display, se.Offset)
+	case errors.As(err, &te):
+		return app.Errorf(app.ErrInvalid, "the %s document has %s where %s belongs at %q", display, te.Value, te.Type, te.Field)
+	}
+	return app.Errorf(app.ErrInvalid, "the %s document is not JSON: %s", display, clip(fmt.Sprint(err)))
 }

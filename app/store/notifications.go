@@ -77,6 +77,9 @@ func (db *DB) NotificationSettings(ctx context.Context, shopID string) (app.Noti
 	err := db.gorm.WithContext(ctx).Where("shop_id = ?", shopID).Take(&row).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
+		for _, e := range app.OptInEvents {
+			s.Disabled[e] = true
+		}
 	case err != nil:
 		return s, err
 	default:

@@ -26,6 +26,12 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 	if f.Source != "" {
 		q = q.Where("source = ?", string(f.Source))
 	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Stalled {
+		q = q.Where("stalled_at IS NOT NULL")
+	}
 	if f.Carrier != "" {
 		if msg := app.TextProblem("carrier", f.Carrier, app.MaxCarrierLength); msg != "" {
 			return app.ShipmentPage{}, app.Errorf(app.ErrInvalid, "%s", msg)
@@ -106,6 +112,9 @@ func (db *DB) DashboardCounts(ctx context.Context, shopID string, since time.Tim
 	}
 	if err := g.Model(&notificationRow{}).Where("shop_id = ? AND status = ? AND sent_at >= ?", shopID, string(app.NotificationSent), since.UTC()).
 		Count(&c.EmailsSent).Error; err != nil {
+		return c, err
+	}
+	if err := g.Model(&shipmentRow{}).Where("shop_id = ? AND stalled_at IS NOT NULL", shopID).Count(&c.Stalled).Error; err != nil {
 		return c, err
 	}
 	err = g.Model(&suppressionRow{}).Where("shop_id = ? AND created_at >= ?", shopID, since.UTC()).Count(&c.Unsubscribes).Error

@@ -29,11 +29,34 @@ type shipmentRow struct {
 	Status               string
 	StatusAt             *time.Time
 	EstimatedDeliveryAt  *time.Time
+	StatusSource         string
+	StatusesSeen         string
+	ShippedAt            *time.Time
+	LastEventAt          *time.Time
+	DeliveryWindowFrom   *time.Time
+	DeliveryWindowTo     *time.Time
+	StalledAt            *time.Time
+	StalledReason        string
+	StallCheckAt         *time.Time
+	TrackerSourceID      string
+	TrackerState         string
+	TrackerID            string
+	TrackerDetail        string
+	NextPollAt           *time.Time
+	PollAttempts         int
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
 
 func (shipmentRow) TableName() string { return "shipments" }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
 
 type shipmentLineItemRow struct {
 	ShipmentID string `gorm:"primaryKey"`
@@ -59,7 +82,12 @@ func (shipmentEventRow) TableName() string { return "shipment_events" }
 func (r shipmentRow) toShipment(items []shipmentLineItemRow) app.Shipment {
 	s := app.Shipment{ID: r.ID, ShopID: r.ShopID, OrderRef: r.OrderRef, NotifyCustomer: r.NotifyCustomer, OrderID: r.OrderID, OrderName: r.OrderName, TrackingNumber: r.TrackingNumber,
 		Carrier: r.Carrier, TrackingURL: r.TrackingURL, Source: app.ShipmentSource(r.Source), State: app.ShipmentState(r.State),
-		StateReason: r.StateReason, Status: app.ParcelStatus(r.Status), StatusAt: r.StatusAt, EstimatedDeliveryAt: r.EstimatedDeliveryAt,
+		StateReason: r.StateReason, Status: app.ParcelStatus(r.Status), StatusAt: utcPtr(r.StatusAt), EstimatedDeliveryAt: utcPtr(r.EstimatedDeliveryAt),
+		StatusSource: r.StatusSource, ShippedAt: utcPtr(r.ShippedAt), LastEventAt: utcPtr(r.LastEventAt),
+		DeliveryWindowFrom: utcPtr(r.DeliveryWindowFrom), DeliveryWindowTo: utcPtr(r.DeliveryWindowTo),
+		StalledAt: utcPtr(r.StalledAt), StalledReason: r.StalledReason, TrackerSourceID: r.TrackerSourceID,
+		TrackerState: app.TrackerState(r.TrackerState), TrackerID: r.TrackerID, TrackerDetail: r.TrackerDetail,
+		NextPollAt: utcPtr(r.NextPollAt), PollAttempts: r.PollAttempts,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if s.Status == "" {
 		s.Status = app.StatusPending
@@ -483,6 +511,19 @@ func (db *DB) EditShipmentTracking(ctx context.Context, id, number, carrierName,
 			"tracking_number": number, "carrier": carrierName, "tracking_url": url,
 			"state": string(app.ShipmentPending), "state_reason": "", "updated_at": db.clock.Now()}).Error; err != nil {
 			return err
+		}
+		if number != current.TrackingNumber {
+			// Another number is another parcel: what was known of the old
+			// one (status, scans, registration, stall) no longer applies.
+			if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+				"status": string(app.StatusPending), "status_at": nil, "status_source": "", "statuses_seen": "", "estimated_delivery_at": nil,
+				"last_event_at": nil, "stalled_at": nil, "stalled_reason": "", "stall_check_at": nil, "next_poll_at": nil, "poll_attempts": 0,
+				"tracker_source_id": "", "tracker_state": string(app.TrackerNone), "tracker_id": "", "tracker_detail": ""}).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("shipment_id = ?", id).Delete(&checkpointRow{}).Error; err != nil {
+				return err
+			}
 		}
 		return db.addShipmentEvent(tx, id, app.EventTrackingChanged,
 			fmt.Sprintf("%s %s → %s %s", current.Carrier, current.TrackingNumber, carrierName, number))

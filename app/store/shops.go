@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -25,6 +26,8 @@ type shopRow struct {
 	NeedsReauthReason     string
 	CustomerEmails        string
 	Email                 string
+	Timezone              string
+	Country               string
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
@@ -64,7 +67,7 @@ func (db *DB) sealToken(domain string, tok app.OfflineToken) (access, refresh st
 
 func (db *DB) toShop(r shopRow) (*app.Shop, error) {
 	s := &app.Shop{
-		ID: r.ID, Domain: r.Domain, Name: r.Name, Email: r.Email,
+		ID: r.ID, Domain: r.Domain, Name: r.Name, Email: r.Email, Timezone: r.Timezone, Country: r.Country,
 		InstalledAt: r.InstalledAt.UTC(), UninstalledAt: r.UninstalledAt, NeedsReauthAt: r.NeedsReauthAt,
 		NeedsReauthReason: r.NeedsReauthReason, CustomerEmails: r.CustomerEmails, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Token: app.OfflineToken{
@@ -208,6 +211,7 @@ func (db *DB) SetCustomerEmails(ctx context.Context, domain, who string) error {
 }
 
 // UpdateShopProfile implements app.ShopStore.
-func (db *DB) UpdateShopProfile(ctx context.Context, domain, name, email string) error {
-	return db.updateShop(ctx, domain, map[string]any{"name": name, "email": email, "updated_at": db.clock.Now()})
+func (db *DB) UpdateShopProfile(ctx context.Context, domain string, p app.ShopProfile) error {
+	return db.updateShop(ctx, domain, map[string]any{"name": p.Name, "email": p.Email, "timezone": p.Timezone,
+		"country": strings.ToUpper(p.Country), "updated_at": db.clock.Now()})
 }

@@ -61,7 +61,9 @@ type App struct {
 	TrackingLinks app.TrackingLinks
 	Shipping      *shipping.Service
 	Webhooks      *webhooks.Processor
-	Server        *server.Server
+	// Providers are the status providers (17TRACK, AfterShip, EasyPost, 3PL push).
+	Providers map[string]app.StatusProvider
+	Server    *server.Server
 }
 
 // Build opens the database and Redis and assembles everything.
@@ -122,10 +124,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		APIKey: cfg.ShopifyAPIKey, APISecret: cfg.ShopifyAPISecret, Scopes: cfg.Scopes,
 		AppURL: cfg.AppURL, AdminOrigin: cfg.ShopifyAdminOrigin,
 	}, a.DB, a.Redis, clock, log, nil)
-	a.Shipping = &shipping.Service{Shops: a.DB, Orders: a.DB, Shipments: a.DB, Status: a.DB, Notifications: a.DB,
+	a.Providers = statusfeed.Providers(statusfeed.Config{SeventeenTrackURL: cfg.SeventeenTrackURL, AfterShipURL: cfg.AfterShipURL,
+		EasyPostURL: cfg.EasyPostURL})
+	a.Shipping = &shipping.Service{Shops: a.DB, Orders: a.DB, Shipments: a.DB, Status: a.DB, Tracking: a.DB, Lister: a.DB,
+		Providers: a.Providers, RateLimiter: a.Redis, Notifications: a.DB,
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
-		PushesPerShop: opts.PushesPerShop, Clock: clock, Log: log}
+		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop, Clock: clock, Log: log}
 	a.Webhooks = &webhooks.Processor{Shops: a.DB, Orders: a.DB, Privacy: a.DB, WebhookLog: a.DB, Shipping: a.Shipping,
 		Admin: a.Shopify, AppURL: cfg.AppURL, Clock: clock, Log: log}
 	a.Server = a.server()
@@ -170,7 +175,8 @@ func (a *App) server() *server.Server {
 		Emails:          a.Emails,
 		Unsubscribes:    a.Unsubscribes,
 		Status:          a.DB,
-		StatusProviders: statusfeed.Providers(),
+		Tracking:        a.DB,
+		StatusProviders: a.Providers,
 		Orders:          a.DB,
 		RateLimiter:     a.Redis,
 		TrackingLinks:   a.TrackingLinks,

@@ -8,6 +8,7 @@ import { Import } from "./pages/Import";
 import { Notifications } from "./pages/Notifications";
 import { ShipmentDetail } from "./pages/ShipmentDetail";
 import { Shipments } from "./pages/Shipments";
+import { StatusSources } from "./pages/StatusSources";
 import { Suppliers } from "./pages/Suppliers";
 import { Router, useRoute } from "./router";
 
@@ -15,6 +16,7 @@ const sections = [
   { path: "/", key: "nav.dashboard" },
   { path: "/shipments", key: "nav.shipments" },
   { path: "/import", key: "nav.import" },
+  { path: "/status-sources", key: "nav.sources" },
   { path: "/notifications", key: "nav.notifications" },
   { path: "/suppliers", key: "nav.suppliers" },
 ] as const;
@@ -27,6 +29,7 @@ function Shell() {
   if (path.startsWith("/shipments/")) page = <ShipmentDetail id={decodeURIComponent(path.slice("/shipments/".length))} />;
   else if (path.startsWith("/shipments")) page = <Shipments />;
   else if (path.startsWith("/import")) page = <Import />;
+  else if (path.startsWith("/status-sources")) page = <StatusSources />;
   else if (path.startsWith("/notifications")) page = <Notifications />;
   else if (path.startsWith("/suppliers")) page = <Suppliers />;
   else page = <Dashboard />;

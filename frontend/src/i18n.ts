@@ -36,9 +36,64 @@ const en = {
   "sup.name": "Supplier name", "sup.create": "Create key", "sup.once": "Copy this key now: it is shown only once.", "sup.example": "Example",
   "sup.revoke": "Revoke", "sup.revoked": "Revoked", "sup.lastUsed": "Last used", "sup.never": "never", "sup.empty": "No keys yet.",
   "kind.received": "Received", "kind.pushed": "In Shopify", "kind.tracking_changed": "Tracking changed", "kind.needs_attention": "Needs attention", "kind.cancelled": "Cancelled",
-  "kind.failed": "Failed", "kind.retry": "Retried", "kind.status": "Parcel status",
+  "kind.failed": "Failed", "kind.retry": "Retried", "kind.status": "Parcel status",  "nav.sources": "Status sources",
+  "src.title": "Parcel status sources",
+  "src.intro": "Where Waybill learns where each parcel is: Shopify's own tracking, a tracking service or your 3PL. Statuses drive the customer emails and the delay alerts.",
+  "src.shopify": "Shopify's tracking", "src.shopifyToggle": "Use Shopify's own carrier tracking (on by default)",
+  "src.shopifyHelp": "Needs no set-up: Shopify follows the parcels of the carriers it supports and Waybill reads their status. Add a source below for carriers Shopify does not follow, or for more frequent updates.",
+  "src.connected": "Connected sources", "src.empty": "No sources connected: statuses come from Shopify's tracking only.",
+  "src.provider": "Provider", "src.name": "Name", "src.keyHint": "Key", "src.lastTest": "Last test", "src.never": "Not tested yet", "src.ok": "The key works",
+  "src.test": "Test", "src.remove": "Remove", "src.cancel": "Cancel", "src.removed": "Source removed",
+  "src.confirmRemove": "Remove “{name}”? Waybill stops receiving its updates; the statuses already received stay.",
+  "src.add": "Add a source", "src.addButton": "Add source", "src.apiKey": "API key", "src.webhookSecret": "Webhook secret", "src.required": "Required",
+  "src.registers": "Waybill registers each new tracking number with {provider}, which then sends its updates.",
+  "src.created": "{name} is connected", "src.once": "Copy this now: it is shown only once.",
+  "src.url": "Webhook URL", "src.secret": "Signing secret", "src.copy": "Copy", "src.copied": "Copied", "src.copyUrl": "Copy webhook URL", "src.close": "Done",
+  "help.17track": "Paste the API key (access key) from your 17TRACK API account.",
+  "help.aftership": "Paste an API key from your AfterShip account and the webhook secret AfterShip shows in its webhook settings.",
+  "help.easypost": "Paste your EasyPost API key and a webhook secret: enter the same secret when you add the webhook in EasyPost.",
+  "help.push": "For a 3PL or warehouse that sends parcel statuses itself: Waybill gives you a URL and a secret to sign them with.",
+  "paste.17track": "In 17TRACK, paste this URL as the webhook URL (Settings → Webhook).",
+  "paste.aftership": "In AfterShip, add this URL as a webhook in its webhook settings.",
+  "paste.easypost": "In EasyPost, add a webhook with this URL and the same webhook secret.",
+  "paste.push": "Give your 3PL this URL and this secret: it sends each parcel status to the URL, signed with the secret.",
+  "provider.shopify": "Shopify", "provider.17track": "17TRACK", "provider.aftership": "AfterShip", "provider.easypost": "EasyPost", "provider.push": "3PL push",
+  "via.shopify": "via Shopify", "via.17track": "via 17TRACK", "via.aftership": "via AfterShip", "via.easypost": "via EasyPost", "via.push": "via your 3PL",
+  "testErr.unauthorized": "{provider} refused the key: check it, then remove this source and add it again with the right key.",
+  "testErr.rate_limited": "{provider} is limiting requests right now: try again in a few minutes.",
+  "testErr.unavailable": "{provider} did not answer: try again later.",
+  "delay.title": "Delays and delivery estimates",
+  "delay.help": "A parcel is stalled when its carrier has had no news for this many days, or when it is past its estimated delivery.",
+  "delay.domestic": "Days without news, domestic", "delay.crossBorder": "Days without news, cross-border",
+  "delay.windows": "Transit windows",
+  "delay.windowsHelp": "How long parcels take to each country, in business days (Monday to Friday) from the day they ship; used for the estimate when the carrier gives none. A row with a carrier applies to that carrier only.",
+  "delay.country": "Country (ES, MX…)", "delay.carrier": "Carrier (optional)", "delay.min": "Min. days", "delay.max": "Max. days",
+  "delay.addRow": "Add a window", "delay.removeRow": "Remove window {n}", "delay.noWindows": "No windows: estimates come from carriers only.",
+  "delay.fix": "Fix the marked fields before saving.",
+  "val.stallDays": "Whole days, from 1 to 120", "val.country": "A two-letter country code (ES, MX…)", "val.carrier": "One line, at most 100 characters",
+  "val.minDays": "Whole days, from 0 to 120", "val.maxDays": "Whole days, from 1 to 120", "val.minOverMax": "The minimum is above the maximum",
+  "val.repeat": "This country and carrier are already listed", "val.tooMany": "At most 200 windows",
+  "ship.parcelStatus": "Parcel status", "ship.stalledOnly": "Stalled only", "ship.stalled": "Stalled",
+  "parcel.pending": "Pending", "parcel.shipped": "Shipped", "parcel.info_received": "Info received", "parcel.in_transit": "In transit",
+  "parcel.out_for_delivery": "Out for delivery", "parcel.available_for_pickup": "Ready for pickup", "parcel.attempted_delivery": "Delivery attempted",
+  "parcel.delivered": "Delivered", "parcel.exception": "Problem", "parcel.expired": "Tracking expired",
+  "detail.parcel": "Parcel", "detail.noSource": "No carrier news yet",
+  "detail.eta": "Estimated delivery: {date} (carrier's estimate)", "detail.window": "Expected delivery: {range} (your transit window)",
+  "detail.shippedAt": "Shipped", "detail.lastEvent": "Last carrier news", "detail.stalledSince": "Stalled since {date}",
+  "stall.no_events": "No carrier news for longer than your delay settings allow.", "stall.past_estimate": "It is past its estimated delivery and not delivered yet.",
+  "detail.tracker": "Tracking service",
+  "tracker.queued": "Waiting to be registered", "tracker.registered": "Registered: updates arrive on their own",
+  "tracker.rejected": "Refused by the tracking service", "tracker.stopped": "No longer followed (delivered or too old)",
+  "dash.stalled": "Stalled", "dash.stalledLink": "See stalled shipments", "dash.more": "{label}: see more",
+  "event.attempted_delivery": "Delivery attempted", "event.ready_for_pickup": "Ready for pickup", "event.delayed": "Running late",
+  "notif.optional": "Optional",
+  "eventHelp.shipped": "When the tracking number reaches Shopify.", "eventHelp.tracking_updated": "When the tracking number or the carrier changes.",
+  "eventHelp.out_for_delivery": "When the carrier has it out for delivery.", "eventHelp.attempted_delivery": "When the carrier tried to deliver it and could not.",
+  "eventHelp.ready_for_pickup": "When it waits at a pickup point or post office.", "eventHelp.delivered": "When the carrier marks it delivered.",
+  "eventHelp.delivery_exception": "When the carrier reports a problem (address, customs, damage…).",
+  "eventHelp.delayed": "Off until you turn it on: when a parcel stalls or passes its estimated delivery, the customer is told it is running late.",
 };
-type Key = keyof typeof en;
+export type Key = keyof typeof en;
 
 const es: Record<Key, string> = {
   "nav.dashboard": "Resumen", "nav.shipments": "Envíos", "nav.import": "Importar", "nav.notifications": "Notificaciones", "nav.suppliers": "Proveedores",
@@ -72,7 +127,62 @@ const es: Record<Key, string> = {
   "sup.name": "Nombre del proveedor", "sup.create": "Crear clave", "sup.once": "Copia esta clave ahora: solo se muestra una vez.", "sup.example": "Ejemplo",
   "sup.revoke": "Revocar", "sup.revoked": "Revocada", "sup.lastUsed": "Último uso", "sup.never": "nunca", "sup.empty": "Aún no hay claves.",
   "kind.received": "Recibido", "kind.pushed": "En Shopify", "kind.tracking_changed": "Seguimiento cambiado", "kind.needs_attention": "Requiere atención", "kind.cancelled": "Cancelado",
-  "kind.failed": "Fallido", "kind.retry": "Reintentado", "kind.status": "Estado del paquete",
+  "kind.failed": "Fallido", "kind.retry": "Reintentado", "kind.status": "Estado del paquete",  "nav.sources": "Fuentes de estado",
+  "src.title": "Fuentes del estado de los paquetes",
+  "src.intro": "De dónde sabe Waybill dónde está cada paquete: el seguimiento de Shopify, un servicio de seguimiento o tu 3PL. Los estados deciden los correos a clientes y los avisos de retraso.",
+  "src.shopify": "Seguimiento de Shopify", "src.shopifyToggle": "Usar el seguimiento de transportistas de Shopify (activado por defecto)",
+  "src.shopifyHelp": "No necesita configuración: Shopify sigue los paquetes de los transportistas que admite y Waybill lee su estado. Añade una fuente abajo para los transportistas que Shopify no sigue o para recibir novedades más a menudo.",
+  "src.connected": "Fuentes conectadas", "src.empty": "No hay fuentes conectadas: los estados llegan solo del seguimiento de Shopify.",
+  "src.provider": "Servicio", "src.name": "Nombre", "src.keyHint": "Clave", "src.lastTest": "Última prueba", "src.never": "Aún sin probar", "src.ok": "La clave funciona",
+  "src.test": "Probar", "src.remove": "Quitar", "src.cancel": "Cancelar", "src.removed": "Fuente quitada",
+  "src.confirmRemove": "¿Quitar «{name}»? Waybill dejará de recibir sus novedades; los estados ya recibidos se quedan.",
+  "src.add": "Añadir una fuente", "src.addButton": "Añadir fuente", "src.apiKey": "Clave de API", "src.webhookSecret": "Secreto del webhook", "src.required": "Obligatorio",
+  "src.registers": "Waybill registra cada número de seguimiento nuevo en {provider}, que luego envía sus novedades.",
+  "src.created": "{name} está conectada", "src.once": "Cópialo ahora: solo se muestra una vez.",
+  "src.url": "URL del webhook", "src.secret": "Secreto de firma", "src.copy": "Copiar", "src.copied": "Copiado", "src.copyUrl": "Copiar URL del webhook", "src.close": "Listo",
+  "help.17track": "Pega la clave de API (access key) de tu cuenta de la API de 17TRACK.",
+  "help.aftership": "Pega una clave de API de tu cuenta de AfterShip y el secreto del webhook que AfterShip muestra en su configuración de webhooks.",
+  "help.easypost": "Pega tu clave de API de EasyPost y un secreto para el webhook: usa el mismo secreto al añadir el webhook en EasyPost.",
+  "help.push": "Para un 3PL o almacén que envía él mismo los estados de los paquetes: Waybill te da una URL y un secreto para firmarlos.",
+  "paste.17track": "En 17TRACK, pega esta URL como URL del webhook (Settings → Webhook).",
+  "paste.aftership": "En AfterShip, añade esta URL como webhook en su configuración de webhooks.",
+  "paste.easypost": "En EasyPost, añade un webhook con esta URL y el mismo secreto.",
+  "paste.push": "Da a tu 3PL esta URL y este secreto: envía cada estado del paquete a la URL, firmado con el secreto.",
+  "provider.shopify": "Shopify", "provider.17track": "17TRACK", "provider.aftership": "AfterShip", "provider.easypost": "EasyPost", "provider.push": "Envío directo del 3PL",
+  "via.shopify": "vía Shopify", "via.17track": "vía 17TRACK", "via.aftership": "vía AfterShip", "via.easypost": "vía EasyPost", "via.push": "vía tu 3PL",
+  "testErr.unauthorized": "{provider} rechazó la clave: revísala, quita esta fuente y vuelve a añadirla con la clave correcta.",
+  "testErr.rate_limited": "{provider} está limitando las peticiones ahora mismo: vuelve a probar en unos minutos.",
+  "testErr.unavailable": "{provider} no respondió: vuelve a probar más tarde.",
+  "delay.title": "Retrasos y entregas estimadas",
+  "delay.help": "Un paquete está estancado cuando su transportista lleva estos días sin novedades o cuando ya pasó su entrega estimada.",
+  "delay.domestic": "Días sin novedades, nacional", "delay.crossBorder": "Días sin novedades, internacional",
+  "delay.windows": "Plazos de tránsito",
+  "delay.windowsHelp": "Cuánto tardan los paquetes a cada país, en días hábiles (de lunes a viernes) desde el envío; sirven para estimar la entrega cuando el transportista no da fecha. Una fila con transportista se aplica solo a ese transportista.",
+  "delay.country": "País (ES, MX…)", "delay.carrier": "Transportista (opcional)", "delay.min": "Días mín.", "delay.max": "Días máx.",
+  "delay.addRow": "Añadir un plazo", "delay.removeRow": "Quitar el plazo {n}", "delay.noWindows": "Sin plazos: las estimaciones llegan solo de los transportistas.",
+  "delay.fix": "Corrige los campos marcados antes de guardar.",
+  "val.stallDays": "Días enteros, de 1 a 120", "val.country": "Un código de país de dos letras (ES, MX…)", "val.carrier": "Una línea, de 100 caracteres como máximo",
+  "val.minDays": "Días enteros, de 0 a 120", "val.maxDays": "Días enteros, de 1 a 120", "val.minOverMax": "El mínimo es mayor que el máximo",
+  "val.repeat": "Este país con este transportista ya está en la lista", "val.tooMany": "Como máximo 200 plazos",
+  "ship.parcelStatus": "Estado del paquete", "ship.stalledOnly": "Solo estancados", "ship.stalled": "Estancado",
+  "parcel.pending": "Pendiente", "parcel.shipped": "Enviado", "parcel.info_received": "Datos recibidos", "parcel.in_transit": "En tránsito",
+  "parcel.out_for_delivery": "En reparto", "parcel.available_for_pickup": "Listo para recoger", "parcel.attempted_delivery": "Intento de entrega",
+  "parcel.delivered": "Entregado", "parcel.exception": "Incidencia", "parcel.expired": "Seguimiento caducado",
+  "detail.parcel": "Paquete", "detail.noSource": "Aún sin novedades del transportista",
+  "detail.eta": "Entrega estimada: {date} (según el transportista)", "detail.window": "Entrega prevista: {range} (según tu plazo de tránsito)",
+  "detail.shippedAt": "Enviado", "detail.lastEvent": "Última novedad del transportista", "detail.stalledSince": "Estancado desde {date}",
+  "stall.no_events": "El transportista lleva más días sin novedades de los que permite tu ajuste de retrasos.", "stall.past_estimate": "Ya pasó su entrega estimada y aún no se ha entregado.",
+  "detail.tracker": "Servicio de seguimiento",
+  "tracker.queued": "Pendiente de registrar", "tracker.registered": "Registrado: las novedades llegan solas",
+  "tracker.rejected": "Rechazado por el servicio de seguimiento", "tracker.stopped": "Ya no se sigue (entregado o demasiado antiguo)",
+  "dash.stalled": "Estancados", "dash.stalledLink": "Ver envíos estancados", "dash.more": "{label}: ver más",
+  "event.attempted_delivery": "Intento de entrega", "event.ready_for_pickup": "Listo para recoger", "event.delayed": "Con retraso",
+  "notif.optional": "Opcional",
+  "eventHelp.shipped": "Cuando el número de seguimiento llega a Shopify.", "eventHelp.tracking_updated": "Cuando cambian el número de seguimiento o el transportista.",
+  "eventHelp.out_for_delivery": "Cuando el transportista lo lleva en reparto.", "eventHelp.attempted_delivery": "Cuando el transportista intentó entregarlo y no pudo.",
+  "eventHelp.ready_for_pickup": "Cuando espera en un punto de recogida o en una oficina de correos.", "eventHelp.delivered": "Cuando el transportista lo marca como entregado.",
+  "eventHelp.delivery_exception": "Cuando el transportista avisa de un problema (dirección, aduana, daños…).",
+  "eventHelp.delayed": "Desactivado hasta que lo actives: cuando un paquete se estanca o pasa su entrega estimada, se avisa al cliente de que va con retraso.",
 };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, es };
@@ -113,8 +223,17 @@ export function useI18n(): I18n {
   return i18n;
 }
 
+// has says whether key is one of the admin's words.
+export const has = (key: string): key is Key => (keys as string[]).includes(key);
+
+// labelOf names a value (a parcel status, an event…) under a key prefix in
+// the admin's language, and leaves a value it has no word for as it is.
+export function labelOf(t: T, prefix: string, value: string, vars: Record<string, string | number> = {}): string {
+  const key = `${prefix}.${value}`;
+  return has(key) ? t(key, vars) : value;
+}
+
 // kindLabel names a history line's kind in the admin's language.
 export function kindLabel(t: T, kind: string): string {
-  const key = `kind.${kind}`;
-  return (keys as string[]).includes(key) ? t(key as Key) : kind;
+  return labelOf(t, "kind", kind);
 }

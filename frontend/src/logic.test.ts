@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, filtersToQuery, pageCount, queryToFilters, rejectedRowsCSV, safeHref, settled, toCSV } from "./logic";
+import { checkDraft, csvCell, deliveryEstimate, filtersToQuery, orderedEvents, pageCount, queryToFilters, rejectedRowsCSV, safeHref, settled, toCSV, toDraft } from "./logic";
 import type { ImportRow } from "./types";
 import { keys, kindLabel, missingSpanish, pickLocale, translator } from "./i18n";
 
@@ -73,6 +73,13 @@ describe("filters", () => {
     expect(queryToFilters("?page=3&carrier=Correos")).toEqual({ carrier: "Correos", page: 3 });
     expect(filtersToQuery({})).toBe("");
   });
+  it("carries the parcel status and the stalled switch", () => {
+    expect(filtersToQuery({ status: "in_transit" })).toBe("?status=in_transit");
+    expect(filtersToQuery({ stalled: true })).toBe("?stalled=true");
+    expect(filtersToQuery({ state: "synced", status: "", stalled: false })).toBe("?state=synced");
+    expect(queryToFilters("?status=out_for_delivery&stalled=true")).toEqual({ status: "out_for_delivery", stalled: true });
+    expect(queryToFilters("?stalled=false")).toEqual({});
+  });
   it("counts pages", () => {
     expect(pageCount(0, 50)).toBe(1);
     expect(pageCount(101, 50)).toBe(3);
@@ -99,5 +106,57 @@ describe("i18n", () => {
     expect(translator("es")("imp.summary", { accepted: 2, duplicate: 0, rejected: 1 })).toBe("2 aceptadas, 0 duplicadas, 1 rechazadas");
     expect(kindLabel(translator("es"), "pushed")).toBe("En Shopify");
     expect(kindLabel(translator("es"), "something_new")).toBe("something_new");
+  });
+});
+
+describe("tracking settings draft", () => {
+  const saved = { shopify_tracking: false, stall_days_domestic: 4, stall_days_cross_border: 10, transit_windows: [{ country: "ES", carrier: "", min_days: 3, max_days: 5 }] };
+  it("round-trips valid settings, upper-casing countries and trimming carriers", () => {
+    const d = toDraft(saved);
+    d.transit_windows.push({ country: " mx", carrier: " DHL ", min_days: "0", max_days: "120" });
+    expect(checkDraft(d, false)).toEqual({
+      problems: {},
+      settings: { ...saved, transit_windows: [...saved.transit_windows, { country: "MX", carrier: "DHL", min_days: 0, max_days: 120 }] },
+    });
+  });
+  it("names each field the server would refuse", () => {
+    const d = toDraft(saved);
+    d.stall_days_domestic = "0";
+    d.stall_days_cross_border = "121";
+    d.transit_windows = [
+      { country: "ESP", carrier: "", min_days: "6", max_days: "5" },
+      { country: "es", carrier: "x".repeat(101), min_days: "-1", max_days: "0" },
+      { country: "FR", carrier: "Colissimo", min_days: "2.5", max_days: "" },
+      { country: "fr", carrier: "colissimo", min_days: "2", max_days: "4" },
+    ];
+    const { problems, settings } = checkDraft(d, true);
+    expect(settings).toBeUndefined();
+    expect(problems).toEqual({
+      stall_days_domestic: "stallDays", stall_days_cross_border: "stallDays",
+      "transit_windows.0.country": "country", "transit_windows.0.min_days": "minOverMax",
+      "transit_windows.1.carrier": "carrier", "transit_windows.1.min_days": "minDays", "transit_windows.1.max_days": "maxDays",
+      "transit_windows.2.min_days": "minDays", "transit_windows.2.max_days": "maxDays",
+      "transit_windows.3.country": "repeat",
+    });
+  });
+});
+
+describe("delivery estimate", () => {
+  it("prefers the carrier's ETA, else the merchant's window, in the admin's language", () => {
+    const window = { delivery_window_from: "2026-12-12T12:00:00Z", delivery_window_to: "2026-12-19T12:00:00Z" };
+    expect(deliveryEstimate({ estimated_delivery_at: "2026-12-15T12:00:00Z", ...window }, "es")).toEqual({ kind: "carrier", text: "mar, 15 dic" });
+    expect(deliveryEstimate({ estimated_delivery_at: null, ...window }, "es")).toEqual({ kind: "window", text: "12–19 dic" });
+    expect(deliveryEstimate({ ...window }, "en")?.text.replace(/\s/g, " ")).toBe("Dec 12 – 19"); // ICU puts thin spaces around the dash
+    expect(deliveryEstimate({ estimated_delivery_at: "not a date" }, "en")).toBeUndefined();
+    expect(deliveryEstimate({}, "en")).toBeUndefined();
+  });
+});
+
+describe("notification events", () => {
+  it("follow the page's order, unknown ones last", () => {
+    expect(orderedEvents(["delayed", "delivered", "shipped", "something_new", "attempted_delivery", "ready_for_pickup"])).toEqual([
+      "shipped", "attempted_delivery", "ready_for_pickup", "delivered", "delayed", "something_new",
+    ]);
+    expect(orderedEvents(null)).toEqual([]);
   });
 });

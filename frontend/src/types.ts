@@ -17,10 +17,31 @@ export interface LineItem {
   quantity: number;
 }
 
+// ParcelStatus is where the parcel is, as its carrier reports it.
+export type ParcelStatus =
+  | "pending" | "shipped" | "info_received" | "in_transit" | "out_for_delivery" | "available_for_pickup"
+  | "attempted_delivery" | "delivered" | "exception" | "expired";
+
+// StatusProvider names who reports parcel statuses (empty: nobody yet).
+export type StatusProvider = "shopify" | "17track" | "aftership" | "easypost" | "push";
+
 export interface Shipment {
   id: string; order_id: number; order_name: string; order_ref: string; tracking_number: string; carrier: string; tracking_url: string;
-  source: string; state: string; state_reason: string; status: string; created_at: string; estimated_delivery_at?: string;
+  source: string; state: string; state_reason: string; status: ParcelStatus | string; created_at: string;
   line_items?: LineItem[];
+  // who reported status
+  status_source?: StatusProvider | "";
+  shipped_at?: string | null;
+  last_event_at?: string | null;
+  // the carrier's ETA; when absent, the merchant's transit window (from–to)
+  estimated_delivery_at?: string | null;
+  delivery_window_from?: string | null;
+  delivery_window_to?: string | null;
+  stalled_at?: string | null;
+  stalled_reason?: "no_events" | "past_estimate" | "";
+  // the parcel's registration with the shop's aggregator
+  tracker_state?: "" | "queued" | "registered" | "rejected" | "stopped";
+  tracker_detail?: string;
 }
 
 // ShipmentFilters is the query string of GET /shipments.
@@ -31,6 +52,10 @@ export interface ShipmentFilters {
   carrier?: string;
   from?: string;
   to?: string;
+  // parcel status
+  status?: string;
+  // only stalled shipments (stalled=true)
+  stalled?: boolean;
   page?: number;
 }
 
@@ -79,6 +104,8 @@ export interface ShipmentUpdate {
 
 export interface StatCounts {
   awaiting_tracking: number; pending: number; synced: number; failed: number; needs_attention: number; emails_sent: number; unsubscribes: number;
+  // stalled shipments now, whatever the period
+  stalled?: number;
 }
 
 export interface ActivityItem {
@@ -183,4 +210,75 @@ export interface ApiKeyCreate {
 export interface CreatedApiKey {
   key: string;
   endpoint: string;
+}
+
+// ---- parcel status sources: /status-sources ----
+
+export interface StatusSource {
+  id: string;
+  provider: StatusProvider;
+  name: string;
+  // the key's last characters, never the key
+  api_key_hint: string;
+  checked_at: string | null;
+  // empty when the last test passed (or none ran)
+  check_error: string;
+  created_at: string;
+  webhook_url: string;
+}
+
+// ProviderInfo says what the add form asks for each provider.
+export interface ProviderInfo {
+  name: StatusProvider;
+  // Waybill registers each tracking number with the provider
+  registers: boolean;
+  needs: ("api_key" | "webhook_secret")[];
+}
+
+// StatusSourceList is GET /status-sources.
+export interface StatusSourceList {
+  sources: StatusSource[];
+  providers: ProviderInfo[];
+}
+
+// StatusSourceCreate is the body of POST /status-sources.
+export interface StatusSourceCreate {
+  provider: string;
+  name: string;
+  api_key: string;
+  webhook_secret: string;
+}
+
+// CreatedStatusSource is the answer of POST /status-sources: the secret
+// (push only) is shown this once.
+export interface CreatedStatusSource {
+  source: StatusSource;
+  secret?: string;
+  url: string;
+}
+
+// SourceTestResult is the answer of POST /status-sources/{id}/test.
+export interface SourceTestResult {
+  ok: boolean;
+  error?: "unauthorized" | "rate_limited" | "unavailable" | string;
+  message?: string;
+  checked_at: string;
+}
+
+// ---- delays and delivery estimates: GET and PUT /tracking-settings ----
+
+// TransitWindow is how long parcels to a country take, in business days
+// (carrier empty: any carrier).
+export interface TransitWindow {
+  country: string;
+  carrier: string;
+  min_days: number;
+  max_days: number;
+}
+
+export interface TrackingSettings {
+  shopify_tracking: boolean;
+  stall_days_domestic: number;
+  stall_days_cross_border: number;
+  transit_windows: TransitWindow[];
 }

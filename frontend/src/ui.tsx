@@ -1,10 +1,10 @@
 // Waybill's own UI pieces, built on Polaris React. Pages use these rather
 // than Polaris directly where a piece repeats, so moving to Polaris web
 // components later touches this file more than the pages.
-import { Badge, Banner, BlockStack, Box, Button, Card, EmptyState, InlineStack, SkeletonBodyText, Spinner, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Box, Button, Card, EmptyState, InlineStack, SkeletonBodyText, Spinner, Text, TextField } from "@shopify/polaris";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { api } from "./api";
-import { useI18n, type T } from "./i18n";
+import { labelOf, useI18n, type T } from "./i18n";
 import { href, useRoute } from "./router";
 
 export interface Async<D> {
@@ -67,10 +67,12 @@ export function Empty({ heading, children }: { heading: string; children?: React
   );
 }
 
-export function Link({ to, children }: { to: string; children: ReactNode }) {
+export function Link({ to, children, label, id }: { to: string; children: ReactNode; label?: string; id?: string }) {
   const { navigate } = useRoute();
   return (
     <a
+      id={id}
+      aria-label={label}
       href={href(to)}
       onClick={(e) => {
         e.preventDefault();
@@ -82,15 +84,19 @@ export function Link({ to, children }: { to: string; children: ReactNode }) {
   );
 }
 
-export function Stat({ label, value, to, testId }: { label: string; value: number; to: string; testId: string }) {
-  const { navigate } = useRoute();
+// Stat is a dashboard number with a link to the list behind it; the link
+// is named for screen readers (linkLabel, else "<label>: see more").
+export function Stat({ label, value, to, testId, linkLabel, tone }: {
+  label: string; value: number; to: string; testId: string; linkLabel?: string; tone?: "critical" | "caution";
+}) {
+  const { t } = useI18n();
   return (
     <Card>
       <BlockStack gap="100">
         <Text as="h3" variant="headingSm" tone="subdued">{label}</Text>
-        <Text as="p" variant="heading2xl" id={testId}>{value}</Text>
+        <Text as="p" variant="heading2xl" id={testId} tone={value > 0 ? tone : undefined}>{value}</Text>
         <Box>
-          <Button variant="plain" onClick={() => navigate(to)}>→</Button>
+          <Link to={to} id={`${testId}-link`} label={linkLabel ?? t("dash.more", { label })}><span aria-hidden="true">→</span></Link>
         </Box>
       </BlockStack>
     </Card>
@@ -104,6 +110,44 @@ const stateTone: Record<string, "success" | "critical" | "warning" | "info" | "a
 export function StateBadge({ state }: { state: string }) {
   const { t } = useI18n();
   return <Badge tone={stateTone[state]}>{t(`state.${state}` as Parameters<T>[0])}</Badge>;
+}
+
+const parcelTone: Record<string, "success" | "critical" | "warning" | "info" | "attention" | undefined> = {
+  delivered: "success", exception: "critical", attempted_delivery: "warning", expired: "warning", out_for_delivery: "info",
+  available_for_pickup: "attention", in_transit: "info",
+};
+
+// ParcelBadge is a parcel status (in_transit…) in words.
+export function ParcelBadge({ status }: { status: string }) {
+  const { t } = useI18n();
+  if (!status) return <Text as="span" tone="subdued">—</Text>;
+  return <Badge tone={parcelTone[status]}>{labelOf(t, "parcel", status)}</Badge>;
+}
+
+// StalledBadge marks a parcel with no carrier news for too long, or past
+// its estimated delivery.
+export function StalledBadge() {
+  const { t } = useI18n();
+  return <Badge tone="critical" progress="incomplete">{t("ship.stalled")}</Badge>;
+}
+
+// CopyField shows a value to paste elsewhere (a URL, a secret) with a
+// copy button.
+export function CopyField({ label, value, id }: { label: string; value: string; id?: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+    } catch {
+      setCopied(false); // no clipboard (an insecure page): the field selects on focus
+    }
+  };
+  return (
+    <TextField label={label} id={id} value={value} readOnly autoComplete="off" selectTextOnFocus monospaced
+      connectedRight={<Button onClick={copy} accessibilityLabel={`${t("src.copy")}: ${label}`}>{copied ? t("src.copied") : t("src.copy")}</Button>} />
+  );
 }
 
 export function date(s?: string | null): string {

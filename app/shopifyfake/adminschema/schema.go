@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +47,9 @@ type Schema struct {
 	AST    *ast.Schema
 	types  map[string]Access
 	fields map[string]Field
+	// topics: each WebhookSubscriptionTopic value → the scopes subscribing
+	// to it requires (any one of them; none: nothing)
+	topics map[string][]string
 }
 
 // Access is what Shopify requires to read a type or field.
@@ -106,6 +110,36 @@ func MustLoad() *Schema {
 // Type returns the access a type requires.
 func (s *Schema) Type(name string) Access { return s.types[name] }
 
+// WebhookTopic returns the access scopes subscribing to a webhook topic
+// requires — any one of them; none when the topic needs no scope — as the
+// description of its WebhookSubscriptionTopic value says ("Requires the
+// `read_fulfillments` scope.", "Requires at least one of the following
+// scopes: read_orders, read_marketplace_orders."). ok is false for a value
+// the schema does not have.
+func (s *Schema) WebhookTopic(enum string) (anyOf []string, ok bool) {
+	anyOf, ok = s.topics[enum]
+	return anyOf, ok
+}
+
+var (
+	topicOneScope  = regexp.MustCompile("Requires\\s+the\\s+`([a-z_]+)`\\s+scope")
+	topicAnyScopes = regexp.MustCompile(`Requires\s+at\s+least\s+one\s+of\s+the\s+following\s+scopes:\s*([a-z_]+(?:,\s*[a-z_]+)*)`)
+)
+
+func topicScopes(desc string) []string {
+	if m := topicOneScope.FindStringSubmatch(desc); m != nil {
+		return []string{m[1]}
+	}
+	if m := topicAnyScopes.FindStringSubmatch(desc); m != nil {
+		var out []string
+		for _, sc := range strings.Split(m[1], ",") {
+			out = append(out, strings.TrimSpace(sc))
+		}
+		return out
+	}
+	return []string{}
+}
+
 // Field returns what the field typeName.field requires.
 func (s *Schema) Field(typeName, field string) Field { return s.fields[typeName+"."+field] }
 
@@ -155,6 +189,7 @@ type (
 	}
 	ispEnum struct {
 		Name              string  `json:"name"`
+		Description       *string `json:"description"`
 		IsDeprecated      bool    `json:"isDeprecated"`
 		DeprecationReason *string `json:"deprecationReason"`
 	}
@@ -200,7 +235,7 @@ func Parse(introspection []byte) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("adminschema: the schema does not load: %w", err)
 	}
-	s := &Schema{AST: schema, types: map[string]Access{}, fields: map[string]Field{}}
+	s := &Schema{AST: schema, types: map[string]Access{}, fields: map[string]Field{}, topics: map[string][]string{}}
 	requirements := map[string]Requirement{} // the same sentences repeat thousands of times
 	access := func(text *string, restricted bool) Access {
 		a := Access{AccessRestricted: restricted}
@@ -216,6 +251,15 @@ func Parse(introspection []byte) (*Schema, error) {
 		return a
 	}
 	for _, t := range isp.Types {
+		if t.Name == "WebhookSubscriptionTopic" {
+			for _, v := range t.EnumValues {
+				desc := ""
+				if v.Description != nil {
+					desc = *v.Description
+				}
+				s.topics[v.Name] = topicScopes(desc)
+			}
+		}
 		if a := access(t.RequiredAccess, t.AccessRestricted); a.RequiredAccess != "" || a.AccessRestricted {
 			s.types[t.Name] = a
 		}

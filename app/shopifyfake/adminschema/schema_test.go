@@ -223,3 +223,33 @@ query C($i: CustomerIdentifierInput!) { customerByIdentifier(identifier: $i) { i
 		t.Error("a @oneOf input with two keys accepted")
 	}
 }
+
+// What subscribing to a webhook topic requires, read from Shopify's own
+// description of each WebhookSubscriptionTopic value.
+func TestWebhookTopicScopes(t *testing.T) {
+	s := load(t)
+	for enum, want := range map[string][]string{
+		"FULFILLMENT_EVENTS_CREATE": {"read_fulfillments"},
+		"FULFILLMENTS_UPDATE":       {"read_fulfillments", "read_marketplace_orders"},
+		"ORDERS_CREATE":             {"read_orders", "read_marketplace_orders"},
+		"APP_UNINSTALLED":           {},
+	} {
+		got, ok := s.WebhookTopic(enum)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v %v, want %v", enum, got, ok, want)
+		}
+	}
+	if _, ok := s.WebhookTopic("FULFILLMENT_EVENTS_TELEPORTED"); ok {
+		t.Error("a topic Shopify does not have")
+	}
+	// Every topic that names a scope is read.
+	read := 0
+	for _, v := range s.AST.Types["WebhookSubscriptionTopic"].EnumValues {
+		if got, _ := s.WebhookTopic(v.Name); len(got) > 0 {
+			read++
+		}
+	}
+	if read < 200 {
+		t.Fatalf("scopes read for only %d topics", read)
+	}
+}

@@ -117,6 +117,9 @@ func New(t apptest.TB, opts Options) *Harness {
 		"SHOPIFY_API_KEY": APIKey, "SHOPIFY_API_SECRET": APISecret, "SHOPIFY_APP_URL": appURL,
 		"DATABASE_URL": storetest.URL(t, opts.Engine), "REDIS_URL": redisURL,
 		"SHOPIFY_ADMIN_ORIGIN": fakeSrv.URL, "WAYBILL_ENCRYPTION_KEY": strings.Repeat("ab", 32), "SMTP_URL": opts.SMTPURL,
+		// Status providers are never the real ones in a test: a closed
+		// port unless the test serves a fake (Env overrides).
+		"SEVENTEENTRACK_API_URL": "http://127.0.0.1:9", "AFTERSHIP_API_URL": "http://127.0.0.1:9", "EASYPOST_API_URL": "http://127.0.0.1:9",
 	}
 	for k, v := range opts.Env {
 		env[k] = v

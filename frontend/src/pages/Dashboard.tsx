@@ -24,6 +24,8 @@ export function Dashboard() {
                 <Stat testId="stat-synced" label={t("dash.synced")} value={c.synced} to="/shipments?state=synced" />
                 <Stat testId="stat-failed" label={t("dash.failed")} value={c.failed} to="/shipments?state=failed" />
                 <Stat testId="stat-attention" label={t("dash.attention")} value={c.needs_attention} to="/shipments?state=needs_attention" />
+                <Stat testId="stat-stalled" label={t("dash.stalled")} value={c.stalled ?? 0} to="/shipments?stalled=true"
+                  linkLabel={t("dash.stalledLink")} tone="critical" />
                 <Stat testId="stat-pending" label={t("dash.pending")} value={c.pending} to="/shipments?state=pending" />
                 <Stat testId="stat-emails" label={t("dash.emails")} value={c.emails_sent} to="/notifications" />
                 <Stat testId="stat-unsubscribes" label={t("dash.unsubscribes")} value={c.unsubscribes} to="/notifications" />

@@ -1,9 +1,13 @@
-import { Banner, BlockStack, Button, Card, Checkbox, ChoiceList, InlineGrid, Select, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, Checkbox, ChoiceList, InlineGrid, InlineStack, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { api } from "../api";
-import { useI18n, type T } from "../i18n";
+import { has, labelOf, useI18n } from "../i18n";
+import { orderedEvents } from "../logic";
 import type { Branding, EmailPreview, NotificationSettings, PreviewRequest, TestEmailResult } from "../types";
 import { Loaded, useApi } from "../ui";
+
+// Emails that are off until the merchant turns them on.
+const optionalEvents = ["delayed"];
 
 export function Notifications() {
   const loaded = useApi<NotificationSettings>("/notifications/settings");
@@ -70,8 +74,15 @@ function Editor({ initial }: { initial: NotificationSettings }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingMd">{t("notif.events")}</Text>
-              {s.events.map((e) => (
-                <Checkbox key={e} label={t(`event.${e}` as Parameters<T>[0])} checked={!s.disabled_events?.[e]}
+              {orderedEvents(s.events).map((e) => (
+                <Checkbox key={e} id={`event-${e}`} checked={!s.disabled_events?.[e]}
+                  label={
+                    <InlineStack gap="200" blockAlign="center">
+                      <span>{labelOf(t, "event", e)}</span>
+                      {optionalEvents.includes(e) && <Badge>{t("notif.optional")}</Badge>}
+                    </InlineStack>
+                  }
+                  helpText={has(`eventHelp.${e}`) ? labelOf(t, "eventHelp", e) : undefined}
                   onChange={(on) => setS({ ...s, disabled_events: { ...s.disabled_events, [e]: !on } })} />
               ))}
             </BlockStack>

@@ -1,5 +1,6 @@
 import { AppProvider } from "@shopify/polaris";
 import en from "@shopify/polaris/locales/en.json";
+import es from "@shopify/polaris/locales/es.json";
 import { cleanup, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { I18nProvider } from "../i18n";
@@ -47,5 +48,52 @@ describe("shipment detail's tracking link", () => {
       for (const a of container.querySelectorAll("a")) expect(a.getAttribute("href") ?? "").not.toMatch(/^\s*(javascript|data):/i);
       cleanup();
     }
+  });
+});
+
+describe("shipment detail's parcel", () => {
+  const inSpanish = () =>
+    render(
+      <AppProvider i18n={es}>
+        <I18nProvider locale="es">
+          <ShipmentDetail id="s1" />
+        </I18nProvider>
+      </AppProvider>,
+    );
+
+  it("says, in Spanish, the status and its source, the carrier's ETA, and why it stalled since when", async () => {
+    const d = detail("");
+    answer = {
+      ...d,
+      shipment: {
+        ...d.shipment, status: "attempted_delivery", status_source: "17track", estimated_delivery_at: "2026-12-15T12:00:00Z",
+        delivery_window_from: "2026-12-12T12:00:00Z", delivery_window_to: "2026-12-19T12:00:00Z",
+        stalled_at: "2026-12-16T08:00:00Z", stalled_reason: "past_estimate", tracker_state: "registered", tracker_detail: "",
+      },
+    };
+    inSpanish();
+    expect(await screen.findByText("vía 17TRACK")).toBeTruthy();
+    expect(screen.getAllByText("Intento de entrega").length).toBeGreaterThan(0);
+    expect(screen.getByText("Entrega estimada: mar, 15 dic (según el transportista)")).toBeTruthy();
+    expect(screen.getByText("Ya pasó su entrega estimada y aún no se ha entregado.")).toBeTruthy();
+    expect(screen.getByText(`Estancado desde ${new Date("2026-12-16T08:00:00Z").toLocaleString()}`)).toBeTruthy();
+    expect(document.getElementById("parcel-tracker")?.textContent).toBe("Servicio de seguimiento: Registrado: las novedades llegan solas");
+  });
+
+  it("falls back to the merchant's transit window, and names a rejected tracker's reason", async () => {
+    const d = detail("");
+    answer = {
+      ...d,
+      shipment: {
+        ...d.shipment, status: "in_transit", status_source: "shopify", estimated_delivery_at: null,
+        delivery_window_from: "2026-12-12T12:00:00Z", delivery_window_to: "2026-12-19T12:00:00Z",
+        stalled_at: "2026-12-10T08:00:00Z", stalled_reason: "no_events", tracker_state: "rejected", tracker_detail: "invalid tracking number",
+      },
+    };
+    inSpanish();
+    expect(await screen.findByText("vía Shopify")).toBeTruthy();
+    expect(screen.getByText("Entrega prevista: 12–19 dic (según tu plazo de tránsito)")).toBeTruthy();
+    expect(screen.getByText("El transportista lleva más días sin novedades de los que permite tu ajuste de retrasos.")).toBeTruthy();
+    expect(document.getElementById("parcel-tracker")?.textContent).toBe("Servicio de seguimiento: Rechazado por el servicio de seguimiento — invalid tracking number");
   });
 });

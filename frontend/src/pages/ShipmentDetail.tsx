@@ -1,10 +1,10 @@
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import { kindLabel, useI18n } from "../i18n";
-import { safeHref } from "../logic";
-import type { ShipmentDetailResponse, ShipmentUpdate } from "../types";
-import { Loaded, StateBadge, date, useApi } from "../ui";
+import { kindLabel, labelOf, useI18n } from "../i18n";
+import { deliveryEstimate, safeHref } from "../logic";
+import type { Shipment, ShipmentDetailResponse, ShipmentUpdate } from "../types";
+import { Loaded, ParcelBadge, StalledBadge, StateBadge, date, useApi } from "../ui";
 
 export function ShipmentDetail({ id }: { id: string }) {
   const { t } = useI18n();
@@ -31,9 +31,10 @@ export function ShipmentDetail({ id }: { id: string }) {
           </InlineStack>
           {message && <Banner tone={message.tone} onDismiss={() => setMessage(undefined)}>{message.text}</Banner>}
           {d.shipment.state_reason && <Banner tone="warning" title={t("detail.reason")}>{d.shipment.state_reason}</Banner>}
+          <Parcel s={d.shipment} />
           <Card>
             <BlockStack gap="200">
-              <Text as="p">{d.shipment.order_name || d.shipment.order_ref} · {d.shipment.carrier || "—"} · {d.shipment.status}</Text>
+              <Text as="p">{d.shipment.order_name || d.shipment.order_ref} · {d.shipment.carrier || "—"}</Text>
               {d.shipment.tracking_url && <TrackingLink url={d.shipment.tracking_url} />}
               <Text as="h2" variant="headingSm">{t("detail.lines")}</Text>
               {d.shipment.line_items?.length ? (
@@ -80,6 +81,50 @@ export function ShipmentDetail({ id }: { id: string }) {
         </BlockStack>
       )}
     </Loaded>
+  );
+}
+
+// Parcel is where the parcel is: its status and who reported it, the
+// delivery estimate, why it stalled, and its tracking service registration.
+function Parcel({ s }: { s: Shipment }) {
+  const { t, locale } = useI18n();
+  const estimate = deliveryEstimate(s, locale);
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h2" variant="headingSm">{t("detail.parcel")}</Text>
+        <InlineStack gap="200" blockAlign="center">
+          <ParcelBadge status={s.status} />
+          {s.stalled_at && <StalledBadge />}
+          <Text as="span" tone="subdued" id="parcel-source">
+            {s.status_source ? labelOf(t, "via", s.status_source) : t("detail.noSource")}
+          </Text>
+        </InlineStack>
+        {estimate && (
+          <Text as="p" id="parcel-estimate">
+            {estimate.kind === "carrier" ? t("detail.eta", { date: estimate.text }) : t("detail.window", { range: estimate.text })}
+          </Text>
+        )}
+        {s.stalled_at && (
+          <Banner tone="warning" title={t("detail.stalledSince", { date: date(s.stalled_at) })}>
+            {s.stalled_reason ? labelOf(t, "stall", s.stalled_reason) : null}
+          </Banner>
+        )}
+        {(s.shipped_at || s.last_event_at) && (
+          <Text as="p" tone="subdued">
+            {s.shipped_at && `${t("detail.shippedAt")}: ${date(s.shipped_at)}`}
+            {s.shipped_at && s.last_event_at && " · "}
+            {s.last_event_at && `${t("detail.lastEvent")}: ${date(s.last_event_at)}`}
+          </Text>
+        )}
+        {s.tracker_state && (
+          <Text as="p" id="parcel-tracker">
+            {t("detail.tracker")}: {labelOf(t, "tracker", s.tracker_state)}
+            {s.tracker_detail ? ` — ${s.tracker_detail}` : ""}
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
   );
 }
 

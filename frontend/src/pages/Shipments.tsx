@@ -1,10 +1,10 @@
-import { BlockStack, Button, Card, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Button, Card, Checkbox, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { useI18n, type T } from "../i18n";
-import { filtersToQuery, pageCount, queryToFilters } from "../logic";
+import { labelOf, useI18n, type T } from "../i18n";
+import { filtersToQuery, pageCount, parcelStatuses, queryToFilters } from "../logic";
 import { useRoute } from "../router";
 import type { ShipmentFilters, ShipmentList } from "../types";
-import { Empty, Link, Loaded, StateBadge, date, useApi } from "../ui";
+import { Empty, Link, Loaded, ParcelBadge, StalledBadge, StateBadge, date, useApi } from "../ui";
 
 export function Shipments() {
   const { t } = useI18n();
@@ -30,10 +30,13 @@ export function Shipments() {
               options={states.map((s) => ({ value: s, label: s ? t(`state.${s}` as Parameters<T>[0]) : t("ship.all") }))} />
             <Select label={t("ship.source")} value={f.source ?? ""} onChange={(v) => apply({ ...f, source: v })}
               options={sources.map((s) => ({ value: s, label: s ? t(`source.${s}` as Parameters<T>[0]) : t("ship.all") }))} />
+            <Select label={t("ship.parcelStatus")} value={f.status ?? ""} onChange={(v) => apply({ ...f, status: v })}
+              options={["", ...parcelStatuses].map((s) => ({ value: s, label: s ? labelOf(t, "parcel", s) : t("ship.all") }))} />
             <TextField label={t("ship.carrier")} value={f.carrier ?? ""} onChange={(v) => setF({ ...f, carrier: v })} onBlur={() => apply(f)} autoComplete="off" />
             <TextField label={t("ship.from")} type="date" value={f.from ?? ""} onChange={(v) => apply({ ...f, from: v })} autoComplete="off" />
             <TextField label={t("ship.to")} type="date" value={f.to ?? ""} onChange={(v) => apply({ ...f, to: v })} autoComplete="off" />
           </InlineStack>
+          <Checkbox label={t("ship.stalledOnly")} checked={!!f.stalled} onChange={(on) => apply({ ...f, stalled: on })} />
         </BlockStack>
       </Card>
       <Loaded state={list}>
@@ -46,11 +49,17 @@ export function Shipments() {
                 columnContentTypes={["text", "text", "text", "text", "text", "text"]}
                 headings={[t("ship.order"), t("ship.number"), t("ship.carrier"), t("ship.state"), t("ship.status"), t("ship.created")]}
                 rows={d.shipments.map((s) => [
-                  <Link to={`/shipments/${s.id}`}>{s.order_name || s.order_ref}</Link>,
+                  <span data-stalled={s.stalled_at ? "true" : undefined}>
+                    {s.stalled_at && <span aria-hidden="true"><Text as="span" tone="critical" fontWeight="bold">{"⚠ "}</Text></span>}
+                    <Link to={`/shipments/${s.id}`}>{s.order_name || s.order_ref}</Link>
+                  </span>,
                   <span data-shipment-id={s.id}>{s.tracking_number}</span>,
                   s.carrier || "—",
                   <StateBadge state={s.state} />,
-                  s.status,
+                  <InlineStack gap="100" wrap={false}>
+                    <ParcelBadge status={s.status} />
+                    {s.stalled_at && <StalledBadge />}
+                  </InlineStack>,
                   date(s.created_at),
                 ])}
               />

@@ -1,0 +1,417 @@
+package shipping
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/waybill-app/waybill/app"
+)
+
+// Polling fallback: a parcel registered with an aggregator is first looked
+// at after pushGrace (pushes normally come sooner); one followed by
+// Shopify's own tracking after firstShopifyPoll. Each poll that finds no
+// news doubles the wait, up to maxPollInterval.
+const (
+	pushGrace        = 12 * time.Hour
+	firstShopifyPoll = 6 * time.Hour
+	maxPollInterval  = 48 * time.Hour
+	// PollsPerShop bounds one round's polls of a shop, PollBatch a round.
+	PollsPerShop = 20
+	PollBatch    = 500
+	// StallBatch is how many shipments one stall round looks at.
+	StallBatch = 1000
+)
+
+// shipped is the one step after a shipment becomes a shipped fulfillment,
+// whoever made it (Waybill's push, the admin, a 3PL): the parcel's tracking
+// starts (its status is at least "shipped", the merchant's delivery window,
+// the aggregator's registration, the polling fallback), then the customer
+// is told. A failure to start tracking is logged: the email still goes.
+func (svc *Service) shipped(ctx context.Context, shop *app.Shop, s *app.Shipment, e app.NotificationEvent) {
+	if err := svc.startTracking(ctx, shop, s); err != nil {
+		svc.Log.WarnContext(ctx, "tracking not started", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
+	}
+	svc.notify(ctx, shop, s, e)
+}
+
+func (svc *Service) startTracking(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
+	settings, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
+	if err != nil {
+		return err
+	}
+	now := svc.Clock.Now()
+	start := app.TrackingStart{ShippedAt: now, NextPollAt: now.Add(firstShopifyPoll)}
+	if s.ShippedAt != nil {
+		start.ShippedAt = *s.ShippedAt
+	}
+	if w, ok := settings.Window(svc.destination(ctx, shop, s), s.Carrier); ok {
+		from, to := app.DeliveryWindow(start.ShippedAt, shop.Location(), w)
+		start.DeliveryWindowFrom, start.DeliveryWindowTo = &from, &to
+	}
+	src, err := svc.registeringSource(ctx, shop)
+	if err != nil {
+		return err
+	}
+	register := src != nil && s.TrackerState == app.TrackerNone
+	if register {
+		start.TrackerSourceID, start.NextPollAt = src.ID, now.Add(pushGrace)
+	}
+	if err := svc.Tracking.StartTracking(ctx, s.ID, start); err != nil {
+		return err
+	}
+	if register {
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID); err != nil {
+			// Recorded as queued: the poll round queues it again.
+			svc.Log.WarnContext(ctx, "tracker registration not queued yet", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// destination is the country the shipment's order goes to ("" unknown).
+func (svc *Service) destination(ctx context.Context, shop *app.Shop, s *app.Shipment) string {
+	if s.OrderID == 0 {
+		return ""
+	}
+	o, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
+	if err != nil {
+		return ""
+	}
+	return o.ShippingCountry
+}
+
+// registeringSource is the shop's aggregator that new parcels are
+// registered with: the first connected one that registers (nil: Shopify's
+// own tracking and 3PL pushes only).
+func (svc *Service) registeringSource(ctx context.Context, shop *app.Shop) (*app.StatusSource, error) {
+	sources, err := svc.Status.StatusSources(ctx, shop.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range sources {
+		if p, ok := svc.Providers[sources[i].Provider]; ok && p.Registers() {
+			return &sources[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// RegisterTracker registers the shipment's number with the aggregator it
+// was queued for, paced within the provider's published rate (a throttle is
+// ErrRateLimited: the task waits a second and tries again). A number the
+// provider refuses, or a key it refuses, leaves the parcel to Shopify's own
+// tracking and the polls; the admin shows why. Safe to run twice.
+func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string) error {
+	s, err := svc.Shipments.ShipmentByID(ctx, shipmentID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.TrackerState != app.TrackerQueued || s.State != app.ShipmentSynced || s.Status.Final() {
+		return nil // registered, refused or stopped already, or nothing left to follow
+	}
+	shop := svc.activeShop(ctx, s.ShopID)
+	if shop == nil {
+		return nil
+	}
+	src, provider, err := svc.trackerOf(ctx, s)
+	if err != nil || src == nil {
+		return err
+	}
+	if err := svc.pace(ctx, src, provider); err != nil {
+		return err
+	}
+	results, err := provider.Register(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier,
+		DestinationCountry: svc.destination(ctx, shop, s)}})
+	switch app.ErrorCodeOf(err) {
+	case "":
+	case app.ErrUnauthorized, app.ErrForbidden:
+		if rerr := svc.Status.RecordSourceCheck(ctx, src.ID, string(app.ErrUnauthorized)); rerr != nil {
+			return rerr
+		}
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(app.ErrUnauthorized))
+	default:
+		return err // rate limited or unavailable: retried
+	}
+	if len(results) != 1 {
+		return app.Errorf(app.ErrUnavailable, "%s answered %d results for one number", provider.Name(), len(results))
+	}
+	r := results[0]
+	switch app.ErrorCodeOf(r.Err) {
+	case "":
+		svc.Log.InfoContext(ctx, "tracker registered", "shop", shop.Domain, "shipment_id", s.ID, "provider", provider.Name())
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRegistered, r.TrackerID, "")
+	case app.ErrInvalid, app.ErrForbidden:
+		// The number refused for good, or the account's quota used up (the
+		// merchant buys more): Shopify's own tracking and the polls go on.
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", app.ErrorMessageOf(r.Err))
+	}
+	return r.Err
+}
+
+// trackerOf is the shipment's aggregator; nil when it is gone (the
+// shipment is left to Shopify's own tracking).
+func (svc *Service) trackerOf(ctx context.Context, s *app.Shipment) (*app.StatusSource, app.StatusProvider, error) {
+	src, err := svc.Status.StatusSourceByID(ctx, s.TrackerSourceID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound || (err == nil && src.ShopID != s.ShopID) {
+		return nil, nil, svc.Tracking.SetTracker(ctx, s.ID, app.TrackerNone, "", "")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	provider, ok := svc.Providers[src.Provider]
+	if !ok || !provider.Registers() {
+		return nil, nil, svc.Tracking.SetTracker(ctx, s.ID, app.TrackerNone, "", "")
+	}
+	return src, provider, nil
+}
+
+// pace takes one of the provider's requests per second for the source's
+// key, across every worker.
+func (svc *Service) pace(ctx context.Context, src *app.StatusSource, provider app.StatusProvider) error {
+	perSecond := max(1, provider.Limits().PerSecond)
+	ok, err := svc.RateLimiter.Allow(ctx, "provider:"+src.ID, perSecond, time.Second)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return app.Errorf(app.ErrRateLimited, "%s allows %d requests a second", provider.Name(), perSecond)
+	}
+	return nil
+}
+
+// PollDue is one round of the polling fallback: the shipments due a look
+// (at most PollsPerShop a shop), each asked of its aggregator or of
+// Shopify's own tracking; what is new is applied like a push. A parcel with
+// no news is looked at again later and later (see nextPoll).
+func (svc *Service) PollDue(ctx context.Context) (polled int, err error) {
+	due, err := svc.Tracking.ShipmentsToPoll(ctx, svc.Clock.Now(), PollsPerShop, PollBatch)
+	if err != nil {
+		return 0, err
+	}
+	settings := map[string]*app.TrackingSettings{}
+	for i := range due {
+		s := &due[i]
+		if err := svc.poll(ctx, s, settings); err != nil {
+			if app.ErrorCodeOf(err) == app.ErrRateLimited {
+				continue // the next round; the schedule stays
+			}
+			svc.Log.WarnContext(ctx, "poll failed", "shipment_id", s.ID, "err", err)
+			if serr := svc.Tracking.SchedulePoll(ctx, s.ID, svc.nextPoll(s.PollAttempts+1), s.PollAttempts+1); serr != nil {
+				return polled, serr
+			}
+			continue
+		}
+		polled++
+	}
+	return polled, nil
+}
+
+func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]*app.TrackingSettings) error {
+	shop := svc.activeShop(ctx, s.ShopID)
+	if shop == nil || s.Status.Final() {
+		return svc.Tracking.SchedulePoll(ctx, s.ID, nil, s.PollAttempts)
+	}
+	settings, ok := cache[shop.ID]
+	if !ok {
+		loaded, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
+		if err != nil {
+			return err
+		}
+		settings, cache[shop.ID] = &loaded, &loaded
+	}
+	var updates []app.StatusUpdate
+	switch s.TrackerState {
+	case app.TrackerQueued:
+		// Its registration task was lost (Redis down when it was queued).
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID); err != nil {
+			return err
+		}
+	case app.TrackerRegistered:
+		src, provider, err := svc.trackerOf(ctx, s)
+		if err != nil {
+			return err
+		}
+		if src != nil && s.ShippedAt != nil && svc.Clock.Now().After(s.ShippedAt.Add(provider.Limits().Window)) {
+			// Past the provider's window: it no longer tracks the number.
+			if err := svc.stopTracker(ctx, s, src, provider); err != nil {
+				return err
+			}
+			src = nil
+		}
+		if src != nil {
+			if err := svc.pace(ctx, src, provider); err != nil {
+				return err
+			}
+			if updates, err = provider.Poll(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackerID: s.TrackerID}}); err != nil {
+				return err
+			}
+		}
+	}
+	if len(updates) == 0 && settings.ShopifyTracking && s.ShopifyFulfillmentID != 0 {
+		ft, err := svc.Admin.FulfillmentTracking(ctx, shop.Domain, s.ShopifyFulfillmentID)
+		if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
+			return err
+		}
+		if ft != nil {
+			if u, ok := ft.Update(s.TrackingNumber); ok {
+				u.FulfillmentID = s.ShopifyFulfillmentID
+				updates = append(updates, u)
+			}
+		}
+	}
+	news := false
+	for _, u := range updates {
+		changes, err := svc.ApplyStatus(ctx, shop, u)
+		if err != nil && app.ErrorCodeOf(err) != app.ErrInvalid {
+			return err
+		}
+		for _, c := range changes {
+			news = news || c.Changed || c.NewCheckpoints > 0
+		}
+	}
+	attempts := s.PollAttempts + 1
+	if news {
+		attempts = 0
+	}
+	current, err := svc.Shipments.ShipmentByID(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	if current.Status.Final() || current.State != app.ShipmentSynced {
+		return svc.Tracking.SchedulePoll(ctx, s.ID, nil, attempts)
+	}
+	return svc.Tracking.SchedulePoll(ctx, s.ID, svc.nextPoll(attempts), attempts)
+}
+
+// nextPoll backs off: 6 h after news, doubling with each empty look, at
+// most two days apart.
+func (svc *Service) nextPoll(attempts int) *time.Time {
+	wait := min(maxPollInterval, firstShopifyPoll<<min(attempts, 8))
+	t := svc.Clock.Now().Add(wait)
+	return &t
+}
+
+// stopTracker ends a registration (delivered, or past the window). A
+// provider that cannot be reached is logged: its window ends it anyway.
+func (svc *Service) stopTracker(ctx context.Context, s *app.Shipment, src *app.StatusSource, provider app.StatusProvider) error {
+	if err := provider.Stop(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackerID: s.TrackerID}}); err != nil {
+		svc.Log.WarnContext(ctx, "tracker not stopped at the provider", "shipment_id", s.ID, "provider", provider.Name(), "err", err)
+	}
+	return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerStopped, "", "")
+}
+
+// CheckStalls is one round of the stall sweep: each due shipment is
+// stalled when it has had no carrier news for the shop's number of days
+// (domestic or cross-border) or is past its estimated delivery (the
+// carrier's, else the merchant's window); otherwise it is looked at again
+// when it would be. A newly stalled parcel's customer gets the "delayed"
+// email (when the merchant switched it on), once.
+func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
+	now := svc.Clock.Now()
+	due, err := svc.Tracking.ShipmentsToCheckForStall(ctx, now, StallBatch)
+	if err != nil {
+		return 0, err
+	}
+	settings := map[string]*app.TrackingSettings{}
+	for i := range due {
+		s := &due[i]
+		if s.State != app.ShipmentSynced || s.Status.Final() || s.StalledAt != nil {
+			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, nil); err != nil {
+				return stalled, err
+			}
+			continue
+		}
+		shop := svc.activeShop(ctx, s.ShopID)
+		if shop == nil {
+			later := now.Add(24 * time.Hour)
+			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, &later); err != nil {
+				return stalled, err
+			}
+			continue
+		}
+		set, ok := settings[shop.ID]
+		if !ok {
+			loaded, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
+			if err != nil {
+				return stalled, err
+			}
+			set, settings[shop.ID] = &loaded, &loaded
+		}
+		deadline, reason := svc.stallDeadline(ctx, shop, s, *set)
+		if now.Before(deadline) {
+			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, &deadline); err != nil {
+				return stalled, err
+			}
+			continue
+		}
+		marked, err := svc.Tracking.MarkStalled(ctx, s.ID, reason, now)
+		if err != nil {
+			return stalled, err
+		}
+		if marked {
+			stalled++
+			svc.Log.InfoContext(ctx, "shipment stalled", "shop", shop.Domain, "shipment_id", s.ID, "reason", reason)
+			svc.notify(ctx, shop, s, app.NotifyDelayed)
+		}
+	}
+	return stalled, nil
+}
+
+// stallDeadline is when s stalls, and why.
+func (svc *Service) stallDeadline(ctx context.Context, shop *app.Shop, s *app.Shipment, set app.TrackingSettings) (time.Time, string) {
+	last := s.CreatedAt
+	for _, t := range []*time.Time{s.ShippedAt, s.LastEventAt} {
+		if t != nil && t.After(last) {
+			last = *t
+		}
+	}
+	dest := svc.destination(ctx, shop, s)
+	crossBorder := dest != "" && shop.Country != "" && dest != shop.Country
+	deadline, reason := last.Add(set.StallAfter(crossBorder)), app.StallNoEvents
+	eta := s.DeliveryWindowTo
+	if s.EstimatedDeliveryAt != nil {
+		// The carrier's ETA is a day: late once that day is over where the
+		// shop is.
+		d := s.EstimatedDeliveryAt.In(shop.Location())
+		end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, shop.Location())
+		eta = &end
+	}
+	if eta != nil && eta.Before(deadline) {
+		deadline, reason = *eta, app.StallPastEstimate
+	}
+	return deadline, reason
+}
+
+// QueueDigests queues today's digest for each shop with stalled parcels,
+// once its morning has come (8:00 in the shop's time zone): the task is
+// unique per shop and day, and the digest itself is claimed once.
+func (svc *Service) QueueDigests(ctx context.Context) (queued int, err error) {
+	ids, err := svc.Tracking.ShopsWithStalledShipments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, id := range ids {
+		shop := svc.activeShop(ctx, id)
+		if shop == nil || shop.Email == "" {
+			continue
+		}
+		local := svc.Clock.Now().In(shop.Location())
+		if local.Hour() < digestHour {
+			continue
+		}
+		if err := svc.Dispatch.QueueStallDigest(ctx, shop.Domain, local.Format(time.DateOnly)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		queued++
+	}
+	return queued, errors.Join(errs...)
+}
+
+// digestHour is when, in the shop's time zone, the day's digest goes out.
+const digestHour = 8
