@@ -81,7 +81,7 @@ type Shipment struct {
 	PollAttempts int                `json:"-"`
 	LineItems    []ShipmentLineItem `json:"line_items"`
 	CreatedAt    time.Time          `json:"created_at"`
-	UpdatedAt    time.Time
+	UpdatedAt    time.Time          `json:"updated_at"`
 }
 
 // ShipmentLineItem is a quantity of an order line in a shipment. Sources may
@@ -90,7 +90,7 @@ type ShipmentLineItem struct {
 	LineItemID int64  `json:"line_item_id"`
 	SKU        string `json:"sku"`
 	Title      string `json:"title"`
-	Quantity   int
+	Quantity   int    `json:"quantity"`
 }
 
 // CreateOutcome is what CreateShipments did with one shipment.
@@ -101,11 +101,11 @@ type CreateOutcome struct {
 
 // ShipmentEvent is a line of a shipment's history.
 type ShipmentEvent struct {
-	ID         string `json:"id"`
-	ShipmentID string `json:"-"`
-	Kind       string `json:"kind"` // received, tracking_changed, pushed, failed …
-	Detail     string `json:"detail"`
-	CreatedAt  time.Time
+	ID         string    `json:"id"`
+	ShipmentID string    `json:"-"`
+	Kind       string    `json:"kind"` // received, tracking_changed, pushed, failed …
+	Detail     string    `json:"detail"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // Shipment history kinds.

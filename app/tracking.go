@@ -247,6 +247,10 @@ type TrackingStore interface {
 	// schedule are set where they were not. Running it twice changes
 	// nothing more.
 	StartTracking(ctx context.Context, shipmentID string, t TrackingStart) error
+	// QueueTrackers marks the shop's synced, undelivered shipments shipped
+	// since shippedAfter and registered with no aggregator as queued for
+	// sourceID (at most limit), and returns their ids.
+	QueueTrackers(ctx context.Context, shopID, sourceID string, shippedAfter time.Time, limit int) ([]string, error)
 	// SetTracker records a registration's outcome.
 	SetTracker(ctx context.Context, shipmentID string, state TrackerState, trackerID, detail string) error
 	// ShipmentsToPoll lists synced, undelivered shipments due a poll

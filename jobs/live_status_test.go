@@ -1,7 +1,9 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/smtp/mailpittest"
+	"github.com/waybill-app/waybill/app/statusfeed"
 	"github.com/waybill-app/waybill/app/statusfeed/providerfake"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/webhooks"
@@ -463,4 +466,65 @@ func TestRegistrationsArePacedAndDeduplicated(t *testing.T) {
 	if st.RateLimited() > 0 {
 		t.Errorf("17TRACK answered 429 %d times: the pacing exceeds its published rate", st.RateLimited())
 	}
+}
+
+// A merchant connects AfterShip in the admin while a parcel is on its way:
+// that parcel is registered too, AfterShip's signed pushes move it (a
+// tampered one is refused), and delivery deletes the tracking at AfterShip.
+func TestAfterShipConnectedLaterFollowsParcelsOnTheirWay(t *testing.T) {
+	as := providerfake.NewAfterShip()
+	t.Cleanup(as.Close)
+	pit := mailpittest.Start(t, `@example\.com$`)
+	e := newPushEnvWith(t, wiringtest.Options{SMTPURL: pit.URL(), Env: map[string]string{"AFTERSHIP_API_URL": as.URL}})
+	env := &mailEnv{pushEnv: e, pit: pit, app: e.URL}
+	const key, secret = "asat_0123456789abcdef0123456789abcdef", "aftership-webhook-secret"
+	as.AddKey(key)
+
+	o := env.spanishOrder()
+	const number = "1Z5R89390357567127"
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: number, Carrier: "UPS"})[0].ShipmentID
+	e.settled(id)
+	if got := env.shipment(id); got.TrackerState != app.TrackerNone {
+		t.Fatalf("registered before any aggregator was connected: %+v", got)
+	}
+	tok := e.Fake.SessionToken(shop, time.Minute)
+	connect := newRequest(t, "POST", e.URL+"/api/admin/status-sources", strings.NewReader(
+		`{"provider":"aftership","name":"AfterShip","api_key":"`+key+`","webhook_secret":"`+secret+`"}`))
+	connect.Header.Set("Content-Type", "application/json")
+	connect.Header.Set("Authorization", "Bearer "+tok)
+	code, body := do(t, connect)
+	if code != 201 {
+		t.Fatalf("connect: %d %s", code, body)
+	}
+	var created struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		t.Fatal(err)
+	}
+	as.SetWebhook(created.URL, secret)
+	wiringtest.Eventually(t, "the parcel on its way registered", func() bool { return env.shipment(id).TrackerState == app.TrackerRegistered })
+	if n := as.Registrations(number); n != 1 {
+		t.Fatalf("%d registrations", n)
+	}
+	t0 := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	if code, err := as.Advance(number, "OutForDelivery", t0, "Madrid, ES", "Out for delivery"); err != nil || code != 200 {
+		t.Fatalf("push: %d %v", code, err)
+	}
+	if got := env.shipment(id); got.Status != app.StatusOutForDelivery || got.StatusSource != app.ProviderAfterShip {
+		t.Fatalf("after the push: %s from %q", got.Status, got.StatusSource)
+	}
+	env.notification(id, app.NotifyOutForDelivery)
+	// A push signed with another secret changes nothing.
+	doc := []byte(`{"event":"tracking_update","msg":{"tracking_number":"` + number + `","tag":"Exception"}}`)
+	req := newRequest(t, "POST", created.URL, bytes.NewReader(doc))
+	req.Header.Set("aftership-hmac-sha256", statusfeed.SignAfterShip(doc, "not-the-secret"))
+	if code, _ := do(t, req); code != 401 {
+		t.Fatalf("a forged push: %d", code)
+	}
+	if code, err := as.Advance(number, "Delivered", t0.Add(30*time.Minute), "Madrid, ES", "Delivered"); err != nil || code != 200 {
+		t.Fatalf("push: %d %v", code, err)
+	}
+	wiringtest.Eventually(t, "AfterShip tracking deleted", func() bool { return as.Stops(number) == 1 })
+	env.notification(id, app.NotifyDelivered)
 }

@@ -146,6 +146,10 @@ func (s *Server) createStatusSource(c echo.Context) error {
 	if err := s.deps.Status.CreateStatusSource(c.Request().Context(), src); err != nil {
 		return err
 	}
+	// Parcels already on their way are followed by it too.
+	if _, err := s.deps.Shipping.SourceConnected(c.Request().Context(), shopOf(c), src); err != nil {
+		return err
+	}
 	view := s.sourceView(src)
 	return c.JSON(http.StatusCreated, map[string]any{"source": view, "secret": shown, "url": view.WebhookURL})
 }

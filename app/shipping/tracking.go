@@ -97,6 +97,34 @@ func (svc *Service) registeringSource(ctx context.Context, shop *app.Shop) (*app
 	return nil, nil
 }
 
+// Parcels already on their way when a merchant connects an aggregator are
+// registered too: those shipped in the last connectWindow, at most
+// connectLimit.
+const (
+	connectWindow = 60 * 24 * time.Hour
+	connectLimit  = 5000
+)
+
+// SourceConnected registers the shop's parcels already on their way with a
+// newly connected aggregator, when it is the one the shop registers with.
+func (svc *Service) SourceConnected(ctx context.Context, shop *app.Shop, src *app.StatusSource) (int, error) {
+	first, err := svc.registeringSource(ctx, shop)
+	if err != nil || first == nil || first.ID != src.ID {
+		return 0, err
+	}
+	ids, err := svc.Tracking.QueueTrackers(ctx, shop.ID, src.ID, svc.Clock.Now().Add(-connectWindow), connectLimit)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, id); err != nil {
+			// Recorded as queued: the poll round queues it again.
+			svc.Log.WarnContext(ctx, "tracker registration not queued yet", "shop", shop.Domain, "shipment_id", id, "err", err)
+		}
+	}
+	return len(ids), nil
+}
+
 // RegisterTracker registers the shipment's number with the aggregator it
 // was queued for, paced within the provider's published rate (a throttle is
 // ErrRateLimited: the task waits a second and tries again). A number the

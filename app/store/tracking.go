@@ -107,6 +107,21 @@ func (db *DB) StartTracking(ctx context.Context, shipmentID string, t app.Tracki
 	})
 }
 
+// QueueTrackers implements app.TrackingStore.
+func (db *DB) QueueTrackers(ctx context.Context, shopID, sourceID string, shippedAfter time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&shipmentRow{}).Where("shop_id = ? AND state = ? AND status <> ? AND tracker_state = ? AND shipped_at >= ?",
+			shopID, string(app.ShipmentSynced), string(app.StatusDelivered), string(app.TrackerNone), shippedAfter.UTC()).
+			Order("shipped_at DESC, id").Limit(limit).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+			return err
+		}
+		return tx.Model(&shipmentRow{}).Where("id IN ?", ids).Updates(map[string]any{"tracker_source_id": sourceID,
+			"tracker_state": string(app.TrackerQueued), "updated_at": db.clock.Now()}).Error
+	})
+	return ids, err
+}
+
 // SetTracker implements app.TrackingStore.
 func (db *DB) SetTracker(ctx context.Context, shipmentID string, state app.TrackerState, trackerID, detail string) error {
 	updates := map[string]any{"tracker_state": string(state), "tracker_detail": detail, "updated_at": db.clock.Now()}

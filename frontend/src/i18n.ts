@@ -1,10 +1,17 @@
 // The admin's words in English and Spanish. t() interpolates {name}.
 // Components get t (and the locale) from <I18nProvider> via useI18n().
 import { createContext, createElement, useContext, useMemo, type ReactNode } from "react";
+// Each area keeps its words in its own file (locales/*.ts), merged here.
+import * as emails from "./locales/emails";
+import * as imports from "./locales/imports";
+import * as insights from "./locales/insights";
+import * as messages from "./locales/messages";
+import * as orders from "./locales/orders";
+import * as shell from "./locales/shell";
 
 export type Locale = "en" | "es";
 
-const en = {
+const base = {
   "nav.dashboard": "Dashboard", "nav.shipments": "Shipments", "nav.import": "Import", "nav.notifications": "Notifications", "nav.suppliers": "Suppliers",
   "loading": "Loading…", "error.title": "Something went wrong", "retry": "Try again", "save": "Save", "saved": "Saved",
   "dash.title": "Dashboard", "dash.period7": "Last 7 days", "dash.period30": "Last 30 days",
@@ -93,9 +100,11 @@ const en = {
   "eventHelp.delivery_exception": "When the carrier reports a problem (address, customs, damage…).",
   "eventHelp.delayed": "Off until you turn it on: when a parcel stalls or passes its estimated delivery, the customer is told it is running late.",
 };
+const en = { ...base, ...emails.en, ...imports.en, ...insights.en, ...messages.en, ...orders.en, ...shell.en };
+
 export type Key = keyof typeof en;
 
-const es: Record<Key, string> = {
+const baseEs: Record<keyof typeof base, string> = {
   "nav.dashboard": "Resumen", "nav.shipments": "Envíos", "nav.import": "Importar", "nav.notifications": "Notificaciones", "nav.suppliers": "Proveedores",
   "loading": "Cargando…", "error.title": "Algo salió mal", "retry": "Reintentar", "save": "Guardar", "saved": "Guardado",
   "dash.title": "Resumen", "dash.period7": "Últimos 7 días", "dash.period30": "Últimos 30 días",
@@ -184,6 +193,8 @@ const es: Record<Key, string> = {
   "eventHelp.delivery_exception": "Cuando el transportista avisa de un problema (dirección, aduana, daños…).",
   "eventHelp.delayed": "Desactivado hasta que lo actives: cuando un paquete se estanca o pasa su entrega estimada, se avisa al cliente de que va con retraso.",
 };
+
+const es: Record<Key, string> = { ...baseEs, ...emails.es, ...imports.es, ...insights.es, ...messages.es, ...orders.es, ...shell.es };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, es };
 

@@ -55,6 +55,12 @@ CREATE TABLE stall_digests (
     PRIMARY KEY (shop_id, day)
 );
 
+-- Shipments already in Shopify: shipped (never "ships soon" again), looked
+-- at by the polling fallback and the stall sweep from now on.
+UPDATE shipments SET shipped_at = updated_at WHERE state = 'synced' AND shipped_at IS NULL;
+UPDATE shipments SET status = 'shipped', status_at = updated_at WHERE state = 'synced' AND status = 'pending';
+UPDATE shipments SET next_poll_at = updated_at, stall_check_at = updated_at WHERE state = 'synced' AND status <> 'delivered';
+
 -- The "delayed" email is opt-in: off for shops that saved settings before it existed.
 UPDATE notification_settings SET disabled_events = CASE WHEN disabled_events = '' THEN 'delayed' ELSE disabled_events || ',delayed' END;
 

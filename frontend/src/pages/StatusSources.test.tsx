@@ -55,8 +55,9 @@ describe("status sources page", () => {
     expect(screen.getByText("…9f2c")).toBeTruthy();
     expect(screen.getByText("The key works")).toBeTruthy();
     expect(screen.getByText("AfterShip is limiting requests right now: try again in a few minutes.")).toBeTruthy();
-    // Shopify's own tracking is a switch, on as the server says
-    expect((document.getElementById("shopify-tracking") as HTMLInputElement).checked).toBe(true);
+    // Shopify's own tracking is a switch, on as the server says (the
+    // settings arrive on their own request)
+    await waitFor(() => expect((document.getElementById("shopify-tracking") as HTMLInputElement | null)?.checked).toBe(true));
     // Shopify is the switch, not a provider to add
     const provider = document.getElementById("source-provider") as HTMLSelectElement;
     expect([...provider.options].map((o) => o.value)).toEqual(["17track", "aftership", "easypost", "push"]);

@@ -1,0 +1,87 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
+)
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// snakeKeys reports every object key in v that is not snake_case, with
+// its path: the admin reads `quantity` and `created_at`, never `Quantity`.
+func snakeKeys(path string, v any) []string {
+	var bad []string
+	switch x := v.(type) {
+	case map[string]any:
+		for k, child := range x {
+			if !snakeCase.MatchString(k) {
+				bad = append(bad, path+"."+k)
+			}
+			bad = append(bad, snakeKeys(path+"."+k, child)...)
+		}
+	case []any:
+		for i, child := range x {
+			bad = append(bad, snakeKeys(fmt.Sprintf("%s[%d]", path, i), child)...)
+		}
+	}
+	return bad
+}
+
+// Every admin response — with every kind of record in it — is snake_case.
+func TestEveryAdminResponseIsSnakeCase(t *testing.T) {
+	e := newAPIEnv(t, wiringtest.Options{})
+	tok := e.sessionToken("acme.myshopify.com", nil, apiSecret)
+	ctx := context.Background()
+	acme := e.shops["acme.myshopify.com"]
+
+	code, created := e.do("POST", "/api/admin/shipments", tok, "application/json",
+		[]byte(`[{"order":"#1001","tracking_number":"RB123456785ES","carrier":"Correos","line_items":[{"sku":"MUG-01","quantity":2}]}]`))
+	if code != 200 {
+		t.Fatalf("create: %d %v", code, created)
+	}
+	page, err := e.db.ListShipments(ctx, acme.ID, app.ShipmentFilter{})
+	if err != nil || len(page.Shipments) != 1 {
+		t.Fatalf("%+v %v", page, err)
+	}
+	id := page.Shipments[0].ID
+	now := time.Now().UTC()
+	if _, err := e.db.ApplyStatusUpdate(ctx, acme.ID, app.StatusUpdate{Source: app.ProviderPush, TrackingNumber: "RB123456785ES", Status: app.StatusInTransit,
+		EstimatedDelivery: &now, Checkpoints: []app.Checkpoint{{HappenedAt: now, Status: app.StatusInTransit, Location: "Madrid", Message: "Admitido"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.db.QueueNotification(ctx, &app.Notification{ShopID: acme.ID, ShipmentID: id, Event: app.NotifyShipped, EventKey: "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.do("POST", "/api/admin/status-sources", tok, "application/json", []byte(`{"provider":"push","name":"3PL"}`)); code != 201 {
+		t.Fatalf("source: %d %v", code, body)
+	} else if bad := snakeKeys("POST status-sources", body); len(bad) > 0 {
+		t.Errorf("not snake_case: %v", bad)
+	}
+	if bad := snakeKeys("POST shipments", created); len(bad) > 0 {
+		t.Errorf("not snake_case: %v", bad)
+	}
+	for _, path := range []string{"/api/admin/shipments", "/api/admin/shipments/" + id, "/api/admin/stats", "/api/admin/api-keys",
+		"/api/admin/status-sources", "/api/admin/tracking-settings", "/api/admin/notifications", "/api/admin/notifications/settings"} {
+		code, body := e.do("GET", path, tok, "", nil)
+		if code != 200 {
+			t.Fatalf("GET %s: %d %v", path, code, body)
+		}
+		if bad := snakeKeys("GET "+path, body); len(bad) > 0 {
+			t.Errorf("not snake_case: %v", bad)
+		}
+	}
+	// The detail carries the quantity and the history's times under the
+	// names the admin reads.
+	_, detail := e.do("GET", "/api/admin/shipments/"+id, tok, "", nil)
+	line := detail["shipment"].(map[string]any)["line_items"].([]any)[0].(map[string]any)
+	history := detail["history"].([]any)[0].(map[string]any)
+	if line["quantity"] != float64(2) || history["created_at"] == nil {
+		t.Fatalf("detail: line %v, history %v", line, history)
+	}
+}
