@@ -82,6 +82,9 @@ const (
 	NotificationSkipped    NotificationStatus = "skipped"    // event off, no address, …
 )
 
+// NotificationStatuses are all statuses, in the order the admin lists them.
+var NotificationStatuses = []NotificationStatus{NotificationQueued, NotificationSent, NotificationFailed, NotificationSuppressed, NotificationSkipped}
+
 // Notification is one customer email (to be) sent.
 type Notification struct {
 	ID         string             `json:"id"`
@@ -92,10 +95,51 @@ type Notification struct {
 	Recipient  string             `json:"recipient"`
 	Locale     string             `json:"locale"`
 	Status     NotificationStatus `json:"status"`
-	Detail     string             `json:"detail"`
-	QueuedAt   time.Time          `json:"queued_at"`
-	SentAt     *time.Time         `json:"sent_at"`
-	UpdatedAt  time.Time          `json:"updated_at"`
+	// Reason says, as a code the admin words, why the email was not sent
+	// (or "" when it was, or is still queued); Detail says it in English,
+	// with the mail server's answer when there is one.
+	Reason NotificationReason `json:"reason"`
+	Detail string             `json:"detail"`
+	// Note is the merchant's personal note of a resend: plain text, shown
+	// as its own paragraph in the email.
+	Note      string     `json:"note"`
+	QueuedAt  time.Time  `json:"queued_at"`
+	SentAt    *time.Time `json:"sent_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// NotificationReason is why an email was not sent, as a code.
+type NotificationReason string
+
+const (
+	ReasonSkippedUninstalled NotificationReason = "skipped_uninstalled" // the shop uninstalled Waybill
+	ReasonSkippedCancelled   NotificationReason = "skipped_cancelled"   // the fulfillment was cancelled
+	ReasonSwitchedOff        NotificationReason = "switched_off"        // the event is off in the settings
+	ReasonNoEmail            NotificationReason = "no_email"            // the order has no address
+	ReasonSuppressed         NotificationReason = "suppressed"          // the customer unsubscribed
+	ReasonRenderFailed       NotificationReason = "render_failed"       // a template could not be rendered
+	ReasonSMTPNotConfigured  NotificationReason = "smtp_not_configured" // no SMTP_URL: rendered and logged only
+	ReasonSMTPRefused        NotificationReason = "smtp_refused"        // the server refused for good, or SMTP_URL is wrong
+	ReasonUnreachable        NotificationReason = "unreachable"         // the server could not be reached, retries spent
+)
+
+// MaxNoteLength bounds a resend's personal note, in characters.
+const MaxNoteLength = 500
+
+// NotificationFilter selects a page of a shop's email log.
+type NotificationFilter struct {
+	// Query matches the order name, partly and literally (% and _ are text).
+	Query   string
+	Status  NotificationStatus // "" for any
+	Page    int                // from 1
+	PerPage int
+}
+
+// NotificationLogEntry is an email of the log with what names its shipment.
+type NotificationLogEntry struct {
+	Notification
+	OrderName      string `json:"order_name"`
+	TrackingNumber string `json:"tracking_number"`
 }
 
 // NotificationKey is the once-only key of (event, shipment state): a
@@ -123,10 +167,14 @@ type NotificationStore interface {
 	QueueNotification(ctx context.Context, n *Notification) (stored *Notification, created bool, err error)
 	NotificationByID(ctx context.Context, id string) (*Notification, error)
 	// SetNotificationStatus records an outcome (and the recipient and locale used).
-	SetNotificationStatus(ctx context.Context, id string, status NotificationStatus, recipient, locale, detail string) error
+	SetNotificationStatus(ctx context.Context, id string, status NotificationStatus, recipient, locale string, reason NotificationReason, detail string) error
 	// StalledNotifications are queued emails not touched since before t.
 	StalledNotifications(ctx context.Context, before time.Time, limit int) ([]Notification, error)
 	ListNotifications(ctx context.Context, shopID string, page, perPage int) ([]Notification, int64, error)
+	// NotificationLog is the shop's log, newest first, filtered (ErrInvalid
+	// for a query or status it cannot take), with each shipment's order name
+	// and tracking number.
+	NotificationLog(ctx context.Context, shopID string, f NotificationFilter) ([]NotificationLogEntry, int64, error)
 	// ShipmentNotifications are a shipment's emails, oldest first.
 	ShipmentNotifications(ctx context.Context, shipmentID string) ([]Notification, error)
 	Suppressed(ctx context.Context, shopID, email string) (bool, error)

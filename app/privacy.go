@@ -35,6 +35,9 @@ type PrivacyStore interface {
 	CustomerData(ctx context.Context, shopID string, c Customer, orderIDs []int64) (CustomerDataReport, error)
 	// SaveDataRequest records a data request with its report.
 	SaveDataRequest(ctx context.Context, r DataRequest) error
+	// ListDataRequests lists the shop's data requests, newest first, one
+	// page (from 1) of perPage at a time, with how many there are in all.
+	ListDataRequests(ctx context.Context, shopID string, page, perPage int) ([]DataRequest, int64, error)
 	// RedactCustomer erases the customer's personal data from orders (and
 	// everything derived from them) and returns how many orders it touched.
 	RedactCustomer(ctx context.Context, shopID string, c Customer, orderIDs []int64) (int, error)

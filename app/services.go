@@ -76,6 +76,8 @@ type ShopifyAdmin interface {
 	FulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64) (*FulfillmentTracking, error)
 	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
 	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
+	// OrderBackfiller reads the open orders placed before install (awaiting.go).
+	OrderBackfiller
 }
 
 // RateLimiter counts requests per key in a window (tracking page lookups).
@@ -106,11 +108,18 @@ type Dispatcher interface {
 	// customer) a shipment's new parcel status.
 	QueueTrackingEvent(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error
 	// QueueTrackerRegister queues tracker:register, registering a
-	// shipment's number with the shop's aggregator.
-	QueueTrackerRegister(ctx context.Context, shopDomain, shipmentID string) error
+	// shipment's number with the shop's aggregator, after delay (a batch
+	// is spread over time within the provider's rate).
+	QueueTrackerRegister(ctx context.Context, shopDomain, shipmentID string, delay time.Duration) error
+	// QueueSourceConnected queues source:connected, registering the parcels
+	// already on their way with a newly connected aggregator.
+	QueueSourceConnected(ctx context.Context, shopDomain, sourceID string) error
 	// QueueStallDigest queues stall:digest, the merchant's daily email of
 	// stalled parcels (once per shop and day).
 	QueueStallDigest(ctx context.Context, shopDomain, day string) error
+	// QueueOrderBackfill queues orders:backfill, reading the shop's open,
+	// unfulfilled orders from Shopify from cursor ("" for the first page).
+	QueueOrderBackfill(ctx context.Context, shopDomain, cursor string) error
 	// QueueWebhook queues a verified webhook for its topic's task. Queueing
 	// the same delivery twice is a no-op.
 	QueueWebhook(ctx context.Context, w WebhookDelivery) error

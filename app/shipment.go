@@ -41,17 +41,22 @@ type Shipment struct {
 	ShopID string `json:"-"`
 	// OrderRef is how the source named the order ("#1001", or "id:123" when
 	// only an id was given): with the number, the duplicate key.
-	OrderRef             string         `json:"order_ref"`
-	OrderID              int64          `json:"order_id"` // 0 until the order is resolved
-	OrderName            string         `json:"order_name"`
-	TrackingNumber       string         `json:"tracking_number"`
-	Carrier              string         `json:"carrier"`
-	TrackingURL          string         `json:"tracking_url"`
-	Source               ShipmentSource `json:"source"`
-	State                ShipmentState  `json:"state"`
-	StateReason          string         `json:"state_reason"`
-	NotifyCustomer       bool           `json:"notify_customer"` // false: the source asked that the customer not be told
-	ShopifyFulfillmentID int64          `json:"shopify_fulfillment_id"`
+	OrderRef       string         `json:"order_ref"`
+	OrderID        int64          `json:"order_id"` // 0 until the order is resolved
+	OrderName      string         `json:"order_name"`
+	TrackingNumber string         `json:"tracking_number"`
+	Carrier        string         `json:"carrier"`
+	TrackingURL    string         `json:"tracking_url"`
+	Source         ShipmentSource `json:"source"`
+	State          ShipmentState  `json:"state"`
+	StateReason    string         `json:"state_reason"`
+	// StateCode/StateParams: StateReason as a message code and its
+	// parameters (app/message.go), which the admin says in the merchant's
+	// language; "" and {} when there is no reason.
+	StateCode            string            `json:"state_code"`
+	StateParams          map[string]string `json:"state_params"`
+	NotifyCustomer       bool              `json:"notify_customer"` // false: the source asked that the customer not be told
+	ShopifyFulfillmentID int64             `json:"shopify_fulfillment_id"`
 	// Status is where the parcel is, as its carrier reports it.
 	Status              ParcelStatus `json:"status"`
 	StatusAt            *time.Time   `json:"status_at"`
@@ -76,6 +81,14 @@ type Shipment struct {
 	TrackerState    TrackerState `json:"tracker_state"`
 	TrackerID       string       `json:"-"`
 	TrackerDetail   string       `json:"tracker_detail"`
+	// TrackerRegisteredAt: when the provider started tracking it (its
+	// window counts from there).
+	TrackerRegisteredAt *time.Time `json:"tracker_registered_at"`
+	// TrackingSince: when the number last changed; Shopify's reports from
+	// before it are about the old number.
+	TrackingSince *time.Time `json:"-"`
+	// StallCheckAt: when the stall sweep next looks at it.
+	StallCheckAt *time.Time `json:"-"`
 	// NextPollAt/PollAttempts: the polling fallback's schedule.
 	NextPollAt   *time.Time         `json:"-"`
 	PollAttempts int                `json:"-"`
@@ -101,11 +114,15 @@ type CreateOutcome struct {
 
 // ShipmentEvent is a line of a shipment's history.
 type ShipmentEvent struct {
-	ID         string    `json:"id"`
-	ShipmentID string    `json:"-"`
-	Kind       string    `json:"kind"` // received, tracking_changed, pushed, failed …
-	Detail     string    `json:"detail"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string `json:"id"`
+	ShipmentID string `json:"-"`
+	Kind       string `json:"kind"`   // received, tracking_changed, pushed, failed …
+	Detail     string `json:"detail"` // in English, for logs and API users
+	// Code/Params: the line as a message code and its parameters
+	// (app/message.go), which the admin says in the merchant's language.
+	Code      string            `json:"code"`
+	Params    map[string]string `json:"params"`
+	CreatedAt time.Time         `json:"created_at"`
 }
 
 // Shipment history kinds.
@@ -182,6 +199,8 @@ const (
 
 // ShipmentStore keeps shipments.
 type ShipmentStore interface {
+	// AwaitingStore: orders waiting for a number, and who sent each (awaiting.go).
+	AwaitingStore
 	// RecordShopifyFulfillment creates or updates the shipments of a
 	// fulfillment made in Shopify, one per tracking number, matching each by
 	// (fulfillment id, number), then by (order, number) for Waybill's own
@@ -203,13 +222,14 @@ type ShipmentStore interface {
 	ShipmentByID(ctx context.Context, id string) (*Shipment, error)
 	// ResolveShipmentOrder records the Shopify order and the resolved lines.
 	ResolveShipmentOrder(ctx context.Context, id string, orderID int64, orderName string, lines []ShipmentLineItem) error
-	// SetShipmentState moves the shipment and adds a history line (kind may be empty).
-	SetShipmentState(ctx context.Context, id string, state ShipmentState, reason, kind, detail string) error
-	// MarkShipmentSynced records the fulfillment the shipment became — if
+	// MoveShipment moves the shipment, with the reason it is in that state
+	// (a zero Message: none), and adds a history line (kind may be empty).
+	MoveShipment(ctx context.Context, id string, state ShipmentState, reason Message, kind string, line Message) error
+	// MarkShipmentPushed records the fulfillment the shipment became — if
 	// its tracking number is still pushedNumber. An edit made while the push
 	// ran leaves it pending (the stalled sweep pushes the new number), and
 	// synced reports false.
-	MarkShipmentSynced(ctx context.Context, id, pushedNumber string, fulfillmentID int64, detail string) (synced bool, err error)
+	MarkShipmentPushed(ctx context.Context, id, pushedNumber string, fulfillmentID int64, line Message) (synced bool, err error)
 	// EditShipmentTracking changes number, carrier and URL and makes the
 	// shipment pending again so the change is pushed.
 	EditShipmentTracking(ctx context.Context, id, number, carrier, url string) (*Shipment, error)
@@ -248,7 +268,7 @@ type ShipmentLister interface {
 
 // DashboardCounts are the admin's numbers for a period.
 type DashboardCounts struct {
-	AwaitingTracking int64 `json:"awaiting_tracking"` // orders with no shipment yet
+	AwaitingTracking int64 `json:"awaiting_tracking"` // orders waiting for a number now, whatever the period (the awaiting list's total)
 	Pending          int64 `json:"pending"`
 	Synced           int64 `json:"synced"`
 	Failed           int64 `json:"failed"`
@@ -260,11 +280,14 @@ type DashboardCounts struct {
 
 // Activity is a line of the admin's latest activity.
 type Activity struct {
-	ShipmentID string    `json:"shipment_id"`
-	OrderName  string    `json:"order_name"`
-	Kind       string    `json:"kind"`
-	Detail     string    `json:"detail"`
-	At         time.Time `json:"at"`
+	ShipmentID string `json:"shipment_id"`
+	OrderName  string `json:"order_name"`
+	Kind       string `json:"kind"`
+	Detail     string `json:"detail"`
+	// Code/Params: the line as a message (see ShipmentEvent).
+	Code   string            `json:"code"`
+	Params map[string]string `json:"params"`
+	At     time.Time         `json:"at"`
 }
 
 // Dashboard serves the admin's overview (always for one shop).

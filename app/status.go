@@ -37,6 +37,9 @@ var ParcelStatuses = []ParcelStatus{StatusPending, StatusShipped, StatusInfoRece
 // Final reports whether nothing more is expected of the parcel (delivered).
 func (s ParcelStatus) Final() bool { return s == StatusDelivered }
 
+// Before reports whether s comes earlier in a parcel's journey than other.
+func (s ParcelStatus) Before(other ParcelStatus) bool { return statusRank[s] < statusRank[other] }
+
 // Valid reports whether s is a known status.
 func (s ParcelStatus) Valid() bool { _, ok := statusRank[s]; return ok }
 
@@ -105,7 +108,11 @@ type StatusUpdate struct {
 	TrackingNumber string
 	// FulfillmentID, when set, makes the update about that Shopify
 	// fulfillment's shipments (Shopify's own events name no number).
-	FulfillmentID     int64
+	FulfillmentID int64
+	// ForwardOnly: the update's time is not the carrier's (a fulfillment's
+	// updated_at), so it may only move the parcel further along, never
+	// win on time.
+	ForwardOnly       bool
 	Status            ParcelStatus // the carrier's current status
 	StatusAt          time.Time    // when it was reached (default: the latest checkpoint's time)
 	EstimatedDelivery *time.Time

@@ -264,13 +264,17 @@ type TrackingStore interface {
 	// ScheduleStallCheck sets when the shipment is next checked (nil: never).
 	ScheduleStallCheck(ctx context.Context, shipmentID string, at *time.Time) error
 	// MarkStalled marks the shipment stalled (with a history line); false
-	// when it was already.
-	MarkStalled(ctx context.Context, shipmentID, reason string, at time.Time) (bool, error)
+	// when it was already, or when news arrived since lastEventAt (as the
+	// caller read it).
+	MarkStalled(ctx context.Context, shipmentID, reason string, at time.Time, lastEventAt *time.Time) (bool, error)
 	// ShopsWithStalledShipments lists the ids of active shops with stalled shipments.
 	ShopsWithStalledShipments(ctx context.Context) ([]string, error)
 	// ClaimDigest records the shop's digest of day (YYYY-MM-DD); false when
 	// it was claimed already.
 	ClaimDigest(ctx context.Context, shopID, day string) (bool, error)
+	// ShopsWithoutProfile lists active shops whose time zone was never
+	// read from Shopify (installed before Waybill read it).
+	ShopsWithoutProfile(ctx context.Context) ([]string, error)
 	// ReleaseDigest forgets a claim whose email could not be sent, so a
 	// retry sends it.
 	ReleaseDigest(ctx context.Context, shopID, day string) error

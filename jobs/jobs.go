@@ -56,9 +56,11 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
 	mux.HandleFunc(TypeStatusEvent, d.handleStatusEvent)
 	mux.HandleFunc(TypeTrackerRegister, d.handleTrackerRegister)
+	mux.HandleFunc(TypeSourceConnected, d.handleSourceConnected)
 	mux.HandleFunc(TypeTrackingPoll, d.handleTrackingPoll)
 	mux.HandleFunc(TypeStallSweep, d.handleStallSweep)
 	mux.HandleFunc(TypeStallDigest, d.handleStallDigest)
+	mux.HandleFunc(TypeOrderBackfill, d.handleOrderBackfill)
 	// Webhooks: one task type per topic, from the topics table.
 	for _, t := range webhooks.Topics() {
 		mux.HandleFunc(t.TaskType, d.handleWebhook)

@@ -153,7 +153,7 @@ func TestSeventeenTrackRegistersPushesAndStops(t *testing.T) {
 	e.settled(id)
 	wiringtest.Eventually(t, "registered with 17TRACK", func() bool { return e.shipment(id).TrackerState == app.TrackerRegistered })
 	// A second push of the same shipment registers nothing more.
-	if err := e.shipping.RegisterTracker(context.Background(), id); err != nil {
+	if err := e.shipping.RegisterTracker(context.Background(), id, false); err != nil {
 		t.Fatal(err)
 	}
 	if n := st.Registrations(number); n != 1 {
@@ -527,4 +527,48 @@ func TestAfterShipConnectedLaterFollowsParcelsOnTheirWay(t *testing.T) {
 	}
 	wiringtest.Eventually(t, "AfterShip tracking deleted", func() bool { return as.Stops(number) == 1 })
 	env.notification(id, app.NotifyDelivered)
+}
+
+// A parcel to another country gets the cross-border patience; a late one
+// whose carrier gives a new, later estimate is no longer late.
+func TestCrossBorderPatienceAndANewEstimateUnstalls(t *testing.T) {
+	clock := apptest.NewClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	e, _ := newLiveEnv(t, clock)
+	ctx := context.Background()
+	settings := app.DefaultTrackingSettings(e.shop.ID)
+	settings.StallDaysDomestic, settings.StallDaysCrossBorder = 3, 8
+	if err := e.db.SaveTrackingSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	mx := e.orderTo("MX")
+	id := e.submit(shipping.Submission{OrderID: mx.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
+	e.settled(id)
+	clock.Advance(5 * 24 * time.Hour)
+	if n, err := e.shipping.CheckStalls(ctx); err != nil || n != 0 {
+		t.Fatalf("a cross-border parcel stalled after 5 days: %d %v", n, err)
+	}
+	// The carrier's estimate passes: late.
+	eta := clock.Now().Add(-36 * time.Hour)
+	if _, err := e.shipping.ApplyStatus(ctx, e.shop, app.StatusUpdate{Source: app.ProviderPush, TrackingNumber: "LX123456785CN",
+		Status: app.StatusInTransit, EstimatedDelivery: &eta, Checkpoints: []app.Checkpoint{{HappenedAt: clock.Now(), Status: app.StatusInTransit}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.shipping.CheckStalls(ctx); err != nil || n != 1 {
+		t.Fatalf("stalled %d: %v", n, err)
+	}
+	if s := e.shipment(id); s.StalledReason != app.StallPastEstimate {
+		t.Fatalf("%+v", s)
+	}
+	// A new estimate, days ahead: not late any more.
+	later := clock.Now().Add(72 * time.Hour)
+	if _, err := e.shipping.ApplyStatus(ctx, e.shop, app.StatusUpdate{Source: app.ProviderPush, TrackingNumber: "LX123456785CN",
+		Status: app.StatusInTransit, EstimatedDelivery: &later}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.shipping.CheckStalls(ctx); n != 0 {
+		t.Fatal("stalled again before the new estimate")
+	}
+	if s := e.shipment(id); s.StalledAt != nil {
+		t.Fatalf("still stalled after a new estimate: %+v", s)
+	}
 }

@@ -472,9 +472,9 @@ func TestDeliveryExceptionEmailsOnceAndOnlyWhenSwitchedOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	o2 := e.spanishOrder()
-	id2 := e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "RB987654324ES"})[0].ShipmentID
+	id2 := e.submit(shipping.Submission{OrderID: o2.ID, TrackingNumber: "RB987654326ES"})[0].ShipmentID
 	e.notification(id2, app.NotifyShipped)
-	if code := e.push(src, exception("RB987654324ES")); code != 200 {
+	if code := e.push(src, exception("RB987654326ES")); code != 200 {
 		t.Fatalf("push: HTTP %d", code)
 	}
 	if n := e.notification(id2, app.NotifyDeliveryException); n.Status != app.NotificationSkipped {

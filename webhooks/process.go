@@ -80,6 +80,10 @@ func (p *Processor) SetUpShop(ctx context.Context, shopDomain string) error {
 	if err != nil {
 		return err
 	}
+	// Orders placed before install reach Waybill through no webhook: read them.
+	if err := p.Shipping.Dispatch.QueueOrderBackfill(ctx, shop.Domain, ""); err != nil {
+		return err
+	}
 	p.Log.InfoContext(ctx, "shop set up", "shop", shop.Domain, "webhook_subscriptions_created", created)
 	return nil
 }

@@ -62,6 +62,12 @@ type Result struct {
 	// Candidates are the strongest matches; more than one carrier among them
 	// means the number is ambiguous and the merchant must choose.
 	Candidates []Match
+	// CheckDigitFails are the carriers whose shape the number has but whose
+	// check digit it fails (one per name, sorted), when no carrier
+	// recognises it otherwise: almost always a typo of such a number. A
+	// number another carrier's format fits (an Estafeta waybill is 22 digits
+	// like a USPS number) is that carrier's, not a typo.
+	CheckDigitFails []Carrier
 }
 
 // Ambiguous reports whether several carriers match equally well.
@@ -250,11 +256,18 @@ func Normalize(number string) string {
 
 // match reports whether number fits p and how strongly.
 func (p *pattern) match(number string) (Strength, map[string]string, bool) {
+	s, groups, _ := p.judge(number)
+	return s, groups, s > 0
+}
+
+// judge is match, also reporting a number with p's shape whose check digit
+// is wrong (then the strength is 0 and groups are the shape's).
+func (p *pattern) judge(number string) (s Strength, groups map[string]string, checkFails bool) {
 	m := p.re.FindStringSubmatch(number)
 	if m == nil {
 		return 0, nil, false
 	}
-	groups := map[string]string{}
+	groups = map[string]string{}
 	for i, name := range p.re.SubexpNames() {
 		if name != "" && m[i] != "" {
 			groups[name] = whitespace.ReplaceAllString(m[i], "")
@@ -264,16 +277,16 @@ func (p *pattern) match(number string) (Strength, map[string]string, bool) {
 		return 0, nil, false
 	}
 	if p.check == nil {
-		return FormatOnly, groups, true
+		return FormatOnly, groups, false
 	}
 	serial := groups["SerialNumber"]
 	if p.prependIf != nil && !p.prependIf.MatchString(serial) {
 		serial = p.prepend + serial
 	}
 	if !p.check(serial, groups["CheckDigit"]) {
-		return 0, nil, false
+		return 0, groups, true
 	}
-	return Verified, groups, true
+	return Verified, groups, false
 }
 
 // Detect finds number's carrier. When several carriers match equally well
@@ -282,9 +295,13 @@ func (d *Detector) Detect(number string) Result {
 	raw := strings.ToUpper(strings.TrimSpace(number))
 	res := Result{Number: Normalize(number)}
 	var best Strength
+	var fails []Carrier
 	for _, p := range d.patterns {
-		s, groups, ok := p.match(raw)
-		if !ok || s < best {
+		s, groups, checkFails := p.judge(raw)
+		if checkFails {
+			fails = append(fails, p.carrier(groups))
+		}
+		if s == 0 || s < best {
 			continue
 		}
 		if s > best {
@@ -301,6 +318,16 @@ func (d *Detector) Detect(number string) Result {
 		res.Carrier = &c
 	}
 	sort.SliceStable(res.Candidates, func(i, j int) bool { return res.Candidates[i].Carrier.Name < res.Candidates[j].Carrier.Name })
+	if len(res.Candidates) == 0 {
+		seen := map[string]bool{}
+		for _, c := range fails {
+			if !seen[c.Name] {
+				seen[c.Name] = true
+				res.CheckDigitFails = append(res.CheckDigitFails, c)
+			}
+		}
+		sort.SliceStable(res.CheckDigitFails, func(i, j int) bool { return res.CheckDigitFails[i].Name < res.CheckDigitFails[j].Name })
+	}
 	return res
 }
 

@@ -188,3 +188,33 @@ func TestS10CheckDigitMakesNumbersTheDetectorAccepts(t *testing.T) {
 		}
 	}
 }
+
+// A number with a carrier's shape and a wrong check digit is named as
+// such (a typo, held for the merchant), unless another format fits it.
+func TestCheckDigitFails(t *testing.T) {
+	d := detector(t)
+	cases := map[string]string{
+		"1Z999AA10123456785": "UPS",     // the number: 4 is right
+		"RB123456786ES":      "Correos", // 5 is right
+		"1Z999AA10123456784": "",        // valid: UPS, nothing fails
+		"RB123456785ES":      "",
+	}
+	for number, want := range cases {
+		res := d.Detect(number)
+		got := ""
+		for _, c := range res.CheckDigitFails {
+			got += c.Name
+		}
+		if got != want {
+			t.Errorf("%s: check digit fails for %q, want %q", number, got, want)
+		}
+		if want != "" && res.Carrier != nil {
+			t.Errorf("%s: a wrong check digit still detected %s", number, res.Carrier.Name)
+		}
+	}
+	// 22 digits are an Estafeta waybill (no check digit) as much as a USPS
+	// number: a failing USPS check digit is not a typo then.
+	if res := d.Detect("9400100000000000000000"); len(res.CheckDigitFails) != 0 || res.Carrier == nil || res.Carrier.Name != "Estafeta" {
+		t.Errorf("Estafeta waybill: carrier %v, fails %v", res.Carrier, res.CheckDigitFails)
+	}
+}

@@ -63,7 +63,10 @@ type Message struct {
 	UnsubscribeURL    string
 	// TrackingPageURL is the store's tracking page for the order (optional).
 	TrackingPageURL string
-	Brand           app.Branding
+	// Note is the merchant's personal note (a resend's): plain text, shown
+	// escaped as its own paragraph, never run as a template.
+	Note  string
+	Brand app.Branding
 	// EstimatedDelivery is the carrier's estimate; it replaces the
 	// merchant's window DeliveryFrom–DeliveryTo when known. The emails that
 	// show it (deliveryEvents) say it in the shop's time zone, Location (nil
@@ -210,7 +213,7 @@ func sampleData(key, locale string) []any {
 
 // words are the fixed labels of a locale, for the templates.
 type words struct {
-	Carrier, TrackingNumber, TrackButton, Unsubscribe, Items, TrackPage, EstimatedDelivery string
+	Carrier, TrackingNumber, TrackButton, Unsubscribe, Items, TrackPage, EstimatedDelivery, NoteFrom string
 }
 
 type view struct {
@@ -275,7 +278,7 @@ func (r *Renderer) Render(m Message, override *app.TemplateOverride) (Rendered, 
 		{&v.Greeting, greeting}, {&v.Questions, questions}, {&v.Footer, "footer"},
 		{&v.T.Carrier, "carrier"}, {&v.T.TrackingNumber, "tracking_number"}, {&v.T.TrackButton, "track_button"},
 		{&v.T.Unsubscribe, "unsubscribe"}, {&v.T.Items, "items"}, {&v.T.TrackPage, "track_page"},
-		{&v.T.EstimatedDelivery, "estimated_delivery"},
+		{&v.T.EstimatedDelivery, "estimated_delivery"}, {&v.T.NoteFrom, "note_from"},
 	}
 	for _, p := range pairs {
 		s, err := r.say(m.Locale, p.key, m)

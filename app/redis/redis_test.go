@@ -135,3 +135,63 @@ func TestLimiterHoldsTheLimitAndFreesSlots(t *testing.T) {
 		t.Fatal("an expired slot was not freed")
 	}
 }
+
+// A key tried more often than its window still gets its limit in each
+// window: refused calls do not extend the window.
+func TestRateWindowIsNotExtendedByRefusedCalls(t *testing.T) {
+	c := open(t)
+	ctx := context.Background()
+	key := "test:window:" + app.NewID()
+	allowed := 0
+	deadline := time.Now().Add(1100 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		ok, err := c.Allow(ctx, key, 3, 300*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			allowed++
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Over 1.1 s at 3 per 300 ms: at least three windows' worth, never more than four.
+	if allowed < 9 || allowed > 12 {
+		t.Fatalf("allowed %d calls in 1.1 s at 3 per 300 ms", allowed)
+	}
+}
+
+// No window of the limit's length, wherever it starts, holds more than the
+// limit: what a provider's own sliding limiter expects of a client.
+func TestRateLimitHoldsInEverySlidingWindow(t *testing.T) {
+	c := open(t)
+	ctx := context.Background()
+	key := "test:sliding:" + app.NewID()
+	const window = 200 * time.Millisecond
+	var allowedAt []time.Time
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		ok, err := c.Allow(ctx, key, 3, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			allowedAt = append(allowedAt, time.Now())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for i := range allowedAt {
+		n := 0
+		for _, at := range allowedAt[i:] {
+			// A little slack for the time between Redis deciding and the test reading the clock.
+			if at.Sub(allowedAt[i]) < window-15*time.Millisecond {
+				n++
+			}
+		}
+		if n > 3 {
+			t.Fatalf("%d calls allowed within %v of %v", n, window, allowedAt[i])
+		}
+	}
+	if len(allowedAt) < 12 {
+		t.Fatalf("only %d calls allowed in a second at 3 per 200 ms", len(allowedAt))
+	}
+}

@@ -95,7 +95,7 @@ func (s *Server) adminRoutes() {
 	g.GET("/shipments/:id", s.getShipment)
 	g.PATCH("/shipments/:id", s.editShipment, jsonOnly)
 	g.POST("/shipments/:id/retry", s.retryShipment)
-	g.POST("/shipments/:id/resend", s.resendEmail)
+	g.POST("/shipments/:id/resend", s.resendEmail, jsonOnly)
 	g.POST("/imports", s.importCSV)
 	g.GET("/stats", s.stats)
 	g.GET("/api-keys", s.listAPIKeys)
@@ -112,6 +112,9 @@ func (s *Server) adminRoutes() {
 	g.PUT("/notifications/settings", s.putNotificationSettings, jsonOnly)
 	g.POST("/notifications/preview", s.previewNotification, jsonOnly)
 	g.POST("/notifications/test", s.testNotification, jsonOnly)
+	s.orderRoutes(g)
+	s.insightRoutes(g)
+	s.dataRequestRoutes(g)
 }
 
 // maxAdminBody bounds the admin's JSON bodies (settings, edits, names); the
@@ -333,9 +336,18 @@ func (s *Server) retryShipment(c echo.Context) error {
 // at shipping.MaxCSVBytes before anything is read (413 at once when
 // Content-Length is over it); a body that passes the cap while being read is
 // 413 too, and nothing of it is imported: the file is read whole before
-// any row is submitted.
+// any row is submitted. With ?dry_run=true it answers how the file is
+// understood (shipping.CSVPreview) and stores nothing.
 func (s *Server) importCSV(c echo.Context) error {
 	r := c.Request()
+	dryRun := false
+	if v := c.QueryParam("dry_run"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return app.Errorf(app.ErrInvalid, "dry_run must be true or false")
+		}
+		dryRun = b
+	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err != nil || !slices.Contains(csvMediaTypes, mt) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
@@ -350,7 +362,12 @@ func (s *Server) importCSV(c echo.Context) error {
 			return err
 		}
 	}
-	report, err := s.deps.Shipping.ImportCSV(r.Context(), shopOf(c), app.SourceCSV, file)
+	var report any
+	if dryRun {
+		report, err = shipping.PreviewCSV(file)
+	} else {
+		report, err = s.deps.Shipping.ImportCSV(r.Context(), shopOf(c), app.SourceCSV, file)
+	}
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return uploadTooLarge()
@@ -416,9 +433,17 @@ func (s *Server) stats(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// resendEmail sends the shipment's email again (a new entry in the log).
+// resendEmail sends one of the shipment's emails again (a new entry in the
+// log): {"event": "delivered", "note": "…"}, both optional (no body: the
+// "shipped" email, without a note).
 func (s *Server) resendEmail(c echo.Context) error {
-	n, err := s.deps.Shipping.Resend(c.Request().Context(), shopOf(c), c.Param("id"))
+	var in shipping.ResendRequest
+	if c.Request().ContentLength != 0 {
+		if err := readJSON(c, &in, "event and note"); err != nil {
+			return err
+		}
+	}
+	n, err := s.deps.Shipping.Resend(c.Request().Context(), shopOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,10 @@ const maxAPIBody = 8 << 20
 
 const shopContextKey = "waybill.shop"
 
+// apiKeyHashContextKey holds the SHA-256 of the supplier key that
+// authenticated the request: its shipments record the key.
+const apiKeyHashContextKey = "waybill.api_key_hash"
+
 // supplierAuth authenticates `Authorization: Bearer <API key>`.
 func (s *Server) supplierAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -30,6 +34,7 @@ func (s *Server) supplierAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(shopContextKey, shop)
+		c.Set(apiKeyHashContextKey, app.HashAPIKey(strings.TrimSpace(key)))
 		return next(c)
 	}
 }
@@ -54,6 +59,11 @@ func (s *Server) submitRows(c echo.Context, source app.ShipmentSource, status in
 	subs, decodeErrs, err := shipping.DecodeJSON(body)
 	if err != nil {
 		return err
+	}
+	if h, ok := c.Get(apiKeyHashContextKey).(string); ok { // a supplier's key (not the admin's manual entry)
+		for i := range subs {
+			subs[i].APIKeyHash = h
+		}
 	}
 	results, err := s.deps.Shipping.SubmitDecoded(c.Request().Context(), shopOf(c), source, subs, decodeErrs)
 	if err != nil {

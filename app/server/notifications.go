@@ -74,6 +74,9 @@ type settingsBody struct {
 	CustomerEmails string   `json:"customer_emails"` // waybill or shopify
 	Locales        []string `json:"locales,omitempty"`
 	Events         []string `json:"events,omitempty"`
+	// Placeholders are what a subject or introduction may use, as
+	// {{.Name}} (answered, never read).
+	Placeholders []string `json:"placeholders,omitempty"`
 }
 
 func (s *Server) getNotificationSettings(c echo.Context) error {
@@ -87,7 +90,7 @@ func (s *Server) getNotificationSettings(c echo.Context) error {
 		events[i] = string(e)
 	}
 	return c.JSON(http.StatusOK, settingsBody{NotificationSettings: settings, CustomerEmails: shop.CustomerEmails,
-		Locales: s.deps.Emails.Locales(), Events: events})
+		Locales: s.deps.Emails.Locales(), Events: events, Placeholders: email.Placeholders})
 }
 
 // putNotificationSettings validates everything before saving: a broken
@@ -117,7 +120,7 @@ func (s *Server) putNotificationSettings(c echo.Context) error {
 
 func (s *Server) previewNotification(c echo.Context) error {
 	var in shipping.PreviewRequest
-	if err := readJSON(c, &in, "event, locale, shipment_id, branding and template"); err != nil {
+	if err := readJSON(c, &in, "event, locale, shipment_id, branding, template and note"); err != nil {
 		return err
 	}
 	out, _, err := s.deps.Shipping.Preview(c.Request().Context(), shopOf(c), in)
@@ -147,23 +150,29 @@ func (s *Server) testNotification(c echo.Context) error {
 			return app.Errorf(app.ErrInvalid, "%s: give \"to\"", app.ErrorMessageOf(err))
 		}
 	}
-	to, subject, err := s.deps.Shipping.TestSend(c.Request().Context(), shop, in)
+	// The answer tells the truth: "sent": false with the reason when the
+	// mailer only logs (no SMTP_URL).
+	out, err := s.deps.Shipping.TestSend(c.Request().Context(), shop, in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"sent_to": to, "subject": subject})
+	return c.JSON(http.StatusOK, out)
 }
 
+// listNotifications is the email log, newest first: q matches the order
+// name (partly, literally), status is one of the log's statuses.
 func (s *Server) listNotifications(c echo.Context) error {
 	page, err := pageParam(c)
 	if err != nil {
 		return err
 	}
-	items, total, err := s.deps.Notifications.ListNotifications(c.Request().Context(), shopOf(c).ID, page, 50)
+	const perPage = 50
+	f := app.NotificationFilter{Query: c.QueryParam("q"), Status: app.NotificationStatus(c.QueryParam("status")), Page: page, PerPage: perPage}
+	items, total, err := s.deps.Notifications.NotificationLog(c.Request().Context(), shopOf(c).ID, f)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"notifications": items, "total": total, "page": max(page, 1)})
+	return c.JSON(http.StatusOK, map[string]any{"notifications": items, "total": total, "page": page, "per_page": perPage})
 }
 
 // singleAddress refuses anything but one plain email address (no name, no

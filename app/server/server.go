@@ -55,6 +55,7 @@ type Deps struct {
 	Shipping  *shipping.Service
 	Shipments app.ShipmentStore
 	Lister    app.ShipmentLister
+	Insights  app.Insights // analytics and the CSV export
 	Dashboard app.Dashboard
 	// Customer emails: settings, the log, unsubscribes.
 	Notifications app.NotificationStore
@@ -65,8 +66,10 @@ type Deps struct {
 	Tracking        app.TrackingStore
 	StatusProviders map[string]app.StatusProvider
 	Orders          app.OrderStore
-	RateLimiter     app.RateLimiter
-	TrackingLinks   app.TrackingLinks
+	// Privacy holds the compliance requests Shopify sent.
+	Privacy       app.PrivacyStore
+	RateLimiter   app.RateLimiter
+	TrackingLinks app.TrackingLinks
 	// Webhooks receives POST /webhooks.
 	Webhooks *webhooks.Intake
 	Ready    []Check

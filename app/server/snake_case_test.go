@@ -66,13 +66,45 @@ func TestEveryAdminResponseIsSnakeCase(t *testing.T) {
 	if bad := snakeKeys("POST shipments", created); len(bad) > 0 {
 		t.Errorf("not snake_case: %v", bad)
 	}
+	// The CSV import, its dry run first (columns, sample, problems).
+	for _, path := range []string{"/api/admin/imports?dry_run=true", "/api/admin/imports"} {
+		code, body := e.do("POST", path, tok, "text/csv", []byte("Pedido;Número de seguimiento;SKU;Cantidad;Guía\n#1001;UG123456789YW;MUG-01;1;x\n"))
+		if code != 200 {
+			t.Fatalf("POST %s: %d %v", path, code, body)
+		}
+		if bad := snakeKeys("POST "+path, body); len(bad) > 0 {
+			t.Errorf("not snake_case: %v", bad)
+		}
+	}
+	// A customers/data_request about the order's customer, with its report.
+	e.seedDataRequest("acme.myshopify.com", app.Customer{ID: 555, Email: "ana@cliente.example"}, []int64{700}, now)
 	for _, path := range []string{"/api/admin/shipments", "/api/admin/shipments/" + id, "/api/admin/stats", "/api/admin/api-keys",
-		"/api/admin/status-sources", "/api/admin/tracking-settings", "/api/admin/notifications", "/api/admin/notifications/settings"} {
+		"/api/admin/status-sources", "/api/admin/tracking-settings", "/api/admin/notifications", "/api/admin/notifications/settings",
+		"/api/admin/data-requests", "/api/admin/orders/awaiting", "/api/admin/carriers/detect?number=1Z999AA10123456784",
+		"/api/admin/insights?by=carrier&from=" + now.AddDate(0, 0, -30).Format(time.DateOnly) + "&to=" + now.Format(time.DateOnly)} {
 		code, body := e.do("GET", path, tok, "", nil)
 		if code != 200 {
 			t.Fatalf("GET %s: %d %v", path, code, body)
 		}
 		if bad := snakeKeys("GET "+path, body); len(bad) > 0 {
+			t.Errorf("not snake_case: %v", bad)
+		}
+	}
+	// The email log filtered, a test send (no SMTP: not sent, with the
+	// reason) and a resend with a note.
+	if err := e.db.SetShipmentState(ctx, id, app.ShipmentSynced, "", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []struct{ method, path, body string }{
+		{"GET", "/api/admin/notifications?q=1001&status=queued", ""},
+		{"POST", "/api/admin/notifications/test", `{"event":"shipped","to":"hola@acme.example"}`},
+		{"POST", "/api/admin/shipments/" + id + "/resend", `{"event":"shipped","note":"Gracias"}`},
+	} {
+		code, body := e.do(req.method, req.path, tok, "application/json", []byte(req.body))
+		if code != 200 && code != 202 {
+			t.Fatalf("%s %s: %d %v", req.method, req.path, code, body)
+		}
+		if bad := snakeKeys(req.method+" "+req.path, body); len(bad) > 0 {
 			t.Errorf("not snake_case: %v", bad)
 		}
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -135,9 +134,7 @@ func (s *Server) createStatusSource(c echo.Context) error {
 	src := &app.StatusSource{ShopID: shopOf(c).ID, Provider: in.Provider, Name: in.Name, APIKey: in.APIKey, Secret: in.WebhookSecret}
 	shown := ""
 	if in.Provider == app.ProviderPush {
-		b := make([]byte, 24)
-		rand.Read(b)
-		src.Secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b)
+		src.Secret = "whsec_" + rand.Text()
 		shown = src.Secret
 	}
 	if in.Provider == app.Provider17Track {
@@ -146,9 +143,12 @@ func (s *Server) createStatusSource(c echo.Context) error {
 	if err := s.deps.Status.CreateStatusSource(c.Request().Context(), src); err != nil {
 		return err
 	}
-	// Parcels already on their way are followed by it too.
-	if _, err := s.deps.Shipping.SourceConnected(c.Request().Context(), shopOf(c), src); err != nil {
-		return err
+	// Parcels already on their way are followed by it too (a task: there
+	// may be thousands, spread within the provider's rate). The source
+	// exists now whatever happens: a queue that is down is logged, not
+	// answered as a failure the merchant would retry into a duplicate.
+	if err := s.deps.Dispatcher.QueueSourceConnected(c.Request().Context(), shopOf(c).Domain, src.ID); err != nil {
+		s.deps.Log.WarnContext(c.Request().Context(), "parcels on their way not queued for the new source", "shop", shopOf(c).Domain, "err", err)
 	}
 	view := s.sourceView(src)
 	return c.JSON(http.StatusCreated, map[string]any{"source": view, "secret": shown, "url": view.WebhookURL})

@@ -160,6 +160,7 @@ func (s *Server) track(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.recordTrackingVisits(ctx, shop.ID, shipments)
 	loc := shop.Location()
 	var views []trackShipment
 	for _, sh := range shipments {

@@ -68,7 +68,7 @@ func TestShipmentsFilterByParcelStatusAndStall(t *testing.T) {
 		Status: app.StatusInTransit, StatusAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := e.db.MarkStalled(ctx, ids[2], app.StallNoEvents, time.Now()); err != nil || !ok {
+	if ok, err := e.db.MarkStalled(ctx, ids[2], app.StallNoEvents, time.Now(), nil); err != nil || !ok {
 		t.Fatalf("stall: %v %v", ok, err)
 	}
 	list := func(query string) (int, []string) {

@@ -88,7 +88,15 @@ func (svc *Service) Retry(ctx context.Context, shop *app.Shop, id string) (*app.
 	case app.ShipmentPending, app.ShipmentSyncing:
 		return s, nil // already on its way
 	}
-	if err := svc.Shipments.SetShipmentState(ctx, s.ID, app.ShipmentPending, "", app.EventRetry, fmt.Sprintf("Retried after: %s", s.StateReason)); err != nil {
+	// The line says what was retried: the reason's code and parameters
+	// (a check digit the merchant confirms, Shopify's refusal…).
+	line := app.NewMessage(app.MsgRetried, fmt.Sprintf("Retried after: %s", s.StateReason), "reason_code", s.StateCode)
+	for k, v := range s.StateParams {
+		if k != "reason_code" {
+			line.Params[k] = v
+		}
+	}
+	if err := svc.Shipments.MoveShipment(ctx, s.ID, app.ShipmentPending, app.Message{}, app.EventRetry, line); err != nil {
 		return nil, err
 	}
 	if err := svc.Dispatch.QueueTrackingSync(ctx, shop.Domain, s.ID); err != nil {

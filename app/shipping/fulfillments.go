@@ -45,12 +45,22 @@ func (svc *Service) RecordFulfillment(ctx context.Context, shop *app.Shop, f app
 		}
 	}
 	if st, ok := app.ShopifyShipmentStatus(f.ShipmentStatus); ok && f.Status.Shipped() {
-		// Shopify's own carrier tracking, on the fulfillment itself.
+		// Shopify's own carrier tracking, on the fulfillment itself. Its
+		// time is when the fulfillment was touched, not the carrier's: it
+		// only moves a parcel forward (fulfillment_events/create carries
+		// the carrier's times), and after a number change it may still be
+		// the old parcel's (ApplyStatusUpdate drops what predates it).
 		at := f.UpdatedAt
 		if at.IsZero() {
 			at = svc.Clock.Now()
 		}
-		if _, err := svc.ApplyStatus(ctx, shop, app.StatusUpdate{Source: app.ProviderShopify, FulfillmentID: f.ID, Status: st, StatusAt: at}); err != nil {
+		for _, r := range recorded {
+			if r.Shipment.TrackingSince != nil {
+				return nil
+			}
+		}
+		if _, err := svc.ApplyStatus(ctx, shop, app.StatusUpdate{Source: app.ProviderShopify, FulfillmentID: f.ID, Status: st,
+			StatusAt: at, ForwardOnly: true}); err != nil {
 			return err
 		}
 	}

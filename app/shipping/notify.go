@@ -2,6 +2,7 @@ package shipping
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/waybill-app/waybill/app"
@@ -32,8 +33,27 @@ func (svc *Service) notify(ctx context.Context, shop *app.Shop, s *app.Shipment,
 	}
 }
 
-// Resend records a new "shipped" email for a synced shipment and queues it.
-func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID string) (*app.Notification, error) {
+// ResendRequest is the merchant's resend: which email (default "shipped")
+// and an optional personal note.
+type ResendRequest struct {
+	Event app.NotificationEvent `json:"event"`
+	Note  string                `json:"note"`
+}
+
+// Resend records a new email of the event the merchant chose for a synced
+// shipment, with the merchant's note, and queues it. Only an event that fits
+// the parcel's status now may be resent (ResendableEvents).
+func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID string, in ResendRequest) (*app.Notification, error) {
+	if in.Event == "" {
+		in.Event = app.NotifyShipped
+	}
+	if !in.Event.Valid() {
+		return nil, app.Errorf(app.ErrInvalid, "event must be one of %s", eventNames())
+	}
+	note, err := checkNote(in.Note)
+	if err != nil {
+		return nil, err
+	}
 	s, err := svc.Owned(ctx, shop, shipmentID)
 	if err != nil {
 		return nil, err
@@ -41,8 +61,19 @@ func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID strin
 	if s.State != app.ShipmentSynced {
 		return nil, app.Errorf(app.ErrConflict, "the shipment is not in Shopify yet: its email goes out when it is")
 	}
-	n, _, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: app.NotifyShipped,
-		EventKey: "resend:" + app.NewID()})
+	if !slices.Contains(ResendableEvents(s), in.Event) {
+		return nil, app.Errorf(app.ErrConflict, "the %s email does not fit this shipment: its parcel is %s; it can get %s",
+			in.Event, parcelWords(s), joinEvents(ResendableEvents(s)))
+	}
+	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !settings.Enabled(in.Event) {
+		return nil, app.Errorf(app.ErrConflict, "the %s email is switched off in the notification settings: switch it on to send it", in.Event)
+	}
+	n, _, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: in.Event,
+		EventKey: "resend:" + app.NewID(), Note: note})
 	if err != nil {
 		return nil, err
 	}
@@ -68,68 +99,69 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 	if n.Status != app.NotificationQueued {
 		return nil // sent, suppressed, skipped or failed already: once only
 	}
-	record := func(status app.NotificationStatus, recipient, locale, why string) error {
-		return svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, why)
+	record := func(status app.NotificationStatus, recipient, locale string, reason app.NotificationReason, why string) error {
+		return svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, reason, why)
 	}
 	shop, err := svc.Shops.ShopByID(ctx, n.ShopID)
 	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
 		return err
 	}
 	if err != nil || shop.UninstalledAt != nil {
-		return record(app.NotificationSkipped, "", "", "The shop has uninstalled Waybill.")
+		return record(app.NotificationSkipped, "", "", app.ReasonSkippedUninstalled, "The shop has uninstalled Waybill.")
 	}
 	s, err := svc.Shipments.ShipmentByID(ctx, n.ShipmentID)
 	if err != nil {
 		return err
 	}
 	if s.State == app.ShipmentCancelled {
-		return record(app.NotificationSkipped, "", "", "The fulfillment was cancelled in Shopify.")
+		return record(app.NotificationSkipped, "", "", app.ReasonSkippedCancelled, "The fulfillment was cancelled in Shopify.")
 	}
 	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
 	if err != nil {
 		return err
 	}
 	if !settings.Enabled(n.Event) {
-		return record(app.NotificationSkipped, "", "", "This email is switched off in the notification settings.")
+		return record(app.NotificationSkipped, "", "", app.ReasonSwitchedOff, "This email is switched off in the notification settings.")
 	}
 	order, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
 	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
 		return err
 	}
 	if err != nil || order.Email == "" {
-		return record(app.NotificationSkipped, "", "", "The order has no email address.")
+		return record(app.NotificationSkipped, "", "", app.ReasonNoEmail, "The order has no email address.")
 	}
 	locale := svc.Emails.Locale(order.CustomerLocale, settings.PrimaryLocale)
 	if suppressed, err := svc.Notifications.Suppressed(ctx, shop.ID, order.Email); err != nil {
 		return err
 	} else if suppressed {
-		return record(app.NotificationSuppressed, order.Email, locale, "The customer unsubscribed from shipping emails.")
+		return record(app.NotificationSuppressed, order.Email, locale, app.ReasonSuppressed, "The customer unsubscribed from shipping emails.")
 	}
 
 	msg := svc.message(shop, settings, n.Event, locale, s)
 	msg.CustomerFirstName = order.CustomerFirstName
 	msg.UnsubscribeURL = svc.Unsubscribes.URL(shop.ID, order.Email, locale)
 	msg.TrackingPageURL = svc.TrackingLinks.URL(shop.Domain, shop.ID, order.ID)
+	msg.Note = n.Note
 	rendered, err := svc.Emails.Render(msg, settings.Override(locale, n.Event))
 	if err != nil {
-		return record(app.NotificationFailed, order.Email, locale, "The email could not be rendered: "+err.Error())
+		return record(app.NotificationFailed, order.Email, locale, app.ReasonRenderFailed, "The email could not be rendered: "+err.Error())
 	}
 	err = svc.Mailer.Send(ctx, envelope(shop, settings, order.Email, rendered, msg.UnsubscribeURL))
 	switch {
 	case err == nil && !svc.Mailer.Sends():
-		return record(app.NotificationSkipped, order.Email, locale, "Rendered and logged, not sent: SMTP_URL is not set.")
+		return record(app.NotificationSkipped, order.Email, locale, app.ReasonSMTPNotConfigured, "Rendered and logged, not sent: SMTP_URL is not set.")
 	case err == nil:
 		svc.Log.InfoContext(ctx, "customer email sent", "shop", shop.Domain, "notification_id", n.ID, "event", n.Event, "locale", locale)
-		return record(app.NotificationSent, order.Email, locale, "")
+		return record(app.NotificationSent, order.Email, locale, "", "")
 	case app.ErrorCodeOf(err) == app.ErrInvalid:
 		// The server refused the message for good (5xx), or SMTP_URL is
 		// wrong (login refused, no login method, TLS missing): retrying
 		// cannot help. The error's message says what is wrong and what to
 		// change, then the server's answer; the mail adapter keeps
 		// addresses and credentials out of it.
-		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, err.Error()))
+		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, app.ReasonSMTPRefused, err.Error()))
 	case lastTry:
-		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, "The mail server could not be reached after several attempts."))
+		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, app.ReasonUnreachable, "The mail server could not be reached after several attempts."))
 	}
 	return err
 }
@@ -192,14 +224,22 @@ type PreviewRequest struct {
 	ShipmentID string                `json:"shipment_id"`
 	Branding   *app.Branding         `json:"branding"`
 	Template   *app.TemplateOverride `json:"template"`
-	To         string                `json:"to"` // test send only; default the store's email
+	// Note previews a resend's personal note.
+	Note string `json:"note"`
+	To   string `json:"to"` // test send only; default the store's email
 }
 
 // Preview renders the email the request describes: the shop's settings with
-// the edits applied, about the given shipment or, without one, sample data.
+// the edits applied, about the given shipment — its items, carrier, number,
+// customer and its order's page on this store — or, without one, sample
+// data with this store's tracking page.
 func (svc *Service) Preview(ctx context.Context, shop *app.Shop, in PreviewRequest) (email.Rendered, app.NotificationSettings, error) {
 	if !in.Event.Valid() {
 		return email.Rendered{}, app.NotificationSettings{}, app.Errorf(app.ErrInvalid, "event must be one of %s", eventNames())
+	}
+	note, err := checkNote(in.Note)
+	if err != nil {
+		return email.Rendered{}, app.NotificationSettings{}, err
 	}
 	settings, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
 	if err != nil {
@@ -217,47 +257,126 @@ func (svc *Service) Preview(ctx context.Context, shop *app.Shop, in PreviewReque
 	if err := svc.Emails.ValidateSettings(settings); err != nil {
 		return email.Rendered{}, settings, err
 	}
-	m := email.Sample(in.Event, locale)
+	var m email.Message
 	if in.ShipmentID != "" {
 		s, err := svc.Owned(ctx, shop, in.ShipmentID)
 		if err != nil {
 			return email.Rendered{}, settings, err
 		}
-		sample := m
 		m = svc.message(shop, settings, in.Event, locale, s)
-		m.CustomerFirstName, m.TrackingPageURL = sample.CustomerFirstName, sample.TrackingPageURL
+		if s.OrderID > 0 {
+			order, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
+			switch {
+			case err == nil:
+				m.CustomerFirstName = order.CustomerFirstName
+			case app.ErrorCodeOf(err) != app.ErrNotFound:
+				return email.Rendered{}, settings, err
+			}
+			m.TrackingPageURL = svc.TrackingLinks.URL(shop.Domain, shop.ID, s.OrderID)
+		}
+	} else {
+		m = email.Sample(in.Event, locale)
+		// This store's tracking page (it asks for the order and email):
+		// never a sample store's.
+		m.TrackingPageURL = "https://" + shop.Domain + "/apps/track"
+		m.Location = shop.Location()
 	}
-	m.ShopName, m.ShopEmail, m.Brand = shop.DisplayName(), shop.Email, settings.Branding
+	m.ShopName, m.ShopEmail, m.Brand, m.Note = shop.DisplayName(), shop.Email, settings.Branding, note
 	m.UnsubscribeURL = svc.Unsubscribes.URL(shop.ID, "preview@example.com", locale)
 	out, err := svc.Emails.Render(m, override)
 	return out, settings, err
 }
 
+// TestResult is what a test send did: Sent is false, with the reason, when
+// the mailer only logs (no SMTP_URL).
+type TestResult struct {
+	Sent    bool                   `json:"sent"`
+	Reason  app.NotificationReason `json:"reason,omitempty"`
+	To      string                 `json:"to"`
+	Subject string                 `json:"subject"`
+}
+
 // TestSend sends the preview to the merchant (the store's address unless the
-// request names one) and returns the address and subject sent.
-func (svc *Service) TestSend(ctx context.Context, shop *app.Shop, in PreviewRequest) (to, subject string, err error) {
+// request names one) and says whether it really left.
+func (svc *Service) TestSend(ctx context.Context, shop *app.Shop, in PreviewRequest) (TestResult, error) {
 	out, settings, err := svc.Preview(ctx, shop, in)
 	if err != nil {
-		return "", "", err
+		return TestResult{}, err
 	}
-	to = strings.TrimSpace(in.To)
+	to := strings.TrimSpace(in.To)
 	if to == "" {
 		to = shop.Email
 	}
 	if to == "" {
-		return "", "", app.Errorf(app.ErrInvalid, "the store has no email address yet: give \"to\"")
+		return TestResult{}, app.Errorf(app.ErrInvalid, "the store has no email address yet: give \"to\"")
 	}
 	out.Subject = "[Test] " + out.Subject
 	if err := svc.Mailer.Send(ctx, envelope(shop, settings, to, out, "")); err != nil {
-		return "", "", err
+		return TestResult{}, err
 	}
-	return to, out.Subject, nil
+	if !svc.Mailer.Sends() {
+		return TestResult{Sent: false, Reason: app.ReasonSMTPNotConfigured, To: to, Subject: out.Subject}, nil
+	}
+	return TestResult{Sent: true, To: to, Subject: out.Subject}, nil
 }
 
-func eventNames() string {
-	names := make([]string, len(app.NotificationEvents))
-	for i, e := range app.NotificationEvents {
+// ResendableEvents are the emails that fit a shipment now, which the
+// merchant may send again: none before it is in Shopify; "shipped" and
+// "tracking_updated" until it is delivered; the event of its parcel status
+// (out for delivery, delivery attempted, ready for pickup, delivered,
+// problem); "delayed" while it is stalled and not delivered. The admin's
+// resend form offers the same list (frontend/src/pages/EmailLog.tsx).
+func ResendableEvents(s *app.Shipment) []app.NotificationEvent {
+	if s.State != app.ShipmentSynced {
+		return nil
+	}
+	var out []app.NotificationEvent
+	if s.Status != app.StatusDelivered {
+		out = append(out, app.NotifyShipped, app.NotifyTrackingUpdated)
+	}
+	switch s.Status {
+	case app.StatusOutForDelivery:
+		out = append(out, app.NotifyOutForDelivery)
+	case app.StatusAttemptedDelivery:
+		out = append(out, app.NotifyAttemptedDelivery)
+	case app.StatusAvailableForPickup:
+		out = append(out, app.NotifyReadyForPickup)
+	case app.StatusDelivered:
+		out = append(out, app.NotifyDelivered)
+	case app.StatusException:
+		out = append(out, app.NotifyDeliveryException)
+	}
+	if s.StalledAt != nil && s.Status != app.StatusDelivered {
+		out = append(out, app.NotifyDelayed)
+	}
+	return out
+}
+
+// parcelWords names a parcel's status for a refusal.
+func parcelWords(s *app.Shipment) string {
+	if s.Status == "" {
+		return "not scanned by the carrier yet"
+	}
+	return strings.ReplaceAll(string(s.Status), "_", " ")
+}
+
+func joinEvents(events []app.NotificationEvent) string {
+	names := make([]string, len(events))
+	for i, e := range events {
 		names[i] = string(e)
 	}
 	return strings.Join(names, ", ")
+}
+
+// checkNote is a resend's personal note, trimmed, or the reason it is refused.
+func checkNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if msg := app.TextProblem("note", note, app.MaxNoteLength); msg != "" {
+		return "", app.Errorf(app.ErrInvalid, "%s", msg)
+	}
+	return note, nil
+}
+
+func eventNames() string {
+	return joinEvents(app.NotificationEvents)
 }

@@ -2,6 +2,7 @@ package shipping
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/waybill-app/waybill/app"
@@ -24,8 +25,8 @@ func fulfillable(fo app.FulfillmentOrder) bool {
 // One tracking number is one parcel from one place, and Shopify fulfils one
 // location at a time: a shipment never becomes two fulfillments. When no
 // single location can ship everything asked for, it says why (the problem
-// is shown to the merchant) and plans nothing.
-func PlanFulfillment(o *app.ShopifyOrder, lines []app.ShipmentLineItem) (Plan, string) {
+// is shown to the merchant, a zero Message when none) and plans nothing.
+func PlanFulfillment(o *app.ShopifyOrder, lines []app.ShipmentLineItem) (Plan, app.Message) {
 	var locations []int64
 	names := map[int64]string{}
 	for _, fo := range o.FulfillmentOrders {
@@ -47,23 +48,25 @@ func PlanFulfillment(o *app.ShopifyOrder, lines []app.ShipmentLineItem) (Plan, s
 		}
 		switch len(withItems) {
 		case 0:
-			return Plan{}, fmt.Sprintf("Nothing is left to fulfil on order %s.", o.Name)
+			return Plan{}, app.NewMessage(app.MsgNothingToFulfil, fmt.Sprintf("Nothing is left to fulfil on order %s.", o.Name), "order", o.Name)
 		case 1:
 			plan, _ := planAt(o, withItems[0], nil)
 			plan.Location = names[withItems[0]]
-			return plan, ""
+			return plan, app.Message{}
 		}
 		where := make([]string, len(withItems))
 		for i, loc := range withItems {
 			where[i] = names[loc]
 		}
-		return Plan{}, fmt.Sprintf("Order %s's remaining items ship from %d locations (%s): send one tracking number per location, listing its items.",
-			o.Name, len(withItems), strings.Join(where, ", "))
+		return Plan{}, app.NewMessage(app.MsgSeveralLocations,
+			fmt.Sprintf("Order %s's remaining items ship from %d locations (%s): send one tracking number per location, listing its items.",
+				o.Name, len(withItems), strings.Join(where, ", ")),
+			"order", o.Name, "count", strconv.Itoa(len(withItems)), "locations", strings.Join(where, ", "))
 	}
 	for _, loc := range locations {
 		if plan, problem := planAt(o, loc, lines); problem == "" {
 			plan.Location = names[loc]
-			return plan, ""
+			return plan, app.Message{}
 		}
 	}
 	// Say what is short, over all locations together.
@@ -80,12 +83,24 @@ func PlanFulfillment(o *app.ShopifyOrder, lines []app.ShipmentLineItem) (Plan, s
 		}
 		if left < l.Quantity {
 			if left == 0 {
-				return Plan{}, fmt.Sprintf("Nothing of %s is left to fulfil on order %s.", lineName(l), o.Name)
+				return Plan{}, app.NewMessage(app.MsgLineNothingLeft, fmt.Sprintf("Nothing of %s is left to fulfil on order %s.", lineName(l), o.Name),
+					append([]string{"order", o.Name}, lineParams(l)...)...)
 			}
-			return Plan{}, fmt.Sprintf("Asked for %d × %s on order %s, but only %d left to fulfil.", l.Quantity, lineName(l), o.Name, left)
+			return Plan{}, app.NewMessage(app.MsgLineShort,
+				fmt.Sprintf("Asked for %d × %s on order %s, but only %d left to fulfil.", l.Quantity, lineName(l), o.Name, left),
+				append([]string{"order", o.Name, "quantity", strconv.Itoa(l.Quantity), "left", strconv.Itoa(left)}, lineParams(l)...)...)
 		}
 	}
-	return Plan{}, fmt.Sprintf("The items of this shipment ship from different locations of order %s: send one tracking number per location.", o.Name)
+	return Plan{}, app.NewMessage(app.MsgLinesSplit,
+		fmt.Sprintf("The items of this shipment ship from different locations of order %s: send one tracking number per location.", o.Name), "order", o.Name)
+}
+
+// lineParams name a line in a message: its SKU, or its line item id.
+func lineParams(l app.ShipmentLineItem) []string {
+	if l.SKU != "" {
+		return []string{"sku", l.SKU}
+	}
+	return []string{"line_item_id", strconv.FormatInt(l.LineItemID, 10)}
 }
 
 func lineName(l app.ShipmentLineItem) string {

@@ -22,7 +22,7 @@ func order() *app.ShopifyOrder {
 
 func TestPlanPartialBySKUAndByID(t *testing.T) {
 	p, problem := shipping.PlanFulfillment(order(), []app.ShipmentLineItem{{SKU: "mug", Quantity: 2}, {LineItemID: 2, Quantity: 1}})
-	if problem != "" || p.Location != "Warehouse" || len(p.Lines) != 2 || p.Lines[0] != (app.FulfillmentLine{FulfillmentOrderID: 10, FulfillmentOrderLineID: 11, Quantity: 2}) {
+	if problem.Code != "" || p.Location != "Warehouse" || len(p.Lines) != 2 || p.Lines[0] != (app.FulfillmentLine{FulfillmentOrderID: 10, FulfillmentOrderLineID: 11, Quantity: 2}) {
 		t.Fatalf("plan = %+v, %q", p, problem)
 	}
 	if p.Resolved[0].LineItemID != 1 || p.Resolved[0].Title != "Mug" {
@@ -32,13 +32,14 @@ func TestPlanPartialBySKUAndByID(t *testing.T) {
 
 func TestPlanEverythingLeftNeedsOneLocation(t *testing.T) {
 	_, problem := shipping.PlanFulfillment(order(), nil)
-	if !strings.Contains(problem, "2 locations (Warehouse, Supplier)") {
-		t.Fatalf("problem = %q", problem)
+	if !strings.Contains(problem.Text, "2 locations (Warehouse, Supplier)") || problem.Code != app.MsgSeveralLocations ||
+		problem.Params["count"] != "2" || problem.Params["locations"] != "Warehouse, Supplier" {
+		t.Fatalf("problem = %+v", problem)
 	}
 	o := order()
 	o.FulfillmentOrders[0].Status = "CLOSED" // the warehouse already shipped
 	p, problem := shipping.PlanFulfillment(o, nil)
-	if problem != "" || p.Location != "Supplier" || len(p.Lines) != 1 || p.Lines[0].Quantity != 2 {
+	if problem.Code != "" || p.Location != "Supplier" || len(p.Lines) != 1 || p.Lines[0].Quantity != 2 {
 		t.Fatalf("plan = %+v, %q", p, problem)
 	}
 }
@@ -50,7 +51,7 @@ func TestPlanProblemsAreSpecific(t *testing.T) {
 		"ship from different locations of order #1001: send one tracking number": {{SKU: "MUG", Quantity: 1}, {SKU: "TEE", Quantity: 1}},
 	}
 	for want, lines := range cases {
-		if _, problem := shipping.PlanFulfillment(order(), lines); !strings.Contains(problem, want) {
+		if _, problem := shipping.PlanFulfillment(order(), lines); !strings.Contains(problem.Text, want) || problem.Params["order"] != "#1001" {
 			t.Errorf("%+v: problem %q, want %q", lines, problem, want)
 		}
 	}
@@ -58,7 +59,12 @@ func TestPlanProblemsAreSpecific(t *testing.T) {
 	for i := range done.FulfillmentOrders {
 		done.FulfillmentOrders[i].Status = "CLOSED"
 	}
-	if _, problem := shipping.PlanFulfillment(done, nil); problem != "Nothing is left to fulfil on order #1001." {
-		t.Fatalf("fulfilled order: %q", problem)
+	if _, problem := shipping.PlanFulfillment(done, nil); problem.Text != "Nothing is left to fulfil on order #1001." ||
+		problem.Code != app.MsgNothingToFulfil || problem.Params["order"] != "#1001" {
+		t.Fatalf("fulfilled order: %+v", problem)
+	}
+	if _, problem := shipping.PlanFulfillment(order(), []app.ShipmentLineItem{{SKU: "MUG", Quantity: 4}}); problem.Code != app.MsgLineShort ||
+		problem.Params["quantity"] != "4" || problem.Params["left"] != "3" || problem.Params["sku"] != "MUG" {
+		t.Fatalf("short line: %+v", problem)
 	}
 }

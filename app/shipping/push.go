@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 	}
 	defer release()
 
-	if err := svc.Shipments.SetShipmentState(ctx, s.ID, app.ShipmentSyncing, "", "", ""); err != nil {
+	if err := svc.Shipments.MoveShipment(ctx, s.ID, app.ShipmentSyncing, app.Message{}, "", app.Message{}); err != nil {
 		return err
 	}
 	return svc.settle(ctx, shop, s, svc.push(ctx, shop, s), lastTry)
@@ -63,7 +64,7 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
 	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
-		return needsAttention(fmt.Sprintf("Shopify has no order %s in this store.", orderLabel(s)))
+		return needsAttention(app.NewMessage(app.MsgNoOrder, fmt.Sprintf("Shopify has no order %s in this store.", orderLabel(s)), "order", orderParam(s)))
 	}
 	if err != nil {
 		return err
@@ -86,8 +87,12 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 	// first attempt made, and a number fulfilled in the admin is not repeated.
 	for _, f := range order.Fulfillments {
 		if slices.Contains(f.TrackingNumbers, s.TrackingNumber) {
-			if synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, f.ID, "Already a fulfillment in Shopify with this tracking number."); err != nil || !synced {
+			if synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, f.ID,
+				app.NewMessage(app.MsgPushedExisting, "Already a fulfillment in Shopify with this tracking number.")); err != nil || !synced {
 				return err
+			}
+			if len(s.LineItems) == 0 {
+				svc.recordFulfilledLines(ctx, shop, order, s, f.ID)
 			}
 			svc.shipped(ctx, shop, s, app.NotifyShipped) // once: a first attempt may have stopped before telling
 			return nil
@@ -98,14 +103,15 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		if err := svc.Admin.UpdateFulfillmentTracking(ctx, shop.Domain, s.ShopifyFulfillmentID, s.TrackingNumber, s.Carrier, s.TrackingURL, notify); err != nil {
 			return err
 		}
-		if synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, s.ShopifyFulfillmentID, "Tracking number updated in Shopify."); err != nil || !synced {
+		if synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, s.ShopifyFulfillmentID,
+			app.NewMessage(app.MsgPushedUpdated, "Tracking number updated in Shopify.")); err != nil || !synced {
 			return err
 		}
 		svc.shipped(ctx, shop, s, app.NotifyTrackingUpdated)
 		return nil
 	}
 	plan, problem := PlanFulfillment(order, s.LineItems)
-	if problem != "" {
+	if problem.Code != "" {
 		// Nothing (or not this) left to fulfil: a fulfillment made without
 		// a number (automatic fulfilment, another app) may be this parcel.
 		done, err := svc.trackUntrackedFulfillment(ctx, shop, order, s, notify)
@@ -123,7 +129,8 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 	if err := svc.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, plan.Resolved); err != nil {
 		return err
 	}
-	synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, id, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location))
+	synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, id,
+		app.NewMessage(app.MsgPushedCreated, fmt.Sprintf("Fulfillment created in Shopify from %s.", plan.Location), "location", plan.Location))
 	if err != nil || !synced {
 		// Edited while this push ran: the fulfillment carries the old number
 		// and the shipment stays pending, so the change is pushed next.
@@ -171,20 +178,13 @@ func (svc *Service) trackUntrackedFulfillment(ctx context.Context, shop *app.Sho
 	// keeps its own (nil leaves them).
 	var lines []app.ShipmentLineItem
 	if len(s.LineItems) == 0 {
-		for _, l := range f.Lines {
-			line := app.ShipmentLineItem{LineItemID: l.LineItemID, Quantity: l.Quantity}
-			for _, li := range order.LineItems {
-				if li.ID == l.LineItemID {
-					line.SKU, line.Title = li.SKU, li.Title
-				}
-			}
-			lines = append(lines, line)
-		}
+		lines = fulfilledLines(order, f)
 	}
 	if err := svc.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, lines); err != nil {
 		return false, err
 	}
-	synced, err := svc.Shipments.MarkShipmentSynced(ctx, s.ID, s.TrackingNumber, f.ID, "Tracking number added to a fulfillment made in Shopify without one.")
+	synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, f.ID,
+		app.NewMessage(app.MsgPushedUntracked, "Tracking number added to a fulfillment made in Shopify without one."))
 	if err != nil || !synced {
 		return false, err
 	}
@@ -216,6 +216,58 @@ func covers(f app.ExistingFulfillment, order *app.ShopifyOrder, lines []app.Ship
 	return true
 }
 
+// fulfilledLines are a fulfillment's lines as a shipment's (SKU and title
+// from the order).
+func fulfilledLines(order *app.ShopifyOrder, f app.ExistingFulfillment) []app.ShipmentLineItem {
+	var lines []app.ShipmentLineItem
+	for _, l := range f.Lines {
+		line := app.ShipmentLineItem{LineItemID: l.LineItemID, Quantity: l.Quantity}
+		for _, li := range order.LineItems {
+			if li.ID == l.LineItemID {
+				line.SKU, line.Title = li.SKU, li.Title
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// recordFulfilledLines records, on a shipment that named no items (the
+// whole order), the lines of the fulfillment it turned out to be already,
+// so its detail shows what it holds. The order read does not carry a
+// fulfillment's lines, so they are read; the shipment is in Shopify
+// whatever happens here, so a failure is logged, not retried.
+func (svc *Service) recordFulfilledLines(ctx context.Context, shop *app.Shop, order *app.ShopifyOrder, s *app.Shipment, fulfillmentID int64) {
+	fulfillments, err := svc.Admin.OrderFulfillments(ctx, shop.Domain, order.ID)
+	if err != nil {
+		svc.Log.WarnContext(ctx, "lines of the existing fulfillment not recorded", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
+		return
+	}
+	for _, f := range fulfillments {
+		if f.ID != fulfillmentID {
+			continue
+		}
+		lines := fulfilledLines(order, f)
+		if len(lines) == 0 {
+			return
+		}
+		if err := svc.Shipments.ResolveShipmentOrder(ctx, s.ID, order.ID, order.Name, lines); err != nil {
+			svc.Log.WarnContext(ctx, "lines of the existing fulfillment not recorded", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
+			return
+		}
+		s.LineItems = lines
+		return
+	}
+}
+
+// orderParam names the order in a message: its name, or its Shopify id.
+func orderParam(s *app.Shipment) string {
+	if s.OrderName != "" {
+		return s.OrderName
+	}
+	return strconv.FormatInt(s.OrderID, 10)
+}
+
 func orderLabel(s *app.Shipment) string {
 	if s.OrderName != "" {
 		return s.OrderName
@@ -224,11 +276,11 @@ func orderLabel(s *app.Shipment) string {
 }
 
 // attention is a problem only the merchant can solve.
-type attention struct{ reason string }
+type attention struct{ reason app.Message }
 
-func (a attention) Error() string { return a.reason }
+func (a attention) Error() string { return a.reason.Text }
 
-func needsAttention(reason string) error { return attention{reason} }
+func needsAttention(reason app.Message) error { return attention{reason} }
 
 // settle records a push's outcome on the shipment and returns the error
 // whose code tells the caller whether to retry.
@@ -239,25 +291,32 @@ func (svc *Service) settle(ctx context.Context, shop *app.Shop, s *app.Shipment,
 	}
 	var a attention
 	if errors.As(err, &a) {
-		return svc.Shipments.SetShipmentState(ctx, s.ID, app.ShipmentNeedsAttention, a.reason, app.EventNeedsAttention, a.reason)
+		return svc.Shipments.MoveShipment(ctx, s.ID, app.ShipmentNeedsAttention, a.reason, app.EventNeedsAttention, a.reason)
 	}
-	state, reason := app.ShipmentPending, ""
+	state, reason := app.ShipmentPending, app.Message{}
 	switch app.ErrorCodeOf(err) {
 	case app.ErrRateLimited:
 		// Waits without using up a retry: back to pending.
 	case app.ErrInvalid, app.ErrForbidden, app.ErrNeedsReauth, app.ErrNotFound:
-		// Shopify's userErrors and refusals: final, with Shopify's message.
-		state, reason = app.ShipmentFailed, app.ErrorMessageOf(err)
+		// Shopify's userErrors and refusals: final, with Shopify's message
+		// (its own words stay a parameter).
+		msg, words := app.ErrorMessageOf(err), app.ErrorMessageOf(err)
+		var refusal *app.ShopifyRefusal
+		if errors.As(err, &refusal) {
+			words = refusal.Words
+		}
+		state, reason = app.ShipmentFailed, app.NewMessage(app.MsgFailedShopify, msg, "message", words)
 	default:
 		if lastTry {
-			state, reason = app.ShipmentFailed, "Shopify could not be reached after several attempts: "+app.ErrorMessageOf(err)
+			msg := app.ErrorMessageOf(err)
+			state, reason = app.ShipmentFailed, app.NewMessage(app.MsgFailedUnreachable, "Shopify could not be reached after several attempts: "+msg, "message", msg)
 		}
 	}
 	event := ""
 	if state == app.ShipmentFailed {
 		event = app.EventFailed
 	}
-	if serr := svc.Shipments.SetShipmentState(ctx, s.ID, state, reason, event, reason); serr != nil {
+	if serr := svc.Shipments.MoveShipment(ctx, s.ID, state, reason, event, reason); serr != nil {
 		return errors.Join(err, serr)
 	}
 	return err

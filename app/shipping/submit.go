@@ -33,6 +33,9 @@ type Submission struct {
 	TrackingURL    string // optional: the carrier's page when empty
 	Lines          []Line // optional: everything still unfulfilled when empty
 	NotifyCustomer *bool  // optional: the shop's choice when nil
+	// APIKeyHash is the SHA-256 (app.HashAPIKey) of the supplier key that
+	// sent it; "" for other sources. The shipment records the key.
+	APIKeyHash string
 }
 
 // Line names an order line by SKU or line item id, with a quantity.
@@ -47,62 +50,87 @@ type Result struct {
 	Index      int    `json:"index"`
 	Status     string `json:"status"`
 	ShipmentID string `json:"shipment_id,omitempty"`
-	Error      string `json:"error,omitempty"`
-	// Warning is set on accepted rows that need the merchant's attention.
-	Warning string `json:"warning,omitempty"`
+	// Error says why a row was rejected, in English; ErrorCode and
+	// ErrorParams say it as a message code (app/message.go) the admin puts
+	// in the merchant's language.
+	Error       string            `json:"error,omitempty"`
+	ErrorCode   string            `json:"error_code,omitempty"`
+	ErrorParams map[string]string `json:"error_params,omitempty"`
+	// Warning is set on accepted rows that need the merchant's attention
+	// (the shipment waits in needs_attention), with its code and parameters.
+	Warning       string            `json:"warning,omitempty"`
+	WarningCode   string            `json:"warning_code,omitempty"`
+	WarningParams map[string]string `json:"warning_params,omitempty"`
+}
+
+// reject makes r a rejected row saying msg.
+func (r *Result) reject(msg app.Message) {
+	r.Status, r.Error, r.ErrorCode, r.ErrorParams = Rejected, msg.Text, msg.Code, msg.Params
+}
+
+// warn sets r's warning (a zero Message clears it).
+func (r *Result) warn(msg app.Message) {
+	r.Warning, r.WarningCode, r.WarningParams = msg.Text, msg.Code, msg.Params
 }
 
 var trackingNumberPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{3,59}$`)
 
-// validate returns a sentence naming what is wrong, or "". Every source
-// (supplier API, CSV, manual entry) and every edit runs these rules.
-func (s Submission) validate() string {
+// validate says what is wrong (a sentence naming it, and its code), or a
+// zero Message. Every source (supplier API, CSV, manual entry) and every
+// edit runs these rules.
+func (s Submission) validate() app.Message {
 	switch {
 	case strings.TrimSpace(s.OrderName) == "" && s.OrderID == 0:
-		return "order is required: an order name like #1001 or a Shopify order id"
+		return app.NewMessage(app.MsgOrderRequired, "order is required: an order name like #1001 or a Shopify order id")
 	case s.OrderID < 0:
-		return "order must be an order name like #1001 or a positive Shopify order id"
+		return app.NewMessage(app.MsgOrderInvalid, "order must be an order name like #1001 or a positive Shopify order id")
 	}
-	if msg := app.TextProblem("order", s.OrderName, app.MaxOrderLength); msg != "" {
+	if msg := app.TextMessage("order", s.OrderName, app.MaxOrderLength); msg.Code != "" {
 		return msg
 	}
-	if msg := numberProblem(s.TrackingNumber); msg != "" {
+	if msg := numberMessage(s.TrackingNumber); msg.Code != "" {
 		return msg
 	}
-	if msg := carrierProblem(s.Carrier); msg != "" {
+	if msg := app.TextMessage("carrier", s.Carrier, app.MaxCarrierLength); msg.Code != "" {
 		return msg
 	}
 	if s.TrackingURL != "" {
-		if msg := app.TrackingURLProblem(s.TrackingURL); msg != "" {
+		if msg := app.TrackingURLMessage(s.TrackingURL); msg.Code != "" {
 			return msg
 		}
 	}
 	for i, l := range s.Lines {
+		index := strconv.Itoa(i)
 		switch {
 		case l.SKU == "" && l.LineItemID == 0:
-			return fmt.Sprintf("line_items[%d] needs a sku or a line_item_id", i)
+			return app.NewMessage(app.MsgLineNeedsItem, fmt.Sprintf("line_items[%d] needs a sku or a line_item_id", i), "index", index)
 		case l.Quantity <= 0:
-			return fmt.Sprintf("line_items[%d].quantity must be a whole number above 0", i)
+			return app.NewMessage(app.MsgLineQuantity, fmt.Sprintf("line_items[%d].quantity must be a whole number above 0", i), "index", index)
 		case l.Quantity > 100000:
-			return fmt.Sprintf("line_items[%d].quantity is too large", i)
+			return app.NewMessage(app.MsgLineQuantityLarge, fmt.Sprintf("line_items[%d].quantity is too large", i), "index", index)
 		}
-		if msg := app.TextProblem(fmt.Sprintf("line_items[%d].sku", i), l.SKU, app.MaxSKULength); msg != "" {
+		if msg := app.TextMessage(fmt.Sprintf("line_items[%d].sku", i), l.SKU, app.MaxSKULength); msg.Code != "" {
 			return msg
 		}
 	}
-	return ""
+	return app.Message{}
 }
 
 // numberProblem is intake's rule for a tracking number: 4 to 60 letters,
 // digits or dashes once spaces are removed.
-func numberProblem(number string) string {
+func numberProblem(number string) string { return numberMessage(number).Text }
+
+// numberMessage is numberProblem as a message.
+func numberMessage(number string) app.Message {
 	switch {
 	case strings.TrimSpace(number) == "":
-		return "tracking_number is required"
+		return app.NewMessage(app.MsgNumberRequired, "tracking_number is required")
 	case !trackingNumberPattern.MatchString(carrier.Normalize(number)):
-		return fmt.Sprintf("tracking_number %q is not a tracking number: 4 to 60 letters, digits or dashes", truncate(number, 70))
+		return app.NewMessage(app.MsgNumberInvalid,
+			fmt.Sprintf("tracking_number %q is not a tracking number: 4 to 60 letters, digits or dashes", truncate(number, 70)),
+			"value", truncate(number, 70))
 	}
-	return ""
+	return app.Message{}
 }
 
 // carrierProblem is intake's rule for a carrier's name (optional: detected
@@ -146,8 +174,8 @@ func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.Shipm
 	var ids []int64
 	for i, s := range subs {
 		results[i].Index = i
-		if msg := s.validate(); msg != "" {
-			results[i].Status, results[i].Error = Rejected, msg
+		if msg := s.validate(); msg.Code != "" {
+			results[i].reject(msg)
 			continue
 		}
 		names = append(names, nameCandidates(s.OrderName)...)
@@ -171,11 +199,11 @@ func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.Shipm
 			continue
 		}
 		sh, warning, msg := svc.shipment(shop, source, sub, byName, byID)
-		if msg != "" {
-			results[i].Status, results[i].Error = Rejected, msg
+		if msg.Code != "" {
+			results[i].reject(msg)
 			continue
 		}
-		results[i].Warning = warning
+		results[i].warn(warning)
 		shipments = append(shipments, sh)
 		rows = append(rows, i)
 	}
@@ -184,16 +212,27 @@ func (svc *Service) Submit(ctx context.Context, shop *app.Shop, source app.Shipm
 		return nil, err
 	}
 	var toPush []string
+	byKey := map[string][]string{} // new shipments by the supplier key that sent them
 	for k, o := range outcomes {
 		i := rows[k]
 		results[i].ShipmentID = o.ShipmentID
 		if !o.Created {
-			results[i].Status, results[i].Warning = Duplicate, ""
+			results[i].Status = Duplicate
+			results[i].warn(app.Message{})
 			continue
 		}
 		results[i].Status = Accepted
+		if h := subs[i].APIKeyHash; h != "" {
+			byKey[h] = append(byKey[h], o.ShipmentID)
+		}
 		if shipments[k].State == app.ShipmentPending {
 			toPush = append(toPush, o.ShipmentID)
+		}
+	}
+	for h, ids := range byKey {
+		// Only the awaiting list's supplier column reads it: the numbers are in.
+		if err := svc.Shipments.RecordShipmentsAPIKey(ctx, shop.ID, ids, h); err != nil {
+			svc.Log.WarnContext(ctx, "supplier key not recorded on shipments", "shop", shop.Domain, "count", len(ids), "err", err)
 		}
 	}
 	svc.queuePushes(ctx, shop, toPush)
@@ -229,9 +268,9 @@ func (svc *Service) queuePushes(ctx context.Context, shop *app.Shop, ids []strin
 	}
 }
 
-// shipment builds the shipment of a valid submission, or says why the
-// submission cannot be one.
-func (svc *Service) shipment(shop *app.Shop, source app.ShipmentSource, sub Submission, byName map[string]*app.Order, byID map[int64]*app.Order) (*app.Shipment, string, string) {
+// shipment builds the shipment of a valid submission, with a warning when
+// it waits for the merchant, or says why the submission cannot be one.
+func (svc *Service) shipment(shop *app.Shop, source app.ShipmentSource, sub Submission, byName map[string]*app.Order, byID map[int64]*app.Order) (*app.Shipment, app.Message, app.Message) {
 	sh := &app.Shipment{ShopID: shop.ID, Source: source, State: app.ShipmentPending, NotifyCustomer: sub.NotifyCustomer == nil || *sub.NotifyCustomer}
 	sh.TrackingNumber = carrier.Normalize(sub.TrackingNumber)
 
@@ -260,17 +299,21 @@ func (svc *Service) shipment(shop *app.Shop, source app.ShipmentSource, sub Subm
 			// The order is known: a line that is not in it is the source's mistake.
 			li := findLine(order, l)
 			if li == nil {
+				index := strconv.Itoa(i)
 				if l.LineItemID != 0 {
-					return nil, "", fmt.Sprintf("line_items[%d]: order %s has no line item %d", i, order.Name, l.LineItemID)
+					return nil, app.Message{}, app.NewMessage(app.MsgOrderNoLineItem,
+						fmt.Sprintf("line_items[%d]: order %s has no line item %d", i, order.Name, l.LineItemID),
+						"index", index, "order", order.Name, "line_item_id", strconv.FormatInt(l.LineItemID, 10))
 				}
-				return nil, "", fmt.Sprintf("line_items[%d]: order %s has no line with sku %q", i, order.Name, l.SKU)
+				return nil, app.Message{}, app.NewMessage(app.MsgOrderNoSKU, fmt.Sprintf("line_items[%d]: order %s has no line with sku %q", i, order.Name, l.SKU),
+					"index", index, "order", order.Name, "sku", l.SKU)
 			}
 			line.LineItemID, line.SKU, line.Title = li.ID, li.SKU, li.Title
 		}
 		sh.LineItems = append(sh.LineItems, line)
 	}
 
-	warning := ""
+	var warning app.Message
 	switch {
 	case strings.TrimSpace(sub.Carrier) != "":
 		c, _ := svc.Carriers.ByName(sub.Carrier)
@@ -289,15 +332,28 @@ func (svc *Service) shipment(shop *app.Shop, source app.ShipmentSource, sub Subm
 					names = append(names, c.Carrier.Name)
 				}
 			}
-			sh.State = app.ShipmentNeedsAttention
-			sh.StateReason = "The tracking number fits several carriers (" + strings.Join(names, ", ") + "): choose the carrier."
-			warning = sh.StateReason
+			warning = app.NewMessage(app.MsgAmbiguousCarrier,
+				"The tracking number fits several carriers ("+strings.Join(names, ", ")+"): choose the carrier.", "carriers", strings.Join(names, ", "))
+		case len(res.CheckDigitFails) > 0:
+			// A carrier's shape with a wrong check digit is almost always a
+			// typo: held until the merchant edits the number (or carrier),
+			// or retries it as it is.
+			names := make([]string, len(res.CheckDigitFails))
+			for i, c := range res.CheckDigitFails {
+				names[i] = c.Name
+			}
+			name := strings.Join(names, ", ")
+			warning = app.NewMessage(app.MsgCheckDigit, fmt.Sprintf("The tracking number looks like %s but its check digit is wrong: check the number.", name),
+				"carrier", name)
 		}
+	}
+	if warning.Code != "" {
+		sh.State, sh.StateReason, sh.StateCode, sh.StateParams = app.ShipmentNeedsAttention, warning.Text, warning.Code, warning.Params
 	}
 	if sub.TrackingURL != "" {
 		sh.TrackingURL = sub.TrackingURL
 	}
-	return sh, warning, ""
+	return sh, warning, app.Message{}
 }
 
 func findLine(o *app.Order, l Line) *app.LineItem {

@@ -21,6 +21,12 @@ const (
 	PollBatch    = 500
 	// StallBatch is how many shipments one stall round looks at.
 	StallBatch = 1000
+	// maxTrackingAge: a parcel shipped longer ago than this is no longer
+	// polled or checked for stalls (whatever it became, nobody waits now).
+	maxTrackingAge = 60 * 24 * time.Hour
+	// throttledPollWait is how long a poll the provider throttled waits,
+	// without counting as an empty look.
+	throttledPollWait = 5 * time.Minute
 )
 
 // shipped is the one step after a shipment becomes a shipped fulfillment,
@@ -61,7 +67,7 @@ func (svc *Service) startTracking(ctx context.Context, shop *app.Shop, s *app.Sh
 		return err
 	}
 	if register {
-		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID); err != nil {
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID, 0); err != nil {
 			// Recorded as queued: the poll round queues it again.
 			svc.Log.WarnContext(ctx, "tracker registration not queued yet", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
 		}
@@ -106,18 +112,31 @@ const (
 )
 
 // SourceConnected registers the shop's parcels already on their way with a
-// newly connected aggregator, when it is the one the shop registers with.
-func (svc *Service) SourceConnected(ctx context.Context, shop *app.Shop, src *app.StatusSource) (int, error) {
-	first, err := svc.registeringSource(ctx, shop)
-	if err != nil || first == nil || first.ID != src.ID {
+// newly connected aggregator, when it is the one the shop registers with:
+// those shipped within the provider's window (and connectWindow), spread
+// over time within its rate. Safe to run twice.
+func (svc *Service) SourceConnected(ctx context.Context, shopDomain, sourceID string) (int, error) {
+	shop, err := svc.Shops.ShopByDomain(ctx, shopDomain)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return 0, nil
+	}
+	if err != nil || !shop.Active() {
 		return 0, err
 	}
-	ids, err := svc.Tracking.QueueTrackers(ctx, shop.ID, src.ID, svc.Clock.Now().Add(-connectWindow), connectLimit)
+	first, err := svc.registeringSource(ctx, shop)
+	if err != nil || first == nil || first.ID != sourceID {
+		return 0, err
+	}
+	provider := svc.Providers[first.Provider]
+	window := min(connectWindow, provider.Limits().Window)
+	ids, err := svc.Tracking.QueueTrackers(ctx, shop.ID, first.ID, svc.Clock.Now().Add(-window), connectLimit)
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range ids {
-		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, id); err != nil {
+	perSecond := max(1, provider.Limits().PerSecond)
+	for i, id := range ids {
+		delay := time.Duration(i) * time.Second / time.Duration(perSecond)
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, id, delay); err != nil {
 			// Recorded as queued: the poll round queues it again.
 			svc.Log.WarnContext(ctx, "tracker registration not queued yet", "shop", shop.Domain, "shipment_id", id, "err", err)
 		}
@@ -126,11 +145,13 @@ func (svc *Service) SourceConnected(ctx context.Context, shop *app.Shop, src *ap
 }
 
 // RegisterTracker registers the shipment's number with the aggregator it
-// was queued for, paced within the provider's published rate (a throttle is
-// ErrRateLimited: the task waits a second and tries again). A number the
-// provider refuses, or a key it refuses, leaves the parcel to Shopify's own
-// tracking and the polls; the admin shows why. Safe to run twice.
-func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string) error {
+// was queued for, paced within the provider's published rate (Waybill's own
+// pacing is ErrRateLimited: the task waits a second and tries again; the
+// provider's throttle or outage is ErrUnavailable, retried with backoff). A
+// number the provider refuses, a key it refuses, or a provider unreachable
+// on the last try, leaves the parcel to Shopify's own tracking and the
+// polls; the admin shows why. Safe to run twice.
+func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string, lastTry bool) error {
 	s, err := svc.Shipments.ShipmentByID(ctx, shipmentID)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
 		return nil
@@ -154,15 +175,22 @@ func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string) erro
 	}
 	results, err := provider.Register(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier,
 		DestinationCountry: svc.destination(ctx, shop, s)}})
-	switch app.ErrorCodeOf(err) {
-	case "":
-	case app.ErrUnauthorized, app.ErrForbidden:
-		if rerr := svc.Status.RecordSourceCheck(ctx, src.ID, string(app.ErrUnauthorized)); rerr != nil {
+	switch code := app.ErrorCodeOf(err); {
+	case code == "":
+	case code == app.ErrUnauthorized || code == app.ErrForbidden:
+		if rerr := svc.Status.RecordSourceCheck(ctx, src.ID, string(code)); rerr != nil {
 			return rerr
 		}
-		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(app.ErrUnauthorized))
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code))
+	case code == app.ErrInvalid || lastTry:
+		// Refused as a request, or still failing after every retry.
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code))
+	case code == app.ErrRateLimited:
+		// The provider's own throttle (or daily limit): back off like an
+		// outage, not like Waybill's one-second pacing.
+		return app.WrapError(app.ErrUnavailable, err, "%s is throttling", provider.Name())
 	default:
-		return err // rate limited or unavailable: retried
+		return err
 	}
 	if len(results) != 1 {
 		return app.Errorf(app.ErrUnavailable, "%s answered %d results for one number", provider.Name(), len(results))
@@ -221,11 +249,19 @@ func (svc *Service) PollDue(ctx context.Context) (polled int, err error) {
 		return 0, err
 	}
 	settings := map[string]*app.TrackingSettings{}
+	shops := map[string]*app.Shop{}
 	for i := range due {
 		s := &due[i]
-		if err := svc.poll(ctx, s, settings); err != nil {
+		if err := svc.poll(ctx, s, settings, shops); err != nil {
 			if app.ErrorCodeOf(err) == app.ErrRateLimited {
-				continue // the next round; the schedule stays
+				// Throttled (by Waybill's pacing or the provider): a few
+				// minutes later, not an empty look, and the shop's other
+				// parcels get their turn meanwhile.
+				later := svc.Clock.Now().Add(throttledPollWait)
+				if serr := svc.Tracking.SchedulePoll(ctx, s.ID, &later, s.PollAttempts); serr != nil {
+					return polled, serr
+				}
+				continue
 			}
 			svc.Log.WarnContext(ctx, "poll failed", "shipment_id", s.ID, "err", err)
 			if serr := svc.Tracking.SchedulePoll(ctx, s.ID, svc.nextPoll(s.PollAttempts+1), s.PollAttempts+1); serr != nil {
@@ -238,9 +274,20 @@ func (svc *Service) PollDue(ctx context.Context) (polled int, err error) {
 	return polled, nil
 }
 
-func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]*app.TrackingSettings) error {
-	shop := svc.activeShop(ctx, s.ShopID)
-	if shop == nil || s.Status.Final() {
+// shopOf is activeShop, asked once per shop in a round.
+func (svc *Service) shopOf(ctx context.Context, id string, cache map[string]*app.Shop) *app.Shop {
+	shop, ok := cache[id]
+	if !ok {
+		shop = svc.activeShop(ctx, id)
+		cache[id] = shop
+	}
+	return shop
+}
+
+func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]*app.TrackingSettings, shops map[string]*app.Shop) error {
+	now := svc.Clock.Now()
+	shop := svc.shopOf(ctx, s.ShopID, shops)
+	if shop == nil || s.Status.Final() || s.Status == app.StatusExpired || (s.ShippedAt != nil && now.Sub(*s.ShippedAt) > maxTrackingAge) {
 		return svc.Tracking.SchedulePoll(ctx, s.ID, nil, s.PollAttempts)
 	}
 	settings, ok := cache[shop.ID]
@@ -255,7 +302,7 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]
 	switch s.TrackerState {
 	case app.TrackerQueued:
 		// Its registration task was lost (Redis down when it was queued).
-		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID); err != nil {
+		if err := svc.Dispatch.QueueTrackerRegister(ctx, shop.Domain, s.ID, 0); err != nil {
 			return err
 		}
 	case app.TrackerRegistered:
@@ -263,7 +310,7 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]
 		if err != nil {
 			return err
 		}
-		if src != nil && s.ShippedAt != nil && svc.Clock.Now().After(s.ShippedAt.Add(provider.Limits().Window)) {
+		if src != nil && s.TrackerRegisteredAt != nil && now.After(s.TrackerRegisteredAt.Add(provider.Limits().Window)) {
 			// Past the provider's window: it no longer tracks the number.
 			if err := svc.stopTracker(ctx, s, src, provider); err != nil {
 				return err
@@ -274,7 +321,19 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]
 			if err := svc.pace(ctx, src, provider); err != nil {
 				return err
 			}
-			if updates, err = provider.Poll(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackerID: s.TrackerID}}); err != nil {
+			updates, err = provider.Poll(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackerID: s.TrackerID}})
+			switch code := app.ErrorCodeOf(err); code {
+			case "":
+			case app.ErrUnauthorized, app.ErrForbidden:
+				// The key no longer works: the merchant sees why, and
+				// Shopify's own tracking takes over.
+				if err := svc.Status.RecordSourceCheck(ctx, src.ID, string(code)); err != nil {
+					return err
+				}
+				if err := svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code)); err != nil {
+					return err
+				}
+			default:
 				return err
 			}
 		}
@@ -294,7 +353,11 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]
 	news := false
 	for _, u := range updates {
 		changes, err := svc.ApplyStatus(ctx, shop, u)
-		if err != nil && app.ErrorCodeOf(err) != app.ErrInvalid {
+		if app.ErrorCodeOf(err) == app.ErrInvalid {
+			svc.Log.WarnContext(ctx, "polled status not applied", "shop", shop.Domain, "shipment_id", s.ID, "err", err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		for _, c := range changes {
@@ -312,6 +375,13 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]
 	if current.Status.Final() || current.State != app.ShipmentSynced {
 		return svc.Tracking.SchedulePoll(ctx, s.ID, nil, attempts)
 	}
+	if current.StallCheckAt == nil && current.StalledAt == nil {
+		// First looked at by the poll (shipped before Waybill followed
+		// parcels): the stall sweep takes it from here, knowing its news.
+		if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, &now); err != nil {
+			return err
+		}
+	}
 	return svc.Tracking.SchedulePoll(ctx, s.ID, svc.nextPoll(attempts), attempts)
 }
 
@@ -326,6 +396,9 @@ func (svc *Service) nextPoll(attempts int) *time.Time {
 // stopTracker ends a registration (delivered, or past the window). A
 // provider that cannot be reached is logged: its window ends it anyway.
 func (svc *Service) stopTracker(ctx context.Context, s *app.Shipment, src *app.StatusSource, provider app.StatusProvider) error {
+	if err := svc.pace(ctx, src, provider); err != nil {
+		return err // within the provider's rate, like every call to it
+	}
 	if err := provider.Stop(ctx, src, []app.Parcel{{TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackerID: s.TrackerID}}); err != nil {
 		svc.Log.WarnContext(ctx, "tracker not stopped at the provider", "shipment_id", s.ID, "provider", provider.Name(), "err", err)
 	}
@@ -345,15 +418,16 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 		return 0, err
 	}
 	settings := map[string]*app.TrackingSettings{}
+	shops := map[string]*app.Shop{}
 	for i := range due {
 		s := &due[i]
-		if s.State != app.ShipmentSynced || s.Status.Final() || s.StalledAt != nil {
+		if !stallable(s, now) {
 			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, nil); err != nil {
 				return stalled, err
 			}
 			continue
 		}
-		shop := svc.activeShop(ctx, s.ShopID)
+		shop := svc.shopOf(ctx, s.ShopID, shops)
 		if shop == nil {
 			later := now.Add(24 * time.Hour)
 			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, &later); err != nil {
@@ -376,7 +450,7 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 			}
 			continue
 		}
-		marked, err := svc.Tracking.MarkStalled(ctx, s.ID, reason, now)
+		marked, err := svc.Tracking.MarkStalled(ctx, s.ID, reason, now, s.LastEventAt)
 		if err != nil {
 			return stalled, err
 		}
@@ -387,6 +461,20 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 		}
 	}
 	return stalled, nil
+}
+
+// stallable reports whether s can stall: in Shopify, on its way (not
+// delivered; not waiting at a pickup point, returned or expired — the
+// customer has heard of those already), not stalled yet, and not so old
+// that nobody waits for it.
+func stallable(s *app.Shipment, now time.Time) bool {
+	switch {
+	case s.State != app.ShipmentSynced, s.StalledAt != nil:
+		return false
+	case s.Status.Final(), s.Status == app.StatusException, s.Status == app.StatusExpired, s.Status == app.StatusAvailableForPickup:
+		return false
+	}
+	return s.ShippedAt == nil || now.Sub(*s.ShippedAt) <= maxTrackingAge
 }
 
 // stallDeadline is when s stalls, and why.
@@ -416,13 +504,23 @@ func (svc *Service) stallDeadline(ctx context.Context, shop *app.Shop, s *app.Sh
 
 // QueueDigests queues today's digest for each shop with stalled parcels,
 // once its morning has come (8:00 in the shop's time zone): the task is
-// unique per shop and day, and the digest itself is claimed once.
+// unique per shop and day, and the digest itself is claimed once. Shops
+// whose time zone and country were never read (installed before Waybill
+// read them) get their set-up again first: it reads them, and subscribes
+// the webhooks added since.
 func (svc *Service) QueueDigests(ctx context.Context) (queued int, err error) {
-	ids, err := svc.Tracking.ShopsWithStalledShipments(ctx)
+	var errs []error
+	unprofiled, err := svc.Tracking.ShopsWithoutProfile(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
+	for _, domain := range unprofiled {
+		errs = append(errs, svc.Dispatch.QueueShopSetup(ctx, domain))
+	}
+	ids, err := svc.Tracking.ShopsWithStalledShipments(ctx)
+	if err != nil {
+		return 0, errors.Join(append(errs, err)...)
+	}
 	for _, id := range ids {
 		shop := svc.activeShop(ctx, id)
 		if shop == nil || shop.Email == "" {

@@ -77,7 +77,9 @@ func userErrorsError(what string, errs []UserError) error {
 	for i, e := range errs {
 		msgs[i] = e.Message
 	}
-	return app.Errorf(app.ErrInvalid, "Shopify refused to %s: %s", what, strings.Join(msgs, "; "))
+	// Shopify's own words travel as the cause too, so the admin can quote
+	// them inside a sentence in the merchant's language.
+	return app.WrapError(app.ErrInvalid, &app.ShopifyRefusal{Words: strings.Join(msgs, "; ")}, "Shopify refused to %s: %s", what, strings.Join(msgs, "; "))
 }
 
 // TopicEnum turns a webhook topic ("orders/create") into its GraphQL enum

@@ -37,6 +37,12 @@ var sentVariables = map[string]func() []map[string]any{
 	"OrderFulfillments": func() []map[string]any {
 		return []map[string]any{{"id": gid("Order", 450789469)}}
 	},
+	"OpenOrders": func() []map[string]any { // the first page, then after a cursor
+		return []map[string]any{{"query": openOrdersSearch}, {"query": openOrdersSearch, "after": "eyJsYXN0X2lkIjoxfQ=="}}
+	},
+	"OrderLineItems": func() []map[string]any {
+		return []map[string]any{{"id": gid("Order", 450789469), "after": "9"}}
+	},
 	"FulfillmentCreate": func() []map[string]any {
 		// As CreateFulfillment: lines grouped by fulfillment order, each
 		// with its fulfillment order line items and quantities.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -165,6 +166,16 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	if p, err := svc.ShopProfile(ctx, shop); err != nil || p.Name != shop {
 		t.Fatalf("shop profile: %+v %v", p, err)
 	}
+	// The install's backfill of open orders, one with more lines than a page.
+	var lines []shopifyfake.NewLineItem
+	for i := range 12 {
+		lines = append(lines, shopifyfake.NewLineItem{SKU: fmt.Sprintf("PART-%d", i), Title: "Part", Quantity: 1})
+	}
+	big := fake.CreateOrder(shop, shopifyfake.NewOrder{ShippingCountry: "MX", LineItems: lines})
+	if open, err := svc.OpenOrders(ctx, shop, ""); err != nil || len(open.Orders) != 2 || open.Orders[0].Order.LineItems[0].FulfillableQuantity != 1 ||
+		open.Orders[1].Order.ID != big.ID || len(open.Orders[1].Order.LineItems) != 12 || open.Orders[1].Order.ShippingCountry != "MX" || open.Next != "" {
+		t.Fatalf("open orders (the first is partly fulfilled, one mug of two left): %+v %v", open, err)
+	}
 
 	schema, err := adminschema.Load()
 	if err != nil {
@@ -193,7 +204,7 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"OrderForFulfillment", "OrderByName", "OrderFulfillments", "FulfillmentCreate",
-		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile", "FulfillmentTracking"} {
+		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile", "FulfillmentTracking", "OpenOrders", "OrderLineItems"} {
 		if !ops[want] {
 			t.Errorf("%s was never sent", want)
 		}

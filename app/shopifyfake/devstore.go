@@ -20,14 +20,32 @@ func (s *Store) SeedDemo() {
 	s.AddShop(Shop{Domain: DemoShop, Name: "Tienda Demo Waybill", Email: "hola@tienda-demo.example", PrimaryLocale: "es", Currency: "EUR"})
 	main := s.LocationIDs(DemoShop)[0]
 	supplier := s.AddLocation(DemoShop, "Proveedor Shenzhen")
-	s.CreateOrder(DemoShop, NewOrder{Email: "lucia@example.com", CustomerLocale: "es", CustomerFirstName: "Lucía", CustomerLastName: "García",
+	// Placed a few days ago, as orders waiting for a supplier's number are
+	// (the admin shows their age: "hace 3 días").
+	lucia := s.CreateOrder(DemoShop, NewOrder{Email: "lucia@example.com", CustomerLocale: "es", CustomerFirstName: "Lucía", CustomerLastName: "García",
 		ShippingCountry: "ES", ShippingCity: "Madrid", LineItems: []NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2, LocationID: main}}})
-	s.CreateOrder(DemoShop, NewOrder{Email: "diego@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Diego", CustomerLastName: "Hernández",
+	s.placedDaysAgo(DemoShop, lucia.ID, 3)
+	diego := s.CreateOrder(DemoShop, NewOrder{Email: "diego@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Diego", CustomerLastName: "Hernández",
 		ShippingCountry: "MX", ShippingCity: "Guadalajara", LineItems: []NewLineItem{
 			{SKU: "LAMP-7", Title: "Lámpara LED", Quantity: 1, LocationID: supplier},
 			{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 1, LocationID: main}}})
-	s.CreateOrder(DemoShop, NewOrder{Email: "emma@example.com", CustomerLocale: "en", CustomerFirstName: "Emma", CustomerLastName: "Brown",
+	s.placedDaysAgo(DemoShop, diego.ID, 5)
+	emma := s.CreateOrder(DemoShop, NewOrder{Email: "emma@example.com", CustomerLocale: "en", CustomerFirstName: "Emma", CustomerLastName: "Brown",
 		ShippingCountry: "GB", ShippingCity: "Leeds", LineItems: []NewLineItem{{SKU: "TEE-M", Title: "T-shirt (M)", Quantity: 3, LocationID: supplier}}})
+	s.placedDaysAgo(DemoShop, emma.ID, 2)
+}
+
+// placedDaysAgo dates a seeded order (placed and last updated) days before
+// now, on the store's clock.
+func (s *Store) placedDaysAgo(shop string, orderID int64, days int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.clock.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	for _, o := range s.shops[shop].orders {
+		if o.ID == orderID {
+			o.CreatedAt, o.UpdatedAt = at, at
+		}
+	}
 }
 
 // SetDevstoreApp tells the devstore page where the app runs, for its

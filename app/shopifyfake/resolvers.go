@@ -230,19 +230,7 @@ func (e *execution) query(name string, args map[string]any) any {
 		}
 		return nil
 	case "orders":
-		var out []obj
-		q, _ := args["query"].(string)
-		for _, o := range e.shop.orders {
-			if matchesOrderQuery(o, q) {
-				out = append(out, e.orderObj(o))
-			}
-		}
-		if rev, _ := args["reverse"].(bool); rev {
-			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-		return connection(out)(args)
+		return e.orders(args) // orders_search.go
 	case "fulfillmentOrder":
 		id, _ := parseGID(args["id"], "FulfillmentOrder")
 		for _, o := range e.shop.orders {

@@ -147,7 +147,8 @@ func (t asTracking) update() (app.StatusUpdate, bool) {
 	}
 	var edd []*string
 	if e := t.CourierEstimatedDeliveryDate; e != nil {
-		edd = append(edd, e.EstimatedDeliveryDate, e.EstimatedDeliveryDateMax)
+		// The latest day of the courier's range: "late" means after it.
+		edd = append(edd, e.EstimatedDeliveryDateMax, e.EstimatedDeliveryDate)
 	}
 	for _, s := range append(edd, t.ExpectedDelivery) {
 		if s != nil {

@@ -392,7 +392,7 @@ func TestParseSamplesAndMappings(t *testing.T) {
 			noStatus: []string{"NotFound"}},
 		{provider: app.ProviderAfterShip, file: "aftership_webhook.json", status: []string{"msg", "tag"},
 			number: "1Z9999999999999998", want: app.StatusOutForDelivery, at: est("2026-11-24T12:30:00Z"), checkpoints: 2, location: "New York, NY, United States",
-			eta: est("2026-11-24T00:00:00Z"),
+			eta: est("2026-11-24T12:00:00Z"), // a date alone: noon UTC, the same day everywhere
 			mappings: map[string]app.ParcelStatus{"InfoReceived": app.StatusInfoReceived, "InTransit": app.StatusInTransit, "OutForDelivery": app.StatusOutForDelivery,
 				"AttemptFail": app.StatusAttemptedDelivery, "Delivered": app.StatusDelivered, "AvailableForPickup": app.StatusAvailableForPickup,
 				"Exception": app.StatusException, "Expired": app.StatusExpired, "SomethingNew": app.StatusInTransit},

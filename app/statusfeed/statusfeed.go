@@ -152,13 +152,19 @@ func nonEmpty(xs ...string) []string {
 }
 
 // parseTime reads the timestamps providers send: RFC 3339, or a local
-// time without an offset (read as UTC).
+// time without an offset (read as UTC). A date alone (an estimated
+// delivery day) is read as noon UTC: the same calendar day in every time
+// zone from UTC−11 to UTC+11, where midnight UTC is the day before west of
+// Greenwich.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"} {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.Add(12 * time.Hour), true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), true
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,7 +48,9 @@ type notificationRow struct {
 	Recipient  string
 	Locale     string
 	Status     string
+	Reason     string
 	Detail     string
+	Note       string
 	QueuedAt   time.Time
 	SentAt     *time.Time
 	UpdatedAt  time.Time
@@ -57,7 +60,7 @@ func (notificationRow) TableName() string { return "notifications" }
 
 func (r notificationRow) toNotification() app.Notification {
 	return app.Notification{ID: r.ID, ShopID: r.ShopID, ShipmentID: r.ShipmentID, Event: app.NotificationEvent(r.Event), EventKey: r.EventKey,
-		Recipient: r.Recipient, Locale: r.Locale, Status: app.NotificationStatus(r.Status), Detail: r.Detail,
+		Recipient: r.Recipient, Locale: r.Locale, Status: app.NotificationStatus(r.Status), Reason: app.NotificationReason(r.Reason), Detail: r.Detail, Note: r.Note,
 		QueuedAt: r.QueuedAt.UTC(), SentAt: r.SentAt, UpdatedAt: r.UpdatedAt.UTC()}
 }
 
@@ -145,13 +148,15 @@ func (db *DB) SaveNotificationSettings(ctx context.Context, s app.NotificationSe
 func (db *DB) QueueNotification(ctx context.Context, n *app.Notification) (*app.Notification, bool, error) {
 	now := db.clock.Now()
 	row := notificationRow{ID: app.NewID(), ShopID: n.ShopID, ShipmentID: n.ShipmentID, Event: string(n.Event), EventKey: n.EventKey,
-		Status: string(app.NotificationQueued), QueuedAt: now, UpdatedAt: now}
+		Status: string(app.NotificationQueued), Note: n.Note, QueuedAt: now, UpdatedAt: now}
 	res := db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {
 		return nil, false, res.Error
 	}
 	created := res.RowsAffected == 1
 	if !created {
+		// A fresh row: GORM would add the unsaved row's new id to the WHERE.
+		row = notificationRow{}
 		if err := db.gorm.WithContext(ctx).Where("shipment_id = ? AND event_key = ?", n.ShipmentID, n.EventKey).Take(&row).Error; err != nil {
 			return nil, false, err
 		}
@@ -171,9 +176,10 @@ func (db *DB) NotificationByID(ctx context.Context, id string) (*app.Notificatio
 }
 
 // SetNotificationStatus implements app.NotificationStore.
-func (db *DB) SetNotificationStatus(ctx context.Context, id string, status app.NotificationStatus, recipient, locale, detail string) error {
+func (db *DB) SetNotificationStatus(ctx context.Context, id string, status app.NotificationStatus, recipient, locale string,
+	reason app.NotificationReason, detail string) error {
 	now := db.clock.Now()
-	updates := map[string]any{"status": string(status), "detail": detail, "updated_at": now}
+	updates := map[string]any{"status": string(status), "reason": string(reason), "detail": detail, "updated_at": now}
 	if recipient != "" {
 		updates["recipient"] = recipient
 	}
@@ -218,6 +224,57 @@ func (db *DB) ListNotifications(ctx context.Context, shopID string, page, perPag
 		out[i] = r.toNotification()
 	}
 	return out, total, nil
+}
+
+// NotificationLog implements app.NotificationStore: one query joining each
+// email to its shipment, within the shop (notifications_shop_queued, and
+// notifications_shop_status_queued with a status).
+func (db *DB) NotificationLog(ctx context.Context, shopID string, f app.NotificationFilter) ([]app.NotificationLogEntry, int64, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	f.Page = max(f.Page, 1)
+	q := db.gorm.WithContext(ctx).Table("notifications AS n").Joins("JOIN shipments AS s ON s.id = n.shipment_id").
+		Where("n.shop_id = ?", shopID)
+	if f.Status != "" {
+		if !slices.Contains(app.NotificationStatuses, f.Status) {
+			return nil, 0, app.Errorf(app.ErrInvalid, "status must be one of %s", statusNames())
+		}
+		q = q.Where("n.status = ?", string(f.Status))
+	}
+	if term := strings.TrimSpace(f.Query); term != "" {
+		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
+			return nil, 0, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+		// Literal: % and _ are text, on either engine.
+		q = q.Where(`UPPER(s.order_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToUpper(term))+"%")
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var rows []struct {
+		Row            notificationRow `gorm:"embedded"`
+		OrderName      string
+		TrackingNumber string
+	}
+	if err := q.Select("n.*, s.order_name, s.tracking_number").Order("n.queued_at DESC, n.id DESC").
+		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Scan(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]app.NotificationLogEntry, len(rows))
+	for i, r := range rows {
+		out[i] = app.NotificationLogEntry{Notification: r.Row.toNotification(), OrderName: r.OrderName, TrackingNumber: r.TrackingNumber}
+	}
+	return out, total, nil
+}
+
+func statusNames() string {
+	names := make([]string, len(app.NotificationStatuses))
+	for i, s := range app.NotificationStatuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // ShipmentNotifications implements app.NotificationStore.

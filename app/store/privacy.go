@@ -129,9 +129,10 @@ func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer,
 			}).Error; err != nil {
 				return err
 			}
-			// The email log names the customer too.
+			// The email log names the customer too (and a merchant's note may).
 			shipments := tx.Model(&shipmentRow{}).Select("id").Where("shop_id = ? AND order_id IN ?", shopID, ids)
-			if err := tx.Model(&notificationRow{}).Where("shipment_id IN (?)", shipments).Update("recipient", "").Error; err != nil {
+			if err := tx.Model(&notificationRow{}).Where("shipment_id IN (?)", shipments).
+				Updates(map[string]any{"recipient": "", "note": ""}).Error; err != nil {
 				return err
 			}
 		}

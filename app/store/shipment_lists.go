@@ -105,9 +105,7 @@ func (db *DB) DashboardCounts(ctx context.Context, shopID string, since time.Tim
 	c.Pending = byState[app.ShipmentPending] + byState[app.ShipmentSyncing]
 	c.Synced, c.Failed, c.NeedsAttention = byState[app.ShipmentSynced], byState[app.ShipmentFailed], byState[app.ShipmentNeedsAttention]
 	g := db.gorm.WithContext(ctx)
-	shipped := g.Model(&shipmentRow{}).Select("order_id").Where("shop_id = ?", shopID)
-	if err := g.Model(&orderRow{}).Where("shop_id = ? AND created_at >= ? AND id NOT IN (?)", shopID, since.UTC(), shipped).
-		Count(&c.AwaitingTracking).Error; err != nil {
+	if err := db.awaiting(ctx, shopID).Count(&c.AwaitingTracking).Error; err != nil { // now, as the awaiting list
 		return c, err
 	}
 	if err := g.Model(&notificationRow{}).Where("shop_id = ? AND status = ? AND sent_at >= ?", shopID, string(app.NotificationSent), since.UTC()).
@@ -128,15 +126,18 @@ func (db *DB) RecentActivity(ctx context.Context, shopID string, limit int) ([]a
 		OrderName  string
 		Kind       string
 		Detail     string
+		Code       string
+		Params     string
 		CreatedAt  time.Time
 	}
 	err := db.gorm.WithContext(ctx).Table("shipment_events e").
-		Select("e.shipment_id, s.order_name, e.kind, e.detail, e.created_at").
+		Select("e.shipment_id, s.order_name, e.kind, e.detail, e.code, e.params, e.created_at").
 		Joins("JOIN shipments s ON s.id = e.shipment_id").Where("s.shop_id = ?", shopID).
 		Order("e.created_at DESC, e.id DESC").Limit(limit).Scan(&rows).Error
 	out := make([]app.Activity, len(rows))
 	for i, r := range rows {
-		out[i] = app.Activity{ShipmentID: r.ShipmentID, OrderName: r.OrderName, Kind: r.Kind, Detail: r.Detail, At: r.CreatedAt.UTC()}
+		out[i] = app.Activity{ShipmentID: r.ShipmentID, OrderName: r.OrderName, Kind: r.Kind, Detail: r.Detail, Code: r.Code,
+			Params: decodeParams(r.Params), At: r.CreatedAt.UTC()}
 	}
 	return out, err
 }

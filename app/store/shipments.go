@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -24,6 +25,8 @@ type shipmentRow struct {
 	Source               string
 	State                string
 	StateReason          string
+	StateCode            string
+	StateParams          string // a JSON object of strings
 	NotifyCustomer       bool
 	ShopifyFulfillmentID *int64
 	Status               string
@@ -42,6 +45,8 @@ type shipmentRow struct {
 	TrackerState         string
 	TrackerID            string
 	TrackerDetail        string
+	TrackerRegisteredAt  *time.Time
+	TrackingSince        *time.Time
 	NextPollAt           *time.Time
 	PollAttempts         int
 	CreatedAt            time.Time
@@ -74,20 +79,61 @@ type shipmentEventRow struct {
 	ShipmentID string
 	Kind       string
 	Detail     string
+	Code       string
+	Params     string // a JSON object of strings
 	CreatedAt  time.Time
 }
 
 func (shipmentEventRow) TableName() string { return "shipment_events" }
 
+// encodeParams is a message's parameters as stored: a JSON object of
+// strings ("{}" when none).
+func encodeParams(params map[string]string) string {
+	if len(params) == 0 {
+		return "{}"
+	}
+	b, err := json.Marshal(params)
+	if err != nil {
+		return "{}" // a map of strings always encodes
+	}
+	return string(b)
+}
+
+// decodeParams reads stored parameters; rows from before codes existed
+// have none. Never nil: the API answers {}.
+func decodeParams(raw string) map[string]string {
+	out := map[string]string{}
+	if raw != "" {
+		if err := json.Unmarshal([]byte(raw), &out); err != nil {
+			return map[string]string{} // only this package writes them
+		}
+	}
+	return out
+}
+
+// stateMessage is the columns that say why a shipment is in its state.
+func stateMessage(reason app.Message) map[string]any {
+	return map[string]any{"state_reason": reason.Text, "state_code": reason.Code, "state_params": encodeParams(reason.Params)}
+}
+
+// withState adds the state reason's columns to an update.
+func withState(updates map[string]any, reason app.Message) map[string]any {
+	for k, v := range stateMessage(reason) {
+		updates[k] = v
+	}
+	return updates
+}
+
 func (r shipmentRow) toShipment(items []shipmentLineItemRow) app.Shipment {
 	s := app.Shipment{ID: r.ID, ShopID: r.ShopID, OrderRef: r.OrderRef, NotifyCustomer: r.NotifyCustomer, OrderID: r.OrderID, OrderName: r.OrderName, TrackingNumber: r.TrackingNumber,
 		Carrier: r.Carrier, TrackingURL: r.TrackingURL, Source: app.ShipmentSource(r.Source), State: app.ShipmentState(r.State),
-		StateReason: r.StateReason, Status: app.ParcelStatus(r.Status), StatusAt: utcPtr(r.StatusAt), EstimatedDeliveryAt: utcPtr(r.EstimatedDeliveryAt),
+		StateReason: r.StateReason, StateCode: r.StateCode, StateParams: decodeParams(r.StateParams), Status: app.ParcelStatus(r.Status), StatusAt: utcPtr(r.StatusAt), EstimatedDeliveryAt: utcPtr(r.EstimatedDeliveryAt),
 		StatusSource: r.StatusSource, ShippedAt: utcPtr(r.ShippedAt), LastEventAt: utcPtr(r.LastEventAt),
 		DeliveryWindowFrom: utcPtr(r.DeliveryWindowFrom), DeliveryWindowTo: utcPtr(r.DeliveryWindowTo),
 		StalledAt: utcPtr(r.StalledAt), StalledReason: r.StalledReason, TrackerSourceID: r.TrackerSourceID,
 		TrackerState: app.TrackerState(r.TrackerState), TrackerID: r.TrackerID, TrackerDetail: r.TrackerDetail,
-		NextPollAt: utcPtr(r.NextPollAt), PollAttempts: r.PollAttempts,
+		NextPollAt: utcPtr(r.NextPollAt), PollAttempts: r.PollAttempts, TrackerRegisteredAt: utcPtr(r.TrackerRegisteredAt),
+		TrackingSince: utcPtr(r.TrackingSince), StallCheckAt: utcPtr(r.StallCheckAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if s.Status == "" {
 		s.Status = app.StatusPending
@@ -116,8 +162,11 @@ func checkLink(trackingURL, carrierName string) error {
 	return nil
 }
 
-func (db *DB) addShipmentEvent(tx *gorm.DB, shipmentID, kind, detail string) error {
-	return tx.Create(&shipmentEventRow{ID: app.NewID(), ShipmentID: shipmentID, Kind: kind, Detail: detail, CreatedAt: db.clock.Now()}).Error
+// addShipmentEvent adds a history line: line.Text is its detail (English),
+// its code and parameters what the admin shows.
+func (db *DB) addShipmentEvent(tx *gorm.DB, shipmentID, kind string, line app.Message) error {
+	return tx.Create(&shipmentEventRow{ID: app.NewID(), ShipmentID: shipmentID, Kind: kind, Detail: line.Text, Code: line.Code,
+		Params: encodeParams(line.Params), CreatedAt: db.clock.Now()}).Error
 }
 
 // RecordShopifyFulfillment implements app.ShipmentStore.
@@ -140,18 +189,20 @@ func (db *DB) RecordShopifyFulfillment(ctx context.Context, shopID string, f app
 		}
 		if f.Status.Failed() {
 			// Cancelled or failed for good: its shipments say so, and stop.
-			state, detail := app.ShipmentCancelled, "Fulfillment cancelled in Shopify."
+			state, reason := app.ShipmentCancelled, app.NewMessage(app.MsgCancelled, "Fulfillment cancelled in Shopify.")
 			if f.Status != app.FulfillmentCancelled {
-				state, detail = app.ShipmentFailed, fmt.Sprintf("Shopify reports the fulfillment as %s.", f.Status)
+				state, reason = app.ShipmentFailed, app.NewMessage(app.MsgFulfillmentFailed,
+					fmt.Sprintf("Shopify reports the fulfillment as %s.", f.Status), "status", string(f.Status))
 			}
 			for _, row := range existing {
 				if row.State == string(state) {
 					continue
 				}
-				if err := tx.Model(&row).Updates(map[string]any{"state": string(state), "state_reason": detail, "updated_at": now}).Error; err != nil {
+				if err := tx.Model(&row).Updates(withState(map[string]any{"state": string(state), "updated_at": now,
+					"next_poll_at": nil, "stall_check_at": nil, "stalled_at": nil, "stalled_reason": ""}, reason)).Error; err != nil {
 					return err
 				}
-				if err := db.addShipmentEvent(tx, row.ID, string(state), detail); err != nil {
+				if err := db.addShipmentEvent(tx, row.ID, string(state), reason); err != nil {
 					return err
 				}
 				out = append(out, recorded{row.ID, app.FulfillmentEnded})
@@ -220,19 +271,19 @@ func (db *DB) recordParcel(tx *gorm.DB, shopID string, f app.ShopifyFulfillment,
 			// Only the link changed: nothing to tell the customer.
 			return app.FulfillmentUnchanged, row.ID, tx.Model(row).Updates(updates).Error
 		}
-		detail := fmt.Sprintf("%s %s → %s %s", row.Carrier, number, f.Carrier, number)
+		line := trackingChanged(row.Carrier, number, f.Carrier, number)
 		if err := tx.Model(row).Updates(updates).Error; err != nil {
 			return "", "", err
 		}
-		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, detail)
+		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, line)
 	}
 	// Waybill's own push made a shipment with this number before Shopify
 	// told us the fulfillment id.
 	var own shipmentRow
 	err := tx.Where("shop_id = ? AND order_id = ? AND tracking_number = ?", shopID, f.OrderID, number).Take(&own).Error
 	if err == nil {
-		return app.FulfillmentUnchanged, own.ID, tx.Model(&own).Updates(map[string]any{"shopify_fulfillment_id": f.ID,
-			"state": string(app.ShipmentSynced), "state_reason": "", "updated_at": now}).Error
+		return app.FulfillmentUnchanged, own.ID, tx.Model(&own).Updates(withState(map[string]any{"shopify_fulfillment_id": f.ID,
+			"state": string(app.ShipmentSynced), "updated_at": now}, app.Message{})).Error
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", "", err
@@ -241,12 +292,21 @@ func (db *DB) recordParcel(tx *gorm.DB, shopID string, f app.ShopifyFulfillment,
 		// The fulfillment's one number was replaced: the same parcel, told
 		// as a tracking update.
 		row := &existing[0]
-		detail := fmt.Sprintf("%s %s → %s %s", row.Carrier, row.TrackingNumber, f.Carrier, number)
+		line := trackingChanged(row.Carrier, row.TrackingNumber, f.Carrier, number)
+		// Another number is another parcel: what was known of the old one
+		// no longer applies, and Shopify's reports from before are its.
 		if err := tx.Model(row).Updates(map[string]any{"tracking_number": number, "carrier": f.Carrier,
-			"tracking_url": url, "updated_at": now}).Error; err != nil {
+			"tracking_url": url, "updated_at": now, "status": string(app.StatusShipped), "status_at": now, "status_source": "",
+			"statuses_seen": "", "estimated_delivery_at": nil, "last_event_at": nil, "stalled_at": nil, "stalled_reason": "",
+			"stall_check_at": now, "next_poll_at": now.Add(6 * time.Hour), "poll_attempts": 0, "tracker_source_id": "",
+			"tracker_state": string(app.TrackerNone), "tracker_id": "", "tracker_detail": "", "tracker_registered_at": nil,
+			"tracking_since": now}).Error; err != nil {
 			return "", "", err
 		}
-		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, detail)
+		if err := tx.Where("shipment_id = ?", row.ID).Delete(&checkpointRow{}).Error; err != nil {
+			return "", "", err
+		}
+		return app.FulfillmentTrackingChanged, row.ID, db.addShipmentEvent(tx, row.ID, app.EventTrackingChanged, line)
 	}
 	id := f.ID
 	ref := f.OrderName
@@ -263,7 +323,14 @@ func (db *DB) recordParcel(tx *gorm.DB, shopID string, f app.ShopifyFulfillment,
 	if err := insertLines(tx, row.ID, f.LineItems); err != nil {
 		return "", "", err
 	}
-	return app.FulfillmentNew, row.ID, db.addShipmentEvent(tx, row.ID, app.EventReceived, "Fulfillment created in Shopify")
+	return app.FulfillmentNew, row.ID, db.addShipmentEvent(tx, row.ID, app.EventReceived,
+		app.NewMessage(app.MsgReceived, "Fulfillment created in Shopify", "source", string(app.SourceShopify)))
+}
+
+// trackingChanged is the history line of a number or carrier change.
+func trackingChanged(fromCarrier, fromNumber, toCarrier, toNumber string) app.Message {
+	return app.NewMessage(app.MsgTrackingChanged, fmt.Sprintf("%s %s → %s %s", fromCarrier, fromNumber, toCarrier, toNumber),
+		"from_carrier", fromCarrier, "from_number", fromNumber, "to_carrier", toCarrier, "to_number", toNumber)
 }
 
 func (db *DB) shipmentsWhere(ctx context.Context, query string, args ...any) ([]app.Shipment, error) {
@@ -306,7 +373,8 @@ func (db *DB) ShipmentEvents(ctx context.Context, shipmentID string) ([]app.Ship
 	}
 	out := make([]app.ShipmentEvent, len(rows))
 	for i, r := range rows {
-		out[i] = app.ShipmentEvent{ID: r.ID, ShipmentID: r.ShipmentID, Kind: r.Kind, Detail: r.Detail, CreatedAt: r.CreatedAt.UTC()}
+		out[i] = app.ShipmentEvent{ID: r.ID, ShipmentID: r.ShipmentID, Kind: r.Kind, Detail: r.Detail, Code: r.Code,
+			Params: decodeParams(r.Params), CreatedAt: r.CreatedAt.UTC()}
 	}
 	return out, nil
 }
@@ -362,7 +430,7 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 			}
 			rows = append(rows, shipmentRow{ID: s.ID, ShopID: s.ShopID, OrderRef: s.OrderRef, OrderID: s.OrderID, OrderName: s.OrderName,
 				TrackingNumber: s.TrackingNumber, Carrier: s.Carrier, TrackingURL: s.TrackingURL, Source: string(s.Source),
-				State: string(s.State), StateReason: s.StateReason, NotifyCustomer: s.NotifyCustomer, Status: string(app.StatusPending), CreatedAt: now, UpdatedAt: now})
+				State: string(s.State), StateReason: s.StateReason, StateCode: s.StateCode, StateParams: encodeParams(s.StateParams), NotifyCustomer: s.NotifyCustomer, Status: string(app.StatusPending), CreatedAt: now, UpdatedAt: now})
 		}
 		if len(rows) == 0 {
 			return nil
@@ -402,9 +470,11 @@ func (db *DB) createShipmentChunk(ctx context.Context, batch []*app.Shipment, de
 			for p, li := range s.LineItems {
 				lines = append(lines, shipmentLineItemRow{ShipmentID: s.ID, Position: p, LineItemID: li.LineItemID, SKU: li.SKU, Title: li.Title, Quantity: li.Quantity})
 			}
-			events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventReceived, Detail: detail, CreatedAt: now})
+			events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventReceived, Detail: detail,
+				Code: app.MsgReceived, Params: encodeParams(map[string]string{"source": string(s.Source)}), CreatedAt: now})
 			if s.State == app.ShipmentNeedsAttention {
-				events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventNeedsAttention, Detail: s.StateReason, CreatedAt: now})
+				events = append(events, shipmentEventRow{ID: app.NewID(), ShipmentID: s.ID, Kind: app.EventNeedsAttention, Detail: s.StateReason,
+					Code: s.StateCode, Params: encodeParams(s.StateParams), CreatedAt: now})
 			}
 		}
 		// Repeats inside the batch point at the first one's shipment.
@@ -455,11 +525,18 @@ func (db *DB) ResolveShipmentOrder(ctx context.Context, id string, orderID int64
 	})
 }
 
-// SetShipmentState implements app.ShipmentStore.
+// SetShipmentState moves the shipment with English sentences and no codes:
+// for tests and tools. Workflows use MoveShipment, whose messages the admin
+// puts in the merchant's language.
 func (db *DB) SetShipmentState(ctx context.Context, id string, state app.ShipmentState, reason, kind, detail string) error {
+	return db.MoveShipment(ctx, id, state, app.Message{Text: reason}, kind, app.Message{Text: detail})
+}
+
+// MoveShipment implements app.ShipmentStore.
+func (db *DB) MoveShipment(ctx context.Context, id string, state app.ShipmentState, reason app.Message, kind string, line app.Message) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
-			"state": string(state), "state_reason": reason, "updated_at": db.clock.Now()})
+		res := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(withState(map[string]any{
+			"state": string(state), "updated_at": db.clock.Now()}, reason))
 		if res.Error != nil {
 			return res.Error
 		}
@@ -469,13 +546,19 @@ func (db *DB) SetShipmentState(ctx context.Context, id string, state app.Shipmen
 		if kind == "" {
 			return nil
 		}
-		return db.addShipmentEvent(tx, id, kind, detail)
+		return db.addShipmentEvent(tx, id, kind, line)
 	})
 }
 
-// MarkShipmentSynced implements app.ShipmentStore: a compare-and-set on the
-// tracking number.
+// MarkShipmentSynced is MarkShipmentPushed with an English detail and no
+// code: for tests and tools.
 func (db *DB) MarkShipmentSynced(ctx context.Context, id, pushedNumber string, fulfillmentID int64, detail string) (bool, error) {
+	return db.MarkShipmentPushed(ctx, id, pushedNumber, fulfillmentID, app.Message{Text: detail})
+}
+
+// MarkShipmentPushed implements app.ShipmentStore: a compare-and-set on the
+// tracking number.
+func (db *DB) MarkShipmentPushed(ctx context.Context, id, pushedNumber string, fulfillmentID int64, line app.Message) (bool, error) {
 	synced := false
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The fulfillment exists whatever happened meanwhile: remember it, so
@@ -483,16 +566,21 @@ func (db *DB) MarkShipmentSynced(ctx context.Context, id, pushedNumber string, f
 		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Update("shopify_fulfillment_id", fulfillmentID).Error; err != nil {
 			return err
 		}
-		res := tx.Model(&shipmentRow{}).Where("id = ? AND tracking_number = ?", id, pushedNumber).Updates(map[string]any{
-			"state": string(app.ShipmentSynced), "state_reason": "", "updated_at": db.clock.Now()})
+		res := tx.Model(&shipmentRow{}).Where("id = ? AND tracking_number = ?", id, pushedNumber).Updates(withState(map[string]any{
+			"state": string(app.ShipmentSynced), "updated_at": db.clock.Now()}, app.Message{}))
 		if res.Error != nil {
 			return res.Error
 		}
 		synced = res.RowsAffected == 1
 		if !synced {
-			detail += " The tracking number changed meanwhile: the new one follows."
+			line.Text += " The tracking number changed meanwhile: the new one follows."
+			params := map[string]string{app.ParamChangedMeanwhile: "true"}
+			for k, v := range line.Params {
+				params[k] = v
+			}
+			line.Params = params
 		}
-		return db.addShipmentEvent(tx, id, app.EventPushed, detail)
+		return db.addShipmentEvent(tx, id, app.EventPushed, line)
 	})
 	return synced, err
 }
@@ -507,9 +595,9 @@ func (db *DB) EditShipmentTracking(ctx context.Context, id, number, carrierName,
 		return nil, err
 	}
 	err = db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
+		if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(withState(map[string]any{
 			"tracking_number": number, "carrier": carrierName, "tracking_url": url,
-			"state": string(app.ShipmentPending), "state_reason": "", "updated_at": db.clock.Now()}).Error; err != nil {
+			"state": string(app.ShipmentPending), "updated_at": db.clock.Now()}, app.Message{})).Error; err != nil {
 			return err
 		}
 		if number != current.TrackingNumber {
@@ -518,15 +606,15 @@ func (db *DB) EditShipmentTracking(ctx context.Context, id, number, carrierName,
 			if err := tx.Model(&shipmentRow{}).Where("id = ?", id).Updates(map[string]any{
 				"status": string(app.StatusPending), "status_at": nil, "status_source": "", "statuses_seen": "", "estimated_delivery_at": nil,
 				"last_event_at": nil, "stalled_at": nil, "stalled_reason": "", "stall_check_at": nil, "next_poll_at": nil, "poll_attempts": 0,
-				"tracker_source_id": "", "tracker_state": string(app.TrackerNone), "tracker_id": "", "tracker_detail": ""}).Error; err != nil {
+				"tracker_source_id": "", "tracker_state": string(app.TrackerNone), "tracker_id": "", "tracker_detail": "", "tracker_registered_at": nil,
+				"tracking_since": db.clock.Now()}).Error; err != nil {
 				return err
 			}
 			if err := tx.Where("shipment_id = ?", id).Delete(&checkpointRow{}).Error; err != nil {
 				return err
 			}
 		}
-		return db.addShipmentEvent(tx, id, app.EventTrackingChanged,
-			fmt.Sprintf("%s %s → %s %s", current.Carrier, current.TrackingNumber, carrierName, number))
+		return db.addShipmentEvent(tx, id, app.EventTrackingChanged, trackingChanged(current.Carrier, current.TrackingNumber, carrierName, number))
 	})
 	if err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {

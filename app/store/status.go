@@ -66,9 +66,11 @@ func (db *DB) ApplyStatusUpdate(ctx context.Context, shopID string, u app.Status
 		if err := q.Find(&rows).Error; err != nil {
 			return err
 		}
-		now := db.clock.Now()
+		// Shopify's events are the fulfillment's: with several parcels on
+		// it, they say nothing about which one moved.
+		ambiguous := u.TrackingNumber == "" && len(rows) > 1
 		for _, r := range rows {
-			change, err := db.applyToShipment(tx, r, u, statusAt, now)
+			change, err := db.applyToShipment(tx, r, u, statusAt, ambiguous)
 			if err != nil {
 				return err
 			}
@@ -98,72 +100,146 @@ func (db *DB) ApplyStatusUpdate(ctx context.Context, shopID string, u app.Status
 	return changes, nil
 }
 
-// applyToShipment records one update on one shipment.
-func (db *DB) applyToShipment(tx *gorm.DB, r shipmentRow, u app.StatusUpdate, statusAt, now time.Time) (app.StatusChange, error) {
-	current := app.ParcelStatus(r.Status)
-	change := app.StatusChange{Shipment: &app.Shipment{ID: r.ID}, From: current, To: current}
-	published := strings.Split(r.StatusesSeen, ",")
-	if u.Source == app.ProviderShopify && slices.Contains(published, string(u.Status)) {
-		// Shopify showing back an event Waybill published from another
-		// source: already told, already timed.
-		return change, nil
+// published is the statuses Waybill published to Shopify as fulfillment
+// events, each with its time ("in_transit@1764567600"): Shopify shows
+// every one of them back (fulfillment_events/create, the fulfillment's
+// events), and that echo is no news.
+type published []string
+
+func publishedOf(r shipmentRow) published {
+	if r.StatusesSeen == "" {
+		return nil
 	}
-	var newest time.Time
-	for _, c := range u.Checkpoints {
-		cp := checkpointRow{ID: app.NewID(), ShipmentID: r.ID, HappenedAt: c.HappenedAt.UTC(), Status: string(c.Status),
-			Location: c.Location, Message: c.Message, CreatedAt: now}
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&cp)
+	return strings.Split(r.StatusesSeen, ",")
+}
+
+func publishedEntry(s app.ParcelStatus, at time.Time) string {
+	return fmt.Sprintf("%s@%d", s, at.Unix())
+}
+
+func (p published) has(s app.ParcelStatus, at time.Time) bool {
+	return slices.Contains(p, publishedEntry(s, at))
+}
+
+// statusCASRetries bounds how often one update re-reads a shipment that
+// another update changed under it.
+const statusCASRetries = 8
+
+// applyToShipment records one update on one shipment: its new checkpoints,
+// its estimate, and its status when the update is newer. The status is
+// written with a compare-and-set on what was read, so two updates racing
+// (a provider's push and Shopify's event) never lose one: the loser reads
+// again and decides again.
+func (db *DB) applyToShipment(tx *gorm.DB, r shipmentRow, u app.StatusUpdate, statusAt time.Time, ambiguous bool) (app.StatusChange, error) {
+	now := db.clock.Now()
+	change := app.StatusChange{Shipment: &app.Shipment{ID: r.ID}}
+	fromShopify := u.Source == app.ProviderShopify
+	for attempt := 0; ; attempt++ {
+		current := app.ParcelStatus(r.Status)
+		change.From, change.To, change.Changed = current, current, false
+		pub := publishedOf(r)
+		stale := func(t time.Time) bool {
+			// After a number change, Shopify still reports the old parcel
+			// for a while: nothing from before the change is this one's.
+			return fromShopify && r.TrackingSince != nil && t.Before(*r.TrackingSince)
+		}
+		var newest time.Time
+		for _, c := range u.Checkpoints {
+			if fromShopify && pub.has(c.Status, c.HappenedAt) || stale(c.HappenedAt) {
+				continue // Waybill's own event shown back, or the old number's
+			}
+			cp := checkpointRow{ID: app.NewID(), ShipmentID: r.ID, HappenedAt: c.HappenedAt.UTC(), Status: string(c.Status),
+				Location: c.Location, Message: c.Message, CreatedAt: now}
+			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&cp)
+			if res.Error != nil {
+				return change, res.Error
+			}
+			if res.RowsAffected > 0 {
+				change.NewCheckpoints++
+				if cp.HappenedAt.After(newest) {
+					newest = cp.HappenedAt
+				}
+			}
+		}
+		updates := map[string]any{}
+		etaChanged := false
+		if u.EstimatedDelivery != nil && !stale(statusAt) && !ambiguous && (r.EstimatedDeliveryAt == nil || !r.EstimatedDeliveryAt.Equal(u.EstimatedDelivery.UTC())) {
+			updates["estimated_delivery_at"] = u.EstimatedDelivery.UTC()
+			etaChanged = true
+		}
+		moves := u.Status.Valid() && !ambiguous && app.NewerStatus(current, timeOf(r.StatusAt), u.Status, statusAt)
+		switch {
+		case !moves:
+		case fromShopify && (pub.has(u.Status, statusAt) || stale(statusAt)):
+			moves = false // an echo, or the old number's status
+		case u.ForwardOnly && !current.Before(u.Status):
+			moves = false // no carrier time: only forward
+		}
+		if moves {
+			updates["status"], updates["status_at"], updates["status_source"] = string(u.Status), statusAt, u.Source
+			change.Changed, change.To = true, u.Status
+			if statusAt.After(newest) {
+				newest = statusAt
+			}
+			if !fromShopify && u.Status.FulfillmentEventStatus() != "" {
+				// It will be published to Shopify at this time: remember
+				// it, to know the echo.
+				updates["statuses_seen"] = strings.Join(append(pub, publishedEntry(u.Status, statusAt)), ",")
+			}
+		}
+		if !newest.IsZero() {
+			// News: the parcel moves again; the stall sweep looks anew.
+			if r.LastEventAt == nil || newest.After(*r.LastEventAt) {
+				updates["last_event_at"] = newest
+			}
+			updates["stall_check_at"], updates["poll_attempts"] = now, 0
+			if r.StalledReason == app.StallNoEvents {
+				updates["stalled_at"], updates["stalled_reason"] = nil, ""
+			}
+		}
+		if etaChanged {
+			// A new estimate: late or not is decided again.
+			updates["stall_check_at"] = now
+			if r.StalledReason == app.StallPastEstimate {
+				updates["stalled_at"], updates["stalled_reason"] = nil, ""
+			}
+		}
+		if change.To.Final() {
+			updates["stall_check_at"], updates["stalled_at"], updates["stalled_reason"], updates["next_poll_at"] = nil, nil, "", nil
+		}
+		if len(updates) == 0 {
+			return change, nil
+		}
+		updates["updated_at"] = now
+		// Compare-and-set on the status as read.
+		q := tx.Model(&shipmentRow{}).Where("id = ? AND status = ? AND statuses_seen = ?", r.ID, r.Status, r.StatusesSeen)
+		if r.StatusAt == nil {
+			q = q.Where("status_at IS NULL")
+		} else {
+			q = q.Where("status_at = ?", *r.StatusAt)
+		}
+		res := q.Updates(updates)
 		if res.Error != nil {
 			return change, res.Error
 		}
-		if res.RowsAffected > 0 {
-			change.NewCheckpoints++
-			if cp.HappenedAt.After(newest) {
-				newest = cp.HappenedAt
-			}
+		if res.RowsAffected == 1 {
+			break
 		}
-	}
-	updates := map[string]any{}
-	if u.EstimatedDelivery != nil {
-		updates["estimated_delivery_at"] = u.EstimatedDelivery.UTC()
-	}
-	if u.Status.Valid() && app.NewerStatus(current, timeOf(r.StatusAt), u.Status, statusAt) {
-		updates["status"], updates["status_at"], updates["status_source"] = string(u.Status), statusAt, u.Source
-		change.Changed, change.To = true, u.Status
-		if statusAt.After(newest) {
-			newest = statusAt
+		if attempt >= statusCASRetries {
+			return change, app.Errorf(app.ErrUnavailable, "shipment %s kept changing under a status update", r.ID)
 		}
-		if u.Source != app.ProviderShopify && u.Status.FulfillmentEventStatus() != "" && !slices.Contains(published, string(u.Status)) {
-			// It will be published to Shopify as a fulfillment event:
-			// remember it, to know the echo.
-			updates["statuses_seen"] = strings.TrimPrefix(r.StatusesSeen+","+string(u.Status), ",")
-		}
-	}
-	if !newest.IsZero() {
-		// News: the parcel moves again; the stall sweep looks anew.
-		if r.LastEventAt == nil || newest.After(*r.LastEventAt) {
-			updates["last_event_at"] = newest
-		}
-		updates["stall_check_at"], updates["poll_attempts"] = now, 0
-		if r.StalledReason == app.StallNoEvents {
-			updates["stalled_at"], updates["stalled_reason"] = nil, ""
-		}
-	}
-	if change.To.Final() {
-		updates["stall_check_at"], updates["stalled_at"], updates["stalled_reason"], updates["next_poll_at"] = nil, nil, "", nil
-	}
-	if len(updates) > 0 {
-		updates["updated_at"] = now
-		if err := tx.Model(&shipmentRow{}).Where("id = ?", r.ID).Updates(updates).Error; err != nil {
+		if err := tx.Where("id = ?", r.ID).Take(&r).Error; err != nil {
 			return change, err
 		}
+		change.NewCheckpoints = 0
 	}
 	if change.Changed {
-		detail := fmt.Sprintf("%s → %s", current, u.Status)
+		detail := fmt.Sprintf("%s → %s", change.From, u.Status)
 		if u.Source != "" {
 			detail += " (" + u.Source + ")"
 		}
-		if err := db.addShipmentEvent(tx, r.ID, "status", detail); err != nil {
+		line := app.NewMessage(app.MsgStatusChanged, detail, "from", string(change.From), "to", string(u.Status), "source", u.Source)
+		if err := db.addShipmentEvent(tx, r.ID, "status", line); err != nil {
 			return change, err
 		}
 	}

@@ -128,6 +128,9 @@ func (db *DB) SetTracker(ctx context.Context, shipmentID string, state app.Track
 	if trackerID != "" {
 		updates["tracker_id"] = trackerID
 	}
+	if state == app.TrackerRegistered {
+		updates["tracker_registered_at"] = db.clock.Now()
+	}
 	return db.gorm.WithContext(ctx).Model(&shipmentRow{}).Where("id = ?", shipmentID).Updates(updates).Error
 }
 
@@ -170,17 +173,24 @@ func (db *DB) ScheduleStallCheck(ctx context.Context, shipmentID string, at *tim
 		Update("stall_check_at", utcPtr(at)).Error
 }
 
-// MarkStalled implements app.TrackingStore.
-func (db *DB) MarkStalled(ctx context.Context, shipmentID, reason string, at time.Time) (bool, error) {
+// MarkStalled implements app.TrackingStore: only if no news arrived since
+// the sweep read the shipment (lastEventAt as read).
+func (db *DB) MarkStalled(ctx context.Context, shipmentID, reason string, at time.Time, lastEventAt *time.Time) (bool, error) {
 	marked := false
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&shipmentRow{}).Where("id = ? AND stalled_at IS NULL", shipmentID).
+		q := tx.Model(&shipmentRow{}).Where("id = ? AND stalled_at IS NULL", shipmentID)
+		if lastEventAt == nil {
+			q = q.Where("last_event_at IS NULL")
+		} else {
+			q = q.Where("last_event_at = ?", lastEventAt.UTC())
+		}
+		res := q.
 			Updates(map[string]any{"stalled_at": at.UTC(), "stalled_reason": reason, "stall_check_at": nil, "updated_at": db.clock.Now()})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
 		marked = true
-		return db.addShipmentEvent(tx, shipmentID, app.EventStalled, reason)
+		return db.addShipmentEvent(tx, shipmentID, app.EventStalled, app.NewMessage(app.MsgStalled, reason, "reason", reason))
 	})
 	return marked, err
 }
@@ -198,6 +208,14 @@ func (db *DB) ClaimDigest(ctx context.Context, shopID, day string) (bool, error)
 	res := db.gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&stallDigestRow{ShopID: shopID, Day: day, CreatedAt: db.clock.Now()})
 	return res.RowsAffected > 0, res.Error
+}
+
+// ShopsWithoutProfile implements app.TrackingStore.
+func (db *DB) ShopsWithoutProfile(ctx context.Context) ([]string, error) {
+	var domains []string
+	err := db.gorm.WithContext(ctx).Model(&shopRow{}).Where("timezone = '' AND uninstalled_at IS NULL AND needs_reauth_at IS NULL").
+		Pluck("domain", &domains).Error
+	return domains, err
 }
 
 // ReleaseDigest implements app.TrackingStore.

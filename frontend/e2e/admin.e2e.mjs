@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const { APP_URL, SHOP, TOKEN, ARTIFACTS, NEW_ORDER } = process.env;
+const { APP_URL, SHOP, TOKEN, ARTIFACTS, ORDER_A, ORDER_B } = process.env;
 const fail = (msg) => { console.error("E2E FAIL:", msg); process.exit(1); };
 
 const browser = await chromium.launch({
@@ -35,8 +35,15 @@ try {
 
   // 2. Import a CSV and watch the rows reach Shopify.
   await page.getByRole("tab", { name: "Import" }).click();
-  const csv = `order,tracking_number\n#1001,RB123456785ES\n${NEW_ORDER},LX123456785CN\n#1002,\n`;
+  const csv = `order,tracking_number\n${ORDER_A},RB556677887ES\n${ORDER_B},LX998877664CN\n#1002,\n`;
   await page.locator('input[type="file"]').setInputFiles({ name: "tracking.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  // The columns as understood come first; the merchant confirms.
+  await page.locator("#import-confirm").waitFor({ timeout: 15000 });
+  const format = await page.locator("#import-format").textContent();
+  if (format.trim() !== "Format: Waybill's own columns") fail(`import format: ${format}`);
+  const confirm = await page.locator("#import-confirm").textContent();
+  if (confirm.trim() !== "Import 3 rows") fail(`import confirm: ${confirm}`);
+  await page.locator("#import-confirm").click();
   await page.locator("#import-summary").waitFor({ timeout: 15000 });
   const summary = await page.locator("#import-summary").textContent();
   if (summary.trim() !== "2 accepted, 0 duplicates, 1 rejected") fail(`import summary: ${summary}`);

@@ -1,23 +1,43 @@
 // The admin API client: every call carries a Shopify session token.
+import { isEmbedded } from "./bridge";
+import { pickLocale, translator } from "./i18n";
 import type { ApiErrorBody } from "./types";
 
+// ApiError is a refused or failed call. status is the HTTP status (0: no
+// answer); code is the server's error code (`unauthorized`, `invalid`…);
+// detail is the server's own sentence. message is what a page may show as
+// it is: in the merchant's language for a session problem or no answer,
+// otherwise the server's sentence.
 export class ApiError extends Error {
-  constructor(message: string, public status: number) {
+  constructor(message: string, public status: number, public code = "", public detail = "") {
     super(message);
   }
 }
 
-declare global {
-  interface Window {
-    shopify?: { idToken?: () => Promise<string> };
-  }
+export { isEmbedded };
+
+// hasSession says whether a session token can be had: from App Bridge
+// inside the admin, or from the id_token Shopify puts in the app's URL.
+export function hasSession(): boolean {
+  return isEmbedded() || !!new URLSearchParams(window.location.search).get("id_token");
 }
 
-// sessionToken asks App Bridge for a fresh token; outside the Shopify admin
-// (a local demo, the browser test) it uses the id_token Shopify puts in the
-// app's URL.
+// words are the client's own sentences, in the admin's language (the same
+// choice as the pages: Shopify's locale parameter, else the browser's).
+function words() {
+  return translator(pickLocale(window.location.search, navigator.language));
+}
+
+function sessionError(detail: string): ApiError {
+  const t = words();
+  return new ApiError(`${t("shell.session.title")}. ${t("shell.session.body")}`, 401, "unauthorized", detail);
+}
+
+// sessionToken asks App Bridge for a fresh token inside the admin; outside
+// it (a local demo, the browser test) it uses the id_token Shopify puts in
+// the app's URL.
 export async function sessionToken(): Promise<string> {
-  if (window.shopify?.idToken) {
+  if (isEmbedded() && window.shopify?.idToken) {
     try {
       return await window.shopify.idToken();
     } catch {
@@ -26,7 +46,18 @@ export async function sessionToken(): Promise<string> {
   }
   const fromURL = new URLSearchParams(window.location.search).get("id_token");
   if (fromURL) return fromURL;
-  throw new ApiError("Open Waybill from your Shopify admin.", 401);
+  throw sessionError("");
+}
+
+// refused turns an error answer into an ApiError.
+function refused(status: number, body: ApiErrorBody & { error?: string }): ApiError {
+  const detail = body.message || `HTTP ${status}`;
+  if (status === 401 || body.error === "unauthorized") return sessionError(detail);
+  return new ApiError(detail, status, body.error ?? "", detail);
+}
+
+function unreachable(): ApiError {
+  return new ApiError(words()("shell.error.network"), 0, "network");
 }
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -34,10 +65,15 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("Authorization", `Bearer ${token}`);
   if (init.body && typeof init.body === "string") headers.set("Content-Type", "application/json");
-  const res = await fetch(`/api/admin${path}`, { ...init, headers });
+  let res: Response;
+  try {
+    res = await fetch(`/api/admin${path}`, { ...init, headers });
+  } catch {
+    throw unreachable();
+  }
   if (res.status === 204) return undefined as T;
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError((body as ApiErrorBody).message || `HTTP ${res.status}`, res.status);
+  if (!res.ok) throw refused(res.status, body as ApiErrorBody);
   return body as T;
 }
 
@@ -57,9 +93,9 @@ export async function upload<T>(path: string, file: File, onProgress: (percent: 
         /* not JSON */
       }
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
-      else reject(new ApiError((body as ApiErrorBody).message || `HTTP ${xhr.status}`, xhr.status));
+      else reject(refused(xhr.status, body as ApiErrorBody));
     };
-    xhr.onerror = () => reject(new ApiError("The upload did not reach Waybill.", 0));
+    xhr.onerror = () => reject(unreachable());
     const form = new FormData();
     form.append("file", file);
     xhr.send(form);

@@ -12,7 +12,7 @@ import * as shell from "./locales/shell";
 export type Locale = "en" | "es";
 
 const base = {
-  "nav.dashboard": "Dashboard", "nav.shipments": "Shipments", "nav.import": "Import", "nav.notifications": "Notifications", "nav.suppliers": "Suppliers",
+  "nav.dashboard": "Dashboard", "nav.orders": "Orders", "nav.emails": "Email log", "nav.insights": "Insights", "nav.dataRequests": "Data requests", "nav.shipments": "Shipments", "nav.import": "Import", "nav.notifications": "Notifications", "nav.suppliers": "Suppliers",
   "loading": "Loading…", "error.title": "Something went wrong", "retry": "Try again", "save": "Save", "saved": "Saved",
   "dash.title": "Dashboard", "dash.period7": "Last 7 days", "dash.period30": "Last 30 days",
   "dash.awaiting": "Awaiting tracking", "dash.synced": "In Shopify", "dash.failed": "Failed", "dash.attention": "Need attention",
@@ -105,7 +105,7 @@ const en = { ...base, ...emails.en, ...imports.en, ...insights.en, ...messages.e
 export type Key = keyof typeof en;
 
 const baseEs: Record<keyof typeof base, string> = {
-  "nav.dashboard": "Resumen", "nav.shipments": "Envíos", "nav.import": "Importar", "nav.notifications": "Notificaciones", "nav.suppliers": "Proveedores",
+  "nav.orders": "Pedidos", "nav.emails": "Correos enviados", "nav.insights": "Análisis", "nav.dataRequests": "Solicitudes de datos", "nav.dashboard": "Resumen", "nav.shipments": "Envíos", "nav.import": "Importar", "nav.notifications": "Notificaciones", "nav.suppliers": "Proveedores",
   "loading": "Cargando…", "error.title": "Algo salió mal", "retry": "Reintentar", "save": "Guardar", "saved": "Guardado",
   "dash.title": "Resumen", "dash.period7": "Últimos 7 días", "dash.period30": "Últimos 30 días",
   "dash.awaiting": "Esperando seguimiento", "dash.synced": "En Shopify", "dash.failed": "Fallidos", "dash.attention": "Requieren atención",
@@ -223,7 +223,12 @@ const I18nContext = createContext<I18n | null>(null);
 
 // I18nProvider gives every component below it the admin's language.
 export function I18nProvider({ locale, children }: { locale: Locale; children?: ReactNode }) {
-  const value = useMemo(() => ({ locale, t: translator(locale) }), [locale]);
+  const value = useMemo(() => {
+    // The page's language is the admin's (dates, screen readers), set before
+    // anything below renders a date.
+    if (typeof document !== "undefined") document.documentElement.lang = locale;
+    return { locale, t: translator(locale) };
+  }, [locale]);
   return createElement(I18nContext.Provider, { value }, children);
 }
 

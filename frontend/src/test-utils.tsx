@@ -9,6 +9,7 @@ import { Router } from "./router";
 
 export function renderPage(node: ReactNode, locale: Locale = "en", url = "/?id_token=tok") {
   window.history.replaceState(null, "", url);
+  document.documentElement.lang = locale; // as the shell does
   return render(
     <AppProvider i18n={locale === "es" ? esPolaris : enPolaris}>
       <I18nProvider locale={locale}>

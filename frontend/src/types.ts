@@ -82,6 +82,8 @@ export interface Checkpoint {
 export interface EmailLogEntry {
   event: string;
   status: string;
+  // why it was not sent, as a code (emails.reason.*)
+  reason?: string;
   detail: string;
   queued_at: string;
 }
@@ -163,7 +165,7 @@ export interface EmailTemplateText {
 // NotificationSettings is GET and PUT /notifications/settings.
 export interface NotificationSettings {
   branding: Branding; primary_locale: string; disabled_events: Record<string, boolean>;
-  // event → locale → text
+  // locale → event → text
   templates: Record<string, Record<string, EmailTemplateText>>;
   customer_emails: string; locales: string[]; events: string[];
 }
@@ -173,6 +175,12 @@ export interface PreviewRequest {
   event: string;
   locale: string;
   branding: Branding;
+  // a real shipment of this store (empty: sample data)
+  shipment_id?: string;
+  // the subject and introduction being edited for (event, locale)
+  template?: EmailTemplateText;
+  // a resend's personal note
+  note?: string;
 }
 
 // EmailPreview is the answer of POST /notifications/preview.
@@ -181,9 +189,13 @@ export interface EmailPreview {
   html: string;
 }
 
-// TestEmailResult is the answer of POST /notifications/test.
+// TestEmailResult is the answer of POST /notifications/test: sent false
+// (reason smtp_not_configured) when the server has no SMTP_URL.
 export interface TestEmailResult {
-  sent_to: string;
+  sent: boolean;
+  reason?: string;
+  to: string;
+  subject: string;
 }
 
 // ---- supplier API keys: /api-keys ----
@@ -281,4 +293,270 @@ export interface TrackingSettings {
   stall_days_domestic: number;
   stall_days_cross_border: number;
   transit_windows: TransitWindow[];
+}
+
+// ---- email texts, email log and resend: /notifications, /shipments/{id}/resend ----
+
+// EmailSettings is NotificationSettings as GET /notifications/settings
+// sends it, with the placeholders a subject or introduction may use.
+export interface EmailSettings extends NotificationSettings {
+  placeholders?: string[];
+}
+
+// EmailStatus is where a customer email is.
+export type EmailStatus = "queued" | "sent" | "failed" | "suppressed" | "skipped";
+
+// EmailReason is why an email was not sent ("" when it was).
+export type EmailReason =
+  | "" | "skipped_uninstalled" | "skipped_cancelled" | "switched_off" | "no_email" | "suppressed" | "render_failed"
+  | "smtp_not_configured" | "smtp_refused" | "unreachable";
+
+// EmailLogItem is one row of GET /notifications.
+export interface EmailLogItem {
+  id: string;
+  shipment_id: string;
+  order_name: string;
+  tracking_number: string;
+  event: string;
+  recipient: string;
+  locale: string;
+  status: EmailStatus | string;
+  reason: EmailReason | string;
+  // the reason in English, with the mail server's answer when there is one
+  detail: string;
+  // a resend's personal note
+  note: string;
+  queued_at: string;
+  sent_at: string | null;
+}
+
+// EmailLogPage is GET /notifications?q=&status=&page=.
+export interface EmailLogPage {
+  notifications: EmailLogItem[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+// ResendRequest is the body of POST /shipments/{id}/resend.
+export interface ResendRequest {
+  event: string;
+  note: string;
+}
+
+// ---- compliance: GET /data-requests?page= ----
+
+// DataRequestLine is an order line (in an order) or a quantity of one (in
+// a shipment; id is then the order line's id, 0 when unknown).
+export interface DataRequestLine {
+  id: number;
+  sku: string;
+  title: string;
+  quantity: number;
+}
+
+// DataRequestOrder is an order of the customer as Waybill keeps it.
+export interface DataRequestOrder {
+  id: number;
+  name: string;
+  email: string;
+  customer_id: number;
+  customer_first_name: string;
+  customer_locale: string;
+  shipping_country: string;
+  line_items: DataRequestLine[];
+  updated_at: string;
+}
+
+// DataRequestShipment is a parcel of one of those orders.
+export interface DataRequestShipment {
+  id: string;
+  order_id: number;
+  order_name: string;
+  tracking_number: string;
+  carrier: string;
+  tracking_url: string;
+  state: string;
+  status: string;
+  shipped_at: string | null;
+  estimated_delivery_at: string | null;
+  line_items: DataRequestLine[];
+  created_at: string;
+}
+
+// DataRequest is a customers/data_request Shopify sent, with what Waybill
+// holds about the customer (compiled when it arrived).
+export interface DataRequest {
+  id: string;
+  created_at: string;
+  customer: { id: number; email: string };
+  orders_requested: number[];
+  report: { orders: DataRequestOrder[]; shipments: DataRequestShipment[] };
+}
+
+export interface DataRequestList {
+  data_requests: DataRequest[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+// ---- CSV import: how a file is understood (POST /imports?dry_run=true) ----
+
+// ImportColumn is one header column and the field read from it ("" = not read).
+export interface ImportColumn {
+  header: string;
+  field: "" | "order" | "order_id" | "tracking_number" | "carrier" | "tracking_url" | "sku" | "quantity";
+}
+
+// ImportProblem is a code with its parameters (the admin words it).
+export interface ImportProblem {
+  code: "missing_column" | "tracking_column_not_recognised" | "duplicate_column" | "row_rejected";
+  header?: string;
+  field?: string;
+  line?: number;
+  message?: string;
+}
+
+// ImportParcel is one parcel as the import would submit it.
+export interface ImportParcel {
+  lines: number[];
+  order?: string;
+  order_id?: number;
+  tracking_number: string;
+  carrier?: string;
+  tracking_url?: string;
+  line_items: { sku: string; quantity: number }[];
+}
+
+// ImportFormat: waybill, shopify_orders_export, zendrop_orders_export, dsers_csv_orders or generic.
+export interface ImportPreview {
+  dry_run: true;
+  format: string;
+  encoding: string;
+  columns: ImportColumn[];
+  rows: number;
+  shipments: number;
+  rejected: number;
+  sample: ImportParcel[];
+  problems: ImportProblem[];
+}
+
+// The real import's report carries the same understanding of the columns.
+export type ImportReportWithColumns = ImportReport & { format?: string; columns?: ImportColumn[]; problems?: ImportProblem[] };
+
+// ----- Orders waiting for a tracking number (GET /orders/awaiting, GET /carriers/detect) -----
+
+export interface AwaitingLineItem {
+  id: number;
+  sku: string;
+  title: string;
+  quantity: number;
+  fulfillable_quantity: number;
+  // supplier: the name of the supplier API key that last sent a number for this SKU ("" when none).
+  supplier: string;
+}
+
+export interface AwaitingOrder {
+  id: number;
+  name: string;
+  created_at: string;
+  age_days: number;
+  shipping_country: string;
+  line_items: AwaitingLineItem[];
+  // fulfilled: some items are fulfilled already (the number may go onto that fulfillment).
+  fulfilled: boolean;
+}
+
+export interface AwaitingPage {
+  orders: AwaitingOrder[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+export interface CarrierGuess {
+  number: string;
+  carrier: string;
+  tracking_url: string;
+  candidates: string[];
+}
+
+// SubmitResult is one row's outcome of POST /shipments (manual entry).
+export interface SubmitResult {
+  index: number;
+  status: "accepted" | "duplicate" | "rejected";
+  shipment_id?: string;
+  error?: string;
+  warning?: string;
+  // The reasons as codes and parameters, said in the merchant's language.
+  error_code?: string;
+  error_params?: Record<string, string> | null;
+  warning_code?: string;
+  warning_params?: Record<string, string> | null;
+}
+
+// Insights (GET /insights?from=&to=&by=): one row per carrier, supplier or
+// destination country, for the shipments created in the period.
+export type InsightGrouping = "carrier" | "supplier" | "country";
+
+export interface DaysSpread {
+  median: number | null;
+  p90: number | null;
+}
+
+export interface InsightRow {
+  key: string;
+  // key_is_source: a supplier row for numbers no API key sent; key is the source (api, csv, manual, shopify).
+  key_is_source: boolean;
+  shipments: number;
+  order_to_fulfillment_days: DaysSpread;
+  fulfillment_to_delivery_days: DaysSpread;
+  delivered: number;
+  delivered_on_time_share: number | null;
+  exceptions: number;
+  stalled: number;
+  emails_sent: number;
+  tracking_page_visits: number;
+}
+
+export interface Insights {
+  by: InsightGrouping;
+  from: string;
+  to: string;
+  rows: InsightRow[];
+}
+
+// ----- Messages: what the backend says as a code and parameters (app/message.go), rendered by messages.ts -----
+// (These declarations add fields to the interfaces above.)
+
+export interface Shipment {
+  // why it is in its state, as a code and parameters ("" and {} when none); state_reason is the English sentence
+  state_code?: string;
+  state_params?: Record<string, string> | null;
+}
+
+export interface HistoryEvent {
+  // the line as a code and parameters; detail is the English sentence
+  code?: string;
+  params?: Record<string, string> | null;
+}
+
+export interface ActivityItem {
+  code?: string;
+  params?: Record<string, string> | null;
+}
+
+export interface ImportRow {
+  // error and warning as codes and parameters
+  error_code?: string;
+  error_params?: Record<string, string>;
+  warning_code?: string;
+  warning_params?: Record<string, string>;
+}
+
+export interface ImportProblem {
+  // row_rejected: its message as a code and parameters
+  message_code?: string;
+  message_params?: Record<string, string>;
 }

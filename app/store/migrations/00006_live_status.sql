@@ -23,6 +23,9 @@ ALTER TABLE shipments ADD COLUMN tracker_source_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE shipments ADD COLUMN tracker_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE shipments ADD COLUMN tracker_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE shipments ADD COLUMN tracker_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments ADD COLUMN tracker_registered_at TIMESTAMP NULL;  -- the provider's window counts from it
+-- When the number last changed: Shopify's reports from before are about the old one.
+ALTER TABLE shipments ADD COLUMN tracking_since TIMESTAMP NULL;
 -- The polling fallback: when to look for news if no push comes.
 ALTER TABLE shipments ADD COLUMN next_poll_at TIMESTAMP NULL;
 ALTER TABLE shipments ADD COLUMN poll_attempts INTEGER NOT NULL DEFAULT 0;
@@ -31,6 +34,8 @@ CREATE INDEX shipments_next_poll ON shipments (next_poll_at);
 CREATE INDEX shipments_stall_check ON shipments (stall_check_at);
 CREATE INDEX shipments_shop_stalled ON shipments (shop_id, stalled_at);
 CREATE INDEX shipments_shop_status ON shipments (shop_id, status);
+-- A provider's push names the number only.
+CREATE INDEX shipments_shop_number ON shipments (shop_id, tracking_number);
 
 -- Aggregators need the account's API key besides the push signing secret.
 ALTER TABLE status_sources ADD COLUMN api_key_sealed TEXT NOT NULL DEFAULT '';
@@ -55,11 +60,13 @@ CREATE TABLE stall_digests (
     PRIMARY KEY (shop_id, day)
 );
 
--- Shipments already in Shopify: shipped (never "ships soon" again), looked
--- at by the polling fallback and the stall sweep from now on.
+-- Shipments already in Shopify: shipped (never "ships soon" again), and
+-- polled once for Shopify's own tracking; the poll then hands recent ones to
+-- the stall sweep (Waybill knew nothing of their carrier news until now, so
+-- none is stalled before that first look), and lets older ones go.
 UPDATE shipments SET shipped_at = updated_at WHERE state = 'synced' AND shipped_at IS NULL;
 UPDATE shipments SET status = 'shipped', status_at = updated_at WHERE state = 'synced' AND status = 'pending';
-UPDATE shipments SET next_poll_at = updated_at, stall_check_at = updated_at WHERE state = 'synced' AND status <> 'delivered';
+UPDATE shipments SET next_poll_at = updated_at WHERE state = 'synced' AND status <> 'delivered';
 
 -- The "delayed" email is opt-in: off for shops that saved settings before it existed.
 UPDATE notification_settings SET disabled_events = CASE WHEN disabled_events = '' THEN 'delayed' ELSE disabled_events || ',delayed' END;
@@ -67,6 +74,7 @@ UPDATE notification_settings SET disabled_events = CASE WHEN disabled_events = '
 -- +goose Down
 DROP TABLE stall_digests;
 DROP TABLE tracking_settings;
+DROP INDEX shipments_shop_number;
 DROP INDEX shipments_shop_status;
 DROP INDEX shipments_shop_stalled;
 DROP INDEX shipments_stall_check;
@@ -77,6 +85,8 @@ ALTER TABLE status_sources DROP COLUMN api_key_hint;
 ALTER TABLE status_sources DROP COLUMN api_key_sealed;
 ALTER TABLE shipments DROP COLUMN poll_attempts;
 ALTER TABLE shipments DROP COLUMN next_poll_at;
+ALTER TABLE shipments DROP COLUMN tracking_since;
+ALTER TABLE shipments DROP COLUMN tracker_registered_at;
 ALTER TABLE shipments DROP COLUMN tracker_detail;
 ALTER TABLE shipments DROP COLUMN tracker_id;
 ALTER TABLE shipments DROP COLUMN tracker_state;

@@ -30,6 +30,8 @@ describe("dashboard", () => {
     apiDouble.fn = answering({ "GET /stats": stats }, []) as typeof apiDouble.fn;
     renderPage(<Dashboard />, "es", "/?id_token=tok");
     expect(await screen.findByRole("link", { name: "Ver envíos estancados" })).toBeTruthy();
-    expect(screen.getByRole("link", { name: "Fallidos: ver más" }).getAttribute("href")).toBe("/shipments?id_token=tok&state=failed");
+    const failed = screen.getByRole("link", { name: "Ver envíos fallidos" });
+    expect(failed.getAttribute("href")).toBe("/shipments?id_token=tok&state=failed");
+    expect(failed.textContent).toBe("Ver envíos fallidos"); // seen, not only read: no bare "→"
   });
 });

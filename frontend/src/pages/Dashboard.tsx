@@ -1,11 +1,12 @@
 import { Banner, BlockStack, Card, InlineGrid, ResourceList, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
 import { kindLabel, useI18n } from "../i18n";
+import { eventText } from "../messages";
 import type { Stats } from "../types";
 import { Link, Loaded, Stat, date, useApi } from "../ui";
 
 export function Dashboard() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [period, setPeriod] = useState("7");
   const stats = useApi<Stats>("/stats");
   return (
@@ -20,15 +21,15 @@ export function Dashboard() {
               <Select label="" labelHidden value={period} onChange={setPeriod}
                 options={[{ label: t("dash.period7"), value: "7" }, { label: t("dash.period30"), value: "30" }]} />
               <InlineGrid columns={{ xs: 2, md: 4 }} gap="300">
-                <Stat testId="stat-awaiting" label={t("dash.awaiting")} value={c.awaiting_tracking} to="/shipments?state=pending" />
-                <Stat testId="stat-synced" label={t("dash.synced")} value={c.synced} to="/shipments?state=synced" />
-                <Stat testId="stat-failed" label={t("dash.failed")} value={c.failed} to="/shipments?state=failed" />
-                <Stat testId="stat-attention" label={t("dash.attention")} value={c.needs_attention} to="/shipments?state=needs_attention" />
+                <Stat testId="stat-awaiting" label={t("dash.awaiting")} linkLabel={t("shell.dash.awaitingLink")} value={c.awaiting_tracking} to="/orders" />
+                <Stat testId="stat-synced" label={t("dash.synced")} linkLabel={t("shell.dash.syncedLink")} value={c.synced} to="/shipments?state=synced" />
+                <Stat testId="stat-failed" label={t("dash.failed")} linkLabel={t("shell.dash.failedLink")} value={c.failed} to="/shipments?state=failed" />
+                <Stat testId="stat-attention" label={t("dash.attention")} linkLabel={t("shell.dash.attentionLink")} value={c.needs_attention} to="/shipments?state=needs_attention" />
                 <Stat testId="stat-stalled" label={t("dash.stalled")} value={c.stalled ?? 0} to="/shipments?stalled=true"
                   linkLabel={t("dash.stalledLink")} tone="critical" />
-                <Stat testId="stat-pending" label={t("dash.pending")} value={c.pending} to="/shipments?state=pending" />
-                <Stat testId="stat-emails" label={t("dash.emails")} value={c.emails_sent} to="/notifications" />
-                <Stat testId="stat-unsubscribes" label={t("dash.unsubscribes")} value={c.unsubscribes} to="/notifications" />
+                <Stat testId="stat-pending" label={t("dash.pending")} linkLabel={t("shell.dash.pendingLink")} value={c.pending} to="/shipments?state=pending" />
+                <Stat testId="stat-emails" label={t("dash.emails")} linkLabel={t("shell.dash.emailsLink")} value={c.emails_sent} to="/notifications" />
+                <Stat testId="stat-unsubscribes" label={t("dash.unsubscribes")} linkLabel={t("shell.dash.unsubscribesLink")} value={c.unsubscribes} to="/notifications" />
               </InlineGrid>
               <Card>
                 <BlockStack gap="200">
@@ -41,7 +42,7 @@ export function Dashboard() {
                       renderItem={(a) => (
                         <ResourceList.Item id={a.shipment_id + a.at} onClick={() => {}}>
                           <Link to={`/shipments/${a.shipment_id}`}>{a.order_name || "—"}</Link> · <Text as="span" fontWeight="semibold">{kindLabel(t, a.kind)}</Text>{" "}
-                          <Text as="span">{a.detail}</Text>{" "}
+                          <Text as="span">{eventText(t, locale, a)}</Text>{" "}
                           <Text as="span" tone="subdued">{date(a.at)}</Text>
                         </ResourceList.Item>
                       )}

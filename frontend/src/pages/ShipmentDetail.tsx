@@ -1,13 +1,15 @@
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import { kindLabel, labelOf, useI18n } from "../i18n";
+import { labelOf, useI18n } from "../i18n";
+import { eventText, stateReasonText } from "../messages";
 import { deliveryEstimate, safeHref } from "../logic";
 import type { Shipment, ShipmentDetailResponse, ShipmentUpdate } from "../types";
 import { Loaded, ParcelBadge, StalledBadge, StateBadge, date, useApi } from "../ui";
+import { ResendEmail, reasonText } from "./EmailLog";
 
 export function ShipmentDetail({ id }: { id: string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const detail = useApi<ShipmentDetailResponse>(`/shipments/${encodeURIComponent(id)}`);
   const [number, setNumber] = useState("");
   const [carrier, setCarrier] = useState("");
@@ -30,7 +32,7 @@ export function ShipmentDetail({ id }: { id: string }) {
             <StateBadge state={d.shipment.state} />
           </InlineStack>
           {message && <Banner tone={message.tone} onDismiss={() => setMessage(undefined)}>{message.text}</Banner>}
-          {d.shipment.state_reason && <Banner tone="warning" title={t("detail.reason")}>{d.shipment.state_reason}</Banner>}
+          {stateReasonText(t, locale, d.shipment) && <Banner tone="warning" title={t("detail.reason")}>{stateReasonText(t, locale, d.shipment)}</Banner>}
           <Parcel s={d.shipment} />
           <Card>
             <BlockStack gap="200">
@@ -46,12 +48,10 @@ export function ShipmentDetail({ id }: { id: string }) {
                 {(d.shipment.state === "failed" || d.shipment.state === "needs_attention") && (
                   <Button variant="primary" onClick={() => act(() => api(`/shipments/${id}/retry`, { method: "POST" }))}>{t("detail.retry")}</Button>
                 )}
-                {d.shipment.state === "synced" && (
-                  <Button onClick={() => act(() => api(`/shipments/${id}/resend`, { method: "POST" }))}>{t("detail.resend")}</Button>
-                )}
               </InlineStack>
             </BlockStack>
           </Card>
+          {d.shipment.state === "synced" && <ResendEmail shipment={d.shipment} onDone={detail.reload} />}
           <Card>
             <form onSubmit={(e) => {
               e.preventDefault();
@@ -71,11 +71,11 @@ export function ShipmentDetail({ id }: { id: string }) {
           <Card>
             <BlockStack gap="200">
               <Text as="h2" variant="headingSm">{t("detail.history")}</Text>
-              <List>{d.history.map((h, i) => <List.Item key={i}>{date(h.created_at)} — {kindLabel(t, h.kind)}: {h.detail}</List.Item>)}</List>
+              <List>{d.history.map((h, i) => <List.Item key={i}>{date(h.created_at)} — {eventText(t, locale, h)}</List.Item>)}</List>
               {d.checkpoints.length > 0 && <Text as="h2" variant="headingSm">{t("detail.checkpoints")}</Text>}
-              <List>{d.checkpoints.map((c, i) => <List.Item key={i}>{date(c.happened_at)} — {c.status} {c.location} {c.message}</List.Item>)}</List>
+              <List>{d.checkpoints.map((c, i) => <List.Item key={i}>{date(c.happened_at)} — {labelOf(t, "parcel", c.status)} {c.location} {c.message}</List.Item>)}</List>
               {d.emails.length > 0 && <Text as="h2" variant="headingSm">{t("detail.emails")}</Text>}
-              <List>{d.emails.map((m, i) => <List.Item key={i}>{date(m.queued_at)} — {m.event}: {m.status} {m.detail}</List.Item>)}</List>
+              <List>{d.emails.map((m, i) => <List.Item key={i}>{date(m.queued_at)} — {labelOf(t, "event", m.event)}: {labelOf(t, "emails.status", m.status)}{m.status !== "sent" && (m.reason || m.detail) ? ` — ${reasonText(t, { reason: m.reason ?? "", detail: m.detail })}` : ""}</List.Item>)}</List>
             </BlockStack>
           </Card>
         </BlockStack>

@@ -1,13 +1,15 @@
 import { BlockStack, Button, Card, Checkbox, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
+import { sessionToken } from "../api";
 import { labelOf, useI18n, type T } from "../i18n";
+import { stateReasonText } from "../messages";
 import { filtersToQuery, pageCount, parcelStatuses, queryToFilters } from "../logic";
 import { useRoute } from "../router";
 import type { ShipmentFilters, ShipmentList } from "../types";
 import { Empty, Link, Loaded, ParcelBadge, StalledBadge, StateBadge, date, useApi } from "../ui";
 
 export function Shipments() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { search, navigate } = useRoute();
   const [f, setF] = useState<ShipmentFilters>(queryToFilters(search));
   const [q, setQ] = useState(f.q ?? "");
@@ -18,7 +20,10 @@ export function Shipments() {
   const sources = ["", "api", "csv", "manual", "shopify"];
   return (
     <BlockStack gap="400">
-      <Text as="h1" variant="headingXl">{t("ship.title")}</Text>
+      <InlineStack align="space-between" blockAlign="center">
+        <Text as="h1" variant="headingXl">{t("ship.title")}</Text>
+        <ExportButton query={filtersToQuery({ ...f, page: undefined })} />
+      </InlineStack>
       <Card>
         <BlockStack gap="300">
           <form onSubmit={(e) => { e.preventDefault(); apply({ ...f, q }); }}>
@@ -55,7 +60,10 @@ export function Shipments() {
                   </span>,
                   <span data-shipment-id={s.id}>{s.tracking_number}</span>,
                   s.carrier || "—",
-                  <StateBadge state={s.state} />,
+                  <BlockStack gap="100">
+                    <StateBadge state={s.state} />
+                    {stateReasonText(t, locale, s) && <span data-state-reason={s.state_code || undefined}><Text as="span" tone="subdued" variant="bodySm">{stateReasonText(t, locale, s)}</Text></span>}
+                  </BlockStack>,
                   <InlineStack gap="100" wrap={false}>
                     <ParcelBadge status={s.status} />
                     {s.stalled_at && <StalledBadge />}
@@ -73,5 +81,38 @@ export function Shipments() {
         }
       </Loaded>
     </BlockStack>
+  );
+}
+
+// ExportButton downloads the shipments the filters select as CSV
+// (GET /shipments/export.csv with the same query; the session token rides
+// in a header, so the file comes through fetch and a blob link).
+function ExportButton({ query }: { query: string }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const run = async () => {
+    setBusy(true);
+    setError("");
+    try {
+      const res = await fetch(`/api/admin/shipments/export.csv${query}`, { headers: { Authorization: `Bearer ${await sessionToken()}` } });
+      if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message || `HTTP ${res.status}`);
+      const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") ?? "")?.[1] ?? "waybill-shipments.csv";
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(await res.blob());
+      a.download = name;
+      a.click();
+      URL.revokeObjectURL(a.href);
+    } catch (e) {
+      setError(t("insights.exportFailed", { error: (e as Error).message }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <InlineStack gap="200" blockAlign="center">
+      {error && <Text as="span" tone="critical">{error}</Text>}
+      <Button onClick={run} loading={busy} accessibilityLabel={busy ? t("insights.exporting") : undefined}>{t("insights.exportCsv")}</Button>
+    </InlineStack>
   );
 }

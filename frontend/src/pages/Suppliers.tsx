@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api } from "../api";
 import { useI18n } from "../i18n";
 import type { ApiKeyCreate, ApiKeyList, CreatedApiKey } from "../types";
-import { Empty, Loaded, date, useApi } from "../ui";
+import { Empty, Loaded, date, errorText, toast, useApi } from "../ui";
 
 export function Suppliers() {
   const { t } = useI18n();
@@ -17,13 +17,20 @@ export function Suppliers() {
       const body: ApiKeyCreate = { name };
       setCreated(await api<CreatedApiKey>("/api-keys", { method: "POST", body: JSON.stringify(body) }));
       setName("");
+      toast(t("shell.sup.createdToast"));
       keys.reload();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorText(t, e));
     }
   };
-  const revoke = async (id: string) => {
-    await api(`/api-keys/${id}`, { method: "DELETE" }).catch((e: Error) => setError(e.message));
+  const revoke = async (id: string, keyName: string) => {
+    try {
+      setError(undefined);
+      await api(`/api-keys/${id}`, { method: "DELETE" });
+      toast(t("shell.sup.revokedToast", { name: keyName || "—" }));
+    } catch (e) {
+      setError(errorText(t, e));
+    }
     keys.reload();
   };
   const curl = created &&
@@ -56,10 +63,10 @@ export function Suppliers() {
             <Card padding="0">
               <DataTable
                 columnContentTypes={["text", "text", "text", "text", "text"]}
-                headings={[t("sup.name"), "Key", t("ship.created"), t("sup.lastUsed"), ""]}
+                headings={[t("sup.name"), t("shell.sup.key"), t("shell.sup.created"), t("sup.lastUsed"), ""]}
                 rows={d.api_keys.map((k) => [
                   k.name || "—", `${k.prefix}…`, date(k.created_at), k.last_used_at ? date(k.last_used_at) : t("sup.never"),
-                  k.revoked_at ? <Badge>{t("sup.revoked")}</Badge> : <Button tone="critical" variant="plain" onClick={() => revoke(k.id)}>{t("sup.revoke")}</Button>,
+                  k.revoked_at ? <Badge>{t("sup.revoked")}</Badge> : <Button tone="critical" variant="plain" onClick={() => revoke(k.id, k.name)}>{t("sup.revoke")}</Button>,
                 ])}
               />
             </Card>

@@ -1,0 +1,102 @@
+package server_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The export is the list's filters applied to every row, as a file Excel
+// opens with its accents (UTF-8 with BOM) and whose cells never run as
+// formulas; the analytics count the tracking page's visits.
+func TestShipmentExportAndInsights(t *testing.T) {
+	e := newTrackEnv(t)
+	tok := e.sessionToken(shop, nil, apiSecret)
+	now := time.Now().UTC()
+	failed := e.order("es", map[string]any{"state": "failed", "carrier": "=cmd|' /C calc'!A0", "shipped_at": nil})
+	delivered := e.order("es", map[string]any{"state": "synced", "status": "delivered", "shipped_at": now.Add(-72 * time.Hour), "status_at": now.Add(-24 * time.Hour)})
+	// Another shop's failed shipment never appears.
+	rival := e.shops["rival.myshopify.com"]
+	if code, body := e.do("POST", "/api/v1/tracking", e.keys[rival.Domain], "application/json", []byte(`{"order":"#1001","tracking_number":"RB999999995ES"}`)); code != 202 {
+		t.Fatalf("rival: %d %v", code, body)
+	}
+	if err := e.db.Gorm().Exec("UPDATE shipments SET state = 'failed' WHERE shop_id = ?", rival.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest("GET", e.url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, string(readBody(t, resp))
+	}
+	resp, body := get("/api/admin/shipments/export.csv?state=failed")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("export: %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	today := time.Now().In(e.shop.Location()).Format(time.DateOnly)
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="waybill-shipments-`+today+`.csv"` {
+		t.Errorf("Content-Disposition: %s", cd)
+	}
+	if !strings.HasPrefix(body, "\ufefforder,tracking_number,carrier,state,parcel_status,source,created_at,shipped_at,delivered_at,stalled_at,destination\n") {
+		t.Errorf("not a BOM and the header: %.200q", body)
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 || records[1][0] != failed || records[1][3] != "failed" {
+		t.Fatalf("state=failed exported %d rows: %q", len(records)-1, records)
+	}
+	if records[1][2] != "'=cmd|' /C calc'!A0" {
+		t.Errorf("the carrier cell would run as a formula: %q", records[1][2])
+	}
+
+	resp, body = get("/api/admin/shipments/export.csv?status=delivered&q=" + strings.TrimPrefix(delivered, "#"))
+	records, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil || resp.StatusCode != 200 || len(records) != 2 || records[1][0] != delivered || records[1][8] == "" {
+		t.Fatalf("status=delivered: %d %v %q", resp.StatusCode, err, records)
+	}
+	for _, bad := range []string{"state=lost", "from=24-11-2026", "stalled=yes"} {
+		if resp, body := get("/api/admin/shipments/export.csv?" + bad); resp.StatusCode != 400 || !strings.Contains(body, strings.Split(bad, "=")[0]) {
+			t.Errorf("%s: %d %s, want a 400 naming it", bad, resp.StatusCode, body)
+		}
+	}
+
+	// The customer opens the delivered parcel's page twice.
+	e.page(delivered)
+	e.page(delivered)
+	from, to := now.AddDate(0, 0, -1).Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
+	code, out := e.do("GET", "/api/admin/insights?by=carrier&from="+from+"&to="+to, tok, "", nil)
+	if code != 200 {
+		t.Fatalf("insights: %d %v", code, out)
+	}
+	rows, _ := out["rows"].([]any)
+	var correos map[string]any
+	for _, r := range rows {
+		if m := r.(map[string]any); m["key"] == "Correos" {
+			correos = m
+		}
+	}
+	if correos == nil || correos["shipments"] != 1.0 || correos["delivered"] != 1.0 || correos["tracking_page_visits"] != 2.0 {
+		t.Errorf("Correos: %v (all rows %v), want 1 shipment, delivered, 2 visits", correos, rows)
+	}
+	if spread, _ := correos["fulfillment_to_delivery_days"].(map[string]any); spread["median"] != 2.0 {
+		t.Errorf("shipped → delivered: %v, want a median of 2 days", spread)
+	}
+	for _, bad := range []string{"by=weekday&from=" + from + "&to=" + to, "by=carrier&to=" + to, "by=carrier&from=" + to + "&to=" + from,
+		"by=carrier&from=2020-01-01&to=" + to} {
+		if code, out := e.do("GET", "/api/admin/insights?"+bad, tok, "", nil); code != 400 || out["message"] == "" {
+			t.Errorf("%s: %d %v, want a 400 with a sentence", bad, code, out)
+		}
+	}
+}

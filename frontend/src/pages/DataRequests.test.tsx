@@ -1,0 +1,101 @@
+import { cleanup, fireEvent, screen, waitFor } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { translator } from "../i18n";
+import { answering, renderPage, type Call } from "../test-utils";
+import type { DataRequest, DataRequestList } from "../types";
+import { DataRequests, reportText } from "./DataRequests";
+
+const apiDouble = vi.hoisted(() => ({ fn: (async () => undefined) as (path: string, init?: RequestInit) => Promise<unknown> }));
+vi.mock("../api", () => ({ api: (path: string, init?: RequestInit) => apiDouble.fn(path, init) }));
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const request: DataRequest = {
+  id: "dr1",
+  created_at: "2026-11-24T09:30:00Z",
+  customer: { id: 555, email: "ana@cliente.example" },
+  orders_requested: [900],
+  report: {
+    orders: [{
+      id: 900, name: "#1042", email: "ana@cliente.example", customer_id: 555, customer_first_name: "Ana", customer_locale: "es-MX",
+      shipping_country: "MX", updated_at: "2026-11-20T10:00:00Z",
+      line_items: [{ id: 9001, sku: "TAZA-AZUL", title: "Taza azul", quantity: 3 }],
+    }],
+    shipments: [{
+      id: "s1", order_id: 900, order_name: "#1042", tracking_number: "RB123456785ES", carrier: "Correos", tracking_url: "https://correos.example/t",
+      state: "synced", status: "in_transit", shipped_at: "2026-11-21T08:00:00Z", estimated_delivery_at: null, created_at: "2026-11-21T07:00:00Z",
+      line_items: [{ id: 9001, sku: "TAZA-AZUL", title: "Taza azul", quantity: 3 }],
+    }],
+  },
+};
+const list = (items: DataRequest[], total = items.length): DataRequestList => ({ data_requests: items, total, page: 1, per_page: 50 });
+
+describe("customer data requests", () => {
+  it("lists a request with the customer's orders and shipments, in Spanish", async () => {
+    const calls: Call[] = [];
+    apiDouble.fn = answering({ "GET /data-requests?page=1": list([request]) }, calls) as typeof apiDouble.fn;
+    renderPage(<DataRequests />, "es", "/data-requests?id_token=tok&locale=es");
+    expect(screen.getByText("Solicitudes de datos de clientes")).toBeTruthy();
+    expect(await screen.findByRole("heading", { name: "ana@cliente.example" })).toBeTruthy();
+    expect(screen.getByText("ID de cliente 555")).toBeTruthy();
+    expect(screen.getByText(/^Recibida el 24 de noviembre de 2026/)).toBeTruthy();
+    expect(screen.getByText("Pedidos que indicó Shopify: #1042")).toBeTruthy();
+    expect(screen.getByText("Pedidos: 1 · Envíos: 1")).toBeTruthy();
+    expect(screen.getByRole("heading", { name: "Pedido #1042" })).toBeTruthy();
+    expect(screen.getByText("3 × Taza azul (SKU TAZA-AZUL)")).toBeTruthy();
+    expect(screen.getByText("México", { exact: false })).toBeTruthy();
+    expect(screen.getByText("En tránsito")).toBeTruthy();
+    expect(screen.getByText(/Envío RB123456785ES · Correos/)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Copiar como texto" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Descargar JSON" })).toBeTruthy();
+    expect(calls).toEqual([{ path: "/data-requests?page=1", method: "GET", body: undefined }]);
+  });
+
+  it("copies the report as text to send to the customer", async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    apiDouble.fn = answering({ "GET /data-requests?page=1": list([request]) }, []) as typeof apiDouble.fn;
+    renderPage(<DataRequests />, "es", "/data-requests?id_token=tok&locale=es");
+    fireEvent.click(await screen.findByRole("button", { name: "Copiar como texto" }));
+    await waitFor(() => expect(writeText).toHaveBeenCalledOnce());
+    const text = (writeText.mock.calls[0] as unknown as [string])[0];
+    expect(text).toContain("Datos que Waybill guarda sobre ana@cliente.example");
+    expect(text).toContain("Pedido #1042");
+    expect(text).toContain("  Nombre: Ana");
+    expect(text).toContain("  País de envío: México");
+    expect(text).toContain("    3 × Taza azul (SKU TAZA-AZUL)");
+    expect(text).toContain("  Envío RB123456785ES");
+    expect(text).toContain("    Estado: En tránsito");
+    expect(text).toContain("    Enlace de seguimiento: https://correos.example/t");
+  });
+
+  it("says so when Waybill holds nothing about the customer, and when no request came", async () => {
+    const nobody: DataRequest = { ...request, id: "dr2", customer: { id: 0, email: "nadie@cliente.example" }, orders_requested: [],
+      report: { orders: [], shipments: [] } };
+    apiDouble.fn = answering({ "GET /data-requests?page=1": list([nobody]) }, []) as typeof apiDouble.fn;
+    renderPage(<DataRequests />, "es", "/data-requests?id_token=tok&locale=es");
+    expect(await screen.findByText("Waybill no guarda ningún dato de este cliente.")).toBeTruthy();
+    expect(screen.getByText("Shopify no indicó pedidos")).toBeTruthy();
+    expect(reportText(translator("es"), "es", nobody)).toContain("Waybill no guarda ningún dato de este cliente.");
+    cleanup();
+    apiDouble.fn = answering({ "GET /data-requests?page=1": list([]) }, []) as typeof apiDouble.fn;
+    renderPage(<DataRequests />, "es", "/data-requests?id_token=tok&locale=es");
+    expect(await screen.findByText("Aún no hay solicitudes de datos")).toBeTruthy();
+  });
+
+  it("pages through many requests", async () => {
+    const calls: Call[] = [];
+    apiDouble.fn = answering({
+      "GET /data-requests?page=1": list([request], 51),
+      "GET /data-requests?page=2": { ...list([{ ...request, id: "dr9", customer: { id: 9, email: "luis@cliente.example" } }], 51), page: 2 },
+    }, calls) as typeof apiDouble.fn;
+    renderPage(<DataRequests />, "es", "/data-requests?id_token=tok&locale=es");
+    expect(await screen.findByText("Página 1 de 2")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Siguiente" }));
+    expect(await screen.findByRole("heading", { name: "luis@cliente.example" })).toBeTruthy();
+    expect(calls.map((c) => c.path)).toEqual(["/data-requests?page=1", "/data-requests?page=2"]);
+  });
+});
