@@ -572,3 +572,52 @@ func TestCrossBorderPatienceAndANewEstimateUnstalls(t *testing.T) {
 		t.Fatalf("still stalled after a new estimate: %+v", s)
 	}
 }
+
+// A provider that cannot be reached: each attempt is an error worth a
+// retry, and the last one gives up — the parcel is left to Shopify's own
+// tracking with the reason, never queued for ever.
+func TestRegistrationGivesUpOnTheLastTry(t *testing.T) {
+	e := newPushEnvWith(t, wiringtest.Options{Env: map[string]string{"SEVENTEENTRACK_API_URL": "http://127.0.0.1:9"}})
+	ctx := context.Background()
+	const key = "17TRACK-SECURITY-KEY-DOWN-0000"
+	if err := e.db.CreateStatusSource(ctx, &app.StatusSource{ShopID: e.shop.ID, Provider: app.Provider17Track, Name: "17TRACK", APIKey: key, Secret: key}); err != nil {
+		t.Fatal(err)
+	}
+	o := e.order(shopifyfake.NewOrder{Email: "lucia@example.com", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}}, false)
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
+	e.settled(id)
+	if err := e.shipping.RegisterTracker(ctx, id, false); app.ErrorCodeOf(err) != app.ErrUnavailable {
+		t.Fatalf("an unreachable provider: %v, want unavailable (retried)", err)
+	}
+	if s, _ := e.db.ShipmentByID(ctx, id); s.TrackerState != app.TrackerQueued {
+		t.Fatalf("after a failed attempt: %q", s.TrackerState)
+	}
+	if err := e.shipping.RegisterTracker(ctx, id, true); err != nil {
+		t.Fatalf("last try: %v", err)
+	}
+	if s, _ := e.db.ShipmentByID(ctx, id); s.TrackerState != app.TrackerRejected || s.TrackerDetail != string(app.ErrUnavailable) {
+		t.Fatalf("after the last try: %q %q", s.TrackerState, s.TrackerDetail)
+	}
+}
+
+// A digest the mail server would not take is not counted as sent: its
+// claim is released, so the retry sends it.
+func TestDigestClaimIsReleasedWhenTheSendFails(t *testing.T) {
+	e := newPushEnvWith(t, wiringtest.Options{SMTPURL: "smtp://127.0.0.1:9"})
+	ctx := context.Background()
+	if err := e.db.UpdateShopProfile(ctx, shop, app.ShopProfile{Name: "Tienda Demo", Email: "hola@tienda.example", Timezone: "Europe/Madrid", Country: "ES"}); err != nil {
+		t.Fatal(err)
+	}
+	o := e.order(shopifyfake.NewOrder{Email: "lucia@example.com", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}}, false)
+	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
+	s := e.settled(id)
+	if ok, err := e.db.MarkStalled(ctx, id, app.StallNoEvents, time.Now(), s.LastEventAt); err != nil || !ok {
+		t.Fatalf("stall: %v %v", ok, err)
+	}
+	if err := e.shipping.SendDigest(ctx, shop, "2026-12-10"); err == nil {
+		t.Fatal("a digest the mail server never took was reported sent")
+	}
+	if ok, err := e.db.ClaimDigest(ctx, e.shop.ID, "2026-12-10"); err != nil || !ok {
+		t.Fatalf("the failed digest still holds the day's claim: %v %v", ok, err)
+	}
+}

@@ -220,50 +220,11 @@ func (s *Server) listShipments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	state := app.ShipmentState(c.QueryParam("state"))
-	if state != "" && !slices.Contains(app.ShipmentStates, state) {
-		return app.Errorf(app.ErrInvalid, "state must be one of pending, syncing, synced, failed, needs_attention, cancelled")
+	f, err := shipmentFilterFrom(c)
+	if err != nil {
+		return err
 	}
-	source := app.ShipmentSource(c.QueryParam("source"))
-	if source != "" && !slices.Contains(app.ShipmentSources, source) {
-		return app.Errorf(app.ErrInvalid, "source must be one of api, csv, manual, shopify")
-	}
-	if msg := app.TextProblem("q", strings.TrimSpace(c.QueryParam("q")), app.MaxSearchLength); msg != "" {
-		return app.Errorf(app.ErrInvalid, "%s: search for (part of) an order name, a tracking number or a carrier", msg)
-	}
-	if msg := app.TextProblem("carrier", c.QueryParam("carrier"), app.MaxCarrierLength); msg != "" {
-		return app.Errorf(app.ErrInvalid, "%s", msg)
-	}
-	status := app.ParcelStatus(c.QueryParam("status"))
-	if status != "" && !status.Valid() {
-		names := make([]string, len(app.ParcelStatuses))
-		for i, st := range app.ParcelStatuses {
-			names[i] = string(st)
-		}
-		return app.Errorf(app.ErrInvalid, "status must be one of %s", strings.Join(names, ", "))
-	}
-	stalled := false
-	switch c.QueryParam("stalled") {
-	case "", "false":
-	case "true":
-		stalled = true
-	default:
-		return app.Errorf(app.ErrInvalid, "stalled must be true or false")
-	}
-	f := app.ShipmentFilter{State: state, Status: status, Stalled: stalled, Source: source, Query: c.QueryParam("q"),
-		Carrier: c.QueryParam("carrier"), Page: page}
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := c.QueryParam(name); v != "" {
-			t, err := time.Parse("2006-01-02", v)
-			if err != nil {
-				return app.Errorf(app.ErrInvalid, "%s must be a date like 2026-11-24", name)
-			}
-			if name == "to" {
-				t = t.AddDate(0, 0, 1) // inclusive
-			}
-			*dst = t
-		}
-	}
+	f.Page = page
 	result, err := s.deps.Lister.ListShipments(c.Request().Context(), shopOf(c).ID, f)
 	if err != nil {
 		return err

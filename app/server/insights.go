@@ -24,9 +24,6 @@ func (s *Server) insightRoutes(g *echo.Group) {
 	g.GET("/insights", s.insights)
 }
 
-// insightStore is the store's analytics side.
-func (s *Server) insightStore() (app.Insights, error) { return s.deps.Insights, nil }
-
 // shipmentFilterFrom reads the shipment list's filters (everything but the
 // page) from the query, naming the first bad one.
 func shipmentFilterFrom(c echo.Context) (app.ShipmentFilter, error) {
@@ -69,7 +66,8 @@ func shipmentFilterFrom(c echo.Context) (app.ShipmentFilter, error) {
 }
 
 // dateRange reads from and to (days like 2026-11-24, to inclusive) as
-// [from, to+1 day). required: both must be there.
+// [from, to+1 day). required: both must be there, in order (a list's
+// filter may leave either out, and an empty range lists nothing).
 func dateRange(c echo.Context, required bool) (from, to time.Time, err error) {
 	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
 		v := c.QueryParam(name)
@@ -88,7 +86,7 @@ func dateRange(c echo.Context, required bool) (from, to time.Time, err error) {
 		}
 		*dst = t
 	}
-	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+	if required && !to.After(from) {
 		return from, to, app.Errorf(app.ErrInvalid, "from must not be after to")
 	}
 	return from, to, nil
@@ -107,10 +105,7 @@ func (s *Server) exportShipments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ins, err := s.insightStore()
-	if err != nil {
-		return err
-	}
+	ins := s.deps.Insights
 	ctx := c.Request().Context()
 	shop := shopOf(c)
 	w := c.Response()
@@ -201,11 +196,7 @@ func (s *Server) insights(c echo.Context) error {
 	if to.Sub(from) > maxInsightDays*24*time.Hour {
 		return app.Errorf(app.ErrInvalid, "the period is at most %d days", maxInsightDays)
 	}
-	ins, err := s.insightStore()
-	if err != nil {
-		return err
-	}
-	rows, err := ins.ShipmentInsights(c.Request().Context(), shopOf(c).ID, app.InsightQuery{From: from, To: to, By: by})
+	rows, err := s.deps.Insights.ShipmentInsights(c.Request().Context(), shopOf(c).ID, app.InsightQuery{From: from, To: to, By: by})
 	if err != nil {
 		return err
 	}
@@ -218,15 +209,11 @@ func (s *Server) recordTrackingVisits(ctx context.Context, shopID string, shipme
 	if len(shipments) == 0 {
 		return
 	}
-	ins, err := s.insightStore()
-	if err == nil {
-		ids := make([]string, len(shipments))
-		for i, sh := range shipments {
-			ids[i] = sh.ID
-		}
-		err = ins.RecordTrackingVisits(ctx, shopID, ids, s.deps.Clock.Now())
+	ids := make([]string, len(shipments))
+	for i, sh := range shipments {
+		ids[i] = sh.ID
 	}
-	if err != nil {
+	if err := s.deps.Insights.RecordTrackingVisits(ctx, shopID, ids, s.deps.Clock.Now()); err != nil {
 		s.deps.Log.WarnContext(ctx, "tracking page visit not counted", "shop_id", shopID, "err", err)
 	}
 }

@@ -248,11 +248,10 @@ func (svc *Service) PollDue(ctx context.Context) (polled int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	settings := map[string]*app.TrackingSettings{}
-	shops := map[string]*app.Shop{}
+	round := svc.newRound()
 	for i := range due {
 		s := &due[i]
-		if err := svc.poll(ctx, s, settings, shops); err != nil {
+		if err := svc.poll(ctx, s, round); err != nil {
 			if app.ErrorCodeOf(err) == app.ErrRateLimited {
 				// Throttled (by Waybill's pacing or the provider): a few
 				// minutes later, not an empty look, and the shop's other
@@ -274,29 +273,50 @@ func (svc *Service) PollDue(ctx context.Context) (polled int, err error) {
 	return polled, nil
 }
 
-// shopOf is activeShop, asked once per shop in a round.
-func (svc *Service) shopOf(ctx context.Context, id string, cache map[string]*app.Shop) *app.Shop {
-	shop, ok := cache[id]
+// sweepRound remembers, for one round of a sweep, each shop (active or
+// not) and its tracking settings: read once per shop, not per shipment.
+type sweepRound struct {
+	svc      *Service
+	shops    map[string]*app.Shop
+	settings map[string]*app.TrackingSettings
+}
+
+func (svc *Service) newRound() *sweepRound {
+	return &sweepRound{svc: svc, shops: map[string]*app.Shop{}, settings: map[string]*app.TrackingSettings{}}
+}
+
+// shop is activeShop, asked once per shop in the round.
+func (r *sweepRound) shop(ctx context.Context, id string) *app.Shop {
+	shop, ok := r.shops[id]
 	if !ok {
-		shop = svc.activeShop(ctx, id)
-		cache[id] = shop
+		shop = r.svc.activeShop(ctx, id)
+		r.shops[id] = shop
 	}
 	return shop
 }
 
-func (svc *Service) poll(ctx context.Context, s *app.Shipment, cache map[string]*app.TrackingSettings, shops map[string]*app.Shop) error {
+// trackingSettings are the shop's, read once in the round.
+func (r *sweepRound) trackingSettings(ctx context.Context, shopID string) (*app.TrackingSettings, error) {
+	if set, ok := r.settings[shopID]; ok {
+		return set, nil
+	}
+	loaded, err := r.svc.Tracking.TrackingSettings(ctx, shopID)
+	if err != nil {
+		return nil, err
+	}
+	r.settings[shopID] = &loaded
+	return &loaded, nil
+}
+
+func (svc *Service) poll(ctx context.Context, s *app.Shipment, round *sweepRound) error {
 	now := svc.Clock.Now()
-	shop := svc.shopOf(ctx, s.ShopID, shops)
+	shop := round.shop(ctx, s.ShopID)
 	if shop == nil || s.Status.Final() || s.Status == app.StatusExpired || (s.ShippedAt != nil && now.Sub(*s.ShippedAt) > maxTrackingAge) {
 		return svc.Tracking.SchedulePoll(ctx, s.ID, nil, s.PollAttempts)
 	}
-	settings, ok := cache[shop.ID]
-	if !ok {
-		loaded, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
-		if err != nil {
-			return err
-		}
-		settings, cache[shop.ID] = &loaded, &loaded
+	settings, err := round.trackingSettings(ctx, shop.ID)
+	if err != nil {
+		return err
 	}
 	var updates []app.StatusUpdate
 	switch s.TrackerState {
@@ -417,8 +437,7 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	settings := map[string]*app.TrackingSettings{}
-	shops := map[string]*app.Shop{}
+	round := svc.newRound()
 	for i := range due {
 		s := &due[i]
 		if !stallable(s, now) {
@@ -427,7 +446,7 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 			}
 			continue
 		}
-		shop := svc.shopOf(ctx, s.ShopID, shops)
+		shop := round.shop(ctx, s.ShopID)
 		if shop == nil {
 			later := now.Add(24 * time.Hour)
 			if err := svc.Tracking.ScheduleStallCheck(ctx, s.ID, &later); err != nil {
@@ -435,13 +454,9 @@ func (svc *Service) CheckStalls(ctx context.Context) (stalled int, err error) {
 			}
 			continue
 		}
-		set, ok := settings[shop.ID]
-		if !ok {
-			loaded, err := svc.Tracking.TrackingSettings(ctx, shop.ID)
-			if err != nil {
-				return stalled, err
-			}
-			set, settings[shop.ID] = &loaded, &loaded
+		set, err := round.trackingSettings(ctx, shop.ID)
+		if err != nil {
+			return stalled, err
 		}
 		deadline, reason := svc.stallDeadline(ctx, shop, s, *set)
 		if now.Before(deadline) {

@@ -383,37 +383,9 @@ func (db *DB) shopUTCOffset(ctx context.Context, shopID string, t time.Time) (in
 // ExportShipments implements app.Insights: the list's filters, every row,
 // streamed (one query, read row by row).
 func (db *DB) ExportShipments(ctx context.Context, shopID string, f app.ShipmentFilter, each func(app.ShipmentExportRow) error) error {
-	q := db.gorm.WithContext(ctx).Table("shipments s").Joins(ordersJoin).Where("s.shop_id = ?", shopID)
-	if f.State != "" {
-		q = q.Where("s.state = ?", string(f.State))
-	}
-	if f.Source != "" {
-		q = q.Where("s.source = ?", string(f.Source))
-	}
-	if f.Status != "" {
-		q = q.Where("s.status = ?", string(f.Status))
-	}
-	if f.Stalled {
-		q = q.Where("s.stalled_at IS NOT NULL")
-	}
-	if f.Carrier != "" {
-		if msg := app.TextProblem("carrier", f.Carrier, app.MaxCarrierLength); msg != "" {
-			return app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		q = q.Where("s.carrier = ?", f.Carrier)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("s.created_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("s.created_at < ?", f.To.UTC())
-	}
-	if term := strings.TrimSpace(f.Query); term != "" {
-		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
-			return app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		like := "%" + likeEscaper.Replace(strings.ToUpper(term)) + "%"
-		q = q.Where(`(UPPER(s.order_name) LIKE ? ESCAPE '\' OR UPPER(s.tracking_number) LIKE ? ESCAPE '\' OR UPPER(s.carrier) LIKE ? ESCAPE '\')`, like, like, like)
+	q, err := filterShipments(db.gorm.WithContext(ctx).Table("shipments s").Joins(ordersJoin).Where("s.shop_id = ?", shopID), "s.", f)
+	if err != nil {
+		return err
 	}
 	rows, err := q.Select("s.order_name, s.tracking_number, s.carrier, s.state, s.status, s.source, COALESCE(o.shipping_country, ''), " +
 		"s.created_at, s.shipped_at, s.status_at, s.stalled_at").Order("s.created_at DESC, s.id DESC").Rows()

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -19,39 +22,9 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 	if f.Page <= 0 {
 		f.Page = 1
 	}
-	q := db.gorm.WithContext(ctx).Model(&shipmentRow{}).Where("shop_id = ?", shopID)
-	if f.State != "" {
-		q = q.Where("state = ?", string(f.State))
-	}
-	if f.Source != "" {
-		q = q.Where("source = ?", string(f.Source))
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", string(f.Status))
-	}
-	if f.Stalled {
-		q = q.Where("stalled_at IS NOT NULL")
-	}
-	if f.Carrier != "" {
-		if msg := app.TextProblem("carrier", f.Carrier, app.MaxCarrierLength); msg != "" {
-			return app.ShipmentPage{}, app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		q = q.Where("carrier = ?", f.Carrier)
-	}
-	if !f.From.IsZero() {
-		q = q.Where("created_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("created_at < ?", f.To.UTC())
-	}
-	if term := strings.TrimSpace(f.Query); term != "" {
-		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
-			return app.ShipmentPage{}, app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		// The term is matched literally: % and _ are not wildcards, on
-		// either engine (SQLite has no default LIKE escape character).
-		like := "%" + likeEscaper.Replace(strings.ToUpper(term)) + "%"
-		q = q.Where(`(UPPER(order_name) LIKE ? ESCAPE '\' OR UPPER(tracking_number) LIKE ? ESCAPE '\' OR UPPER(carrier) LIKE ? ESCAPE '\')`, like, like, like)
+	q, err := filterShipments(db.gorm.WithContext(ctx).Model(&shipmentRow{}).Where("shop_id = ?", shopID), "", f)
+	if err != nil {
+		return app.ShipmentPage{}, err
 	}
 	page := app.ShipmentPage{Page: f.Page, PerPage: f.PerPage, Shipments: []app.Shipment{}}
 	if err := q.Count(&page.Total).Error; err != nil {
@@ -76,6 +49,47 @@ func (db *DB) ListShipments(ctx context.Context, shopID string, f app.ShipmentFi
 		page.Shipments = append(page.Shipments, byID[id])
 	}
 	return page, nil
+}
+
+// filterShipments adds the admin's shipment filters to q — the list's and
+// the export's, one set of rules. col prefixes the shipments' columns ("s."
+// when the query joins other tables).
+func filterShipments(q *gorm.DB, col string, f app.ShipmentFilter) (*gorm.DB, error) {
+	if f.State != "" {
+		q = q.Where(col+"state = ?", string(f.State))
+	}
+	if f.Source != "" {
+		q = q.Where(col+"source = ?", string(f.Source))
+	}
+	if f.Status != "" {
+		q = q.Where(col+"status = ?", string(f.Status))
+	}
+	if f.Stalled {
+		q = q.Where(col + "stalled_at IS NOT NULL")
+	}
+	if f.Carrier != "" {
+		if msg := app.TextProblem("carrier", f.Carrier, app.MaxCarrierLength); msg != "" {
+			return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+		q = q.Where(col+"carrier = ?", f.Carrier)
+	}
+	if !f.From.IsZero() {
+		q = q.Where(col+"created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where(col+"created_at < ?", f.To.UTC())
+	}
+	if term := strings.TrimSpace(f.Query); term != "" {
+		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
+			return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+		}
+		// The term is matched literally: % and _ are not wildcards, on
+		// either engine (SQLite has no default LIKE escape character).
+		like := "%" + likeEscaper.Replace(strings.ToUpper(term)) + "%"
+		q = q.Where(fmt.Sprintf(`(UPPER(%[1]sorder_name) LIKE ? ESCAPE '\' OR UPPER(%[1]stracking_number) LIKE ? ESCAPE '\' OR UPPER(%[1]scarrier) LIKE ? ESCAPE '\')`, col),
+			like, like, like)
+	}
+	return q, nil
 }
 
 // CountShipments implements app.ShipmentLister.
