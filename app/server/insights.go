@@ -105,6 +105,10 @@ func (s *Server) exportShipments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		// A file of nothing would look like a failed export: say why.
+		return app.Errorf(app.ErrInvalid, "from must not be after to")
+	}
 	ins := s.deps.Insights
 	ctx := c.Request().Context()
 	shop := shopOf(c)
