@@ -45,6 +45,21 @@ func newLiveEnv(t *testing.T, clock *apptest.Clock) (*mailEnv, *providerfake.Sev
 	return &mailEnv{pushEnv: e, pit: pit, app: e.URL}, st
 }
 
+// shipped waits until the shipment is in Shopify and its tracking has
+// started: the push records the fulfillment, then (a moment later) the
+// parcel's shipped status, window and registration.
+func (e *pushEnv) shipped(id string) *app.Shipment {
+	e.t.Helper()
+	e.settled(id)
+	var s *app.Shipment
+	wiringtest.Eventually(e.t, "tracking started", func() bool {
+		got, err := e.db.ShipmentByID(context.Background(), id)
+		s = got
+		return err == nil && got.ShippedAt != nil
+	})
+	return s
+}
+
 // orderTo is a Spanish customer's order shipped to country.
 func (e *mailEnv) orderTo(country string) shopifyfake.Order {
 	e.t.Helper()
@@ -98,7 +113,7 @@ func TestShopifysOwnTrackingMovesTheParcelWithoutSetUp(t *testing.T) {
 	e, _ := newLiveEnv(t, nil)
 	o := e.orderTo("ES")
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
-	s := e.settled(id)
+	s := e.shipped(id)
 	if s.State != app.ShipmentSynced || s.Status != app.StatusShipped || s.ShippedAt == nil {
 		t.Fatalf("a fulfillment is at least shipped: %+v", s)
 	}
@@ -150,7 +165,7 @@ func TestSeventeenTrackRegistersPushesAndStops(t *testing.T) {
 	o := e.orderTo("MX")
 	const number = "LX123456785CN"
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: number})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	wiringtest.Eventually(t, "registered with 17TRACK", func() bool { return e.shipment(id).TrackerState == app.TrackerRegistered })
 	// A second push of the same shipment registers nothing more.
 	if err := e.shipping.RegisterTracker(context.Background(), id, false); err != nil {
@@ -223,7 +238,7 @@ func TestPollingFallbackFindsWhatPushesMissed(t *testing.T) {
 	o := e.orderTo("ES")
 	const number = "RR123456785CN"
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: number})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	wiringtest.Eventually(t, "registered", func() bool { return e.shipment(id).TrackerState == app.TrackerRegistered })
 	// 17TRACK learns of a scan but has no webhook to push to.
 	if _, err := st.Advance(number, "InTransit", clock.Now().Add(-time.Hour), "Shenzhen, CN", "Departed"); err != nil {
@@ -265,7 +280,7 @@ func TestShopifyTrackingIsPolledWhenItsWebhooksWereMissed(t *testing.T) {
 	}
 	o := e.orderTo("ES")
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
-	s := e.settled(id)
+	s := e.shipped(id)
 	if err := e.fake.TrackFulfillment(shop, s.ShopifyFulfillmentID, "IN_TRANSIT", clock.Now().Add(-time.Hour), "En tránsito", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +328,7 @@ func TestStalledParcelsAreCaughtToldAndDigested(t *testing.T) {
 	}
 	domestic := e.orderTo("ES")
 	id := e.submit(shipping.Submission{OrderID: domestic.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	e.notification(id, app.NotifyShipped)
 
 	clock.Advance(2 * 24 * time.Hour)
@@ -398,7 +413,7 @@ func TestTransitWindowEstimatesAndLateParcels(t *testing.T) {
 	}
 	o := e.orderTo("ES")
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	s := e.shipment(id)
 	madrid, _ := time.LoadLocation("Europe/Madrid")
 	if s.DeliveryWindowFrom == nil || s.DeliveryWindowFrom.In(madrid).Format(time.DateOnly) != "2026-12-10" ||
@@ -448,7 +463,7 @@ func TestRegistrationsArePacedAndDeduplicated(t *testing.T) {
 		ids = append(ids, e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: n})[0].ShipmentID)
 	}
 	for _, id := range ids {
-		e.settled(id)
+		e.shipped(id)
 	}
 	wiringtest.Eventually(t, "all registered", func() bool {
 		for _, id := range ids {
@@ -483,7 +498,7 @@ func TestAfterShipConnectedLaterFollowsParcelsOnTheirWay(t *testing.T) {
 	o := env.spanishOrder()
 	const number = "1Z5R89390357567127"
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: number, Carrier: "UPS"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	if got := env.shipment(id); got.TrackerState != app.TrackerNone {
 		t.Fatalf("registered before any aggregator was connected: %+v", got)
 	}
@@ -542,7 +557,7 @@ func TestCrossBorderPatienceAndANewEstimateUnstalls(t *testing.T) {
 	}
 	mx := e.orderTo("MX")
 	id := e.submit(shipping.Submission{OrderID: mx.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	clock.Advance(5 * 24 * time.Hour)
 	if n, err := e.shipping.CheckStalls(ctx); err != nil || n != 0 {
 		t.Fatalf("a cross-border parcel stalled after 5 days: %d %v", n, err)
@@ -585,7 +600,7 @@ func TestRegistrationGivesUpOnTheLastTry(t *testing.T) {
 	}
 	o := e.order(shopifyfake.NewOrder{Email: "lucia@example.com", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}}, false)
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	if err := e.shipping.RegisterTracker(ctx, id, false); app.ErrorCodeOf(err) != app.ErrUnavailable {
 		t.Fatalf("an unreachable provider: %v, want unavailable (retried)", err)
 	}
@@ -610,7 +625,7 @@ func TestDigestClaimIsReleasedWhenTheSendFails(t *testing.T) {
 	}
 	o := e.order(shopifyfake.NewOrder{Email: "lucia@example.com", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}}, false)
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "PK123456789ES", Carrier: "Correos"})[0].ShipmentID
-	s := e.settled(id)
+	s := e.shipped(id)
 	if ok, err := e.db.MarkStalled(ctx, id, app.StallNoEvents, time.Now(), s.LastEventAt); err != nil || !ok {
 		t.Fatalf("stall: %v %v", ok, err)
 	}
