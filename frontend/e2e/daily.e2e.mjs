@@ -285,12 +285,14 @@ async function day(lang, o) {
   await filtered([o.number, o.importOrders.synced], o.importOrders.attention ? [o.importOrders.attention] : [])
     .catch(async () => fail(`the shipped filter shows:\n${await page.locator("table").innerText()}`));
   await shot("shipments");
-  await page.getByLabel(w.stalledOnly).check();
+  // A click, then the URL: the box follows the URL, which is what is asserted.
+  await page.getByLabel(w.stalledOnly).click();
   await page.waitForURL(/stalled=true/);
   await page.getByText(w.noMatch).waitFor({ timeout: 15000 }).catch(async () => fail(`stalled filter: no "${w.noMatch}": ${await body()}`));
   await check("shipments (stalled)");
-  await page.getByLabel(w.stalledOnly).uncheck();
+  await page.getByLabel(w.stalledOnly).click();
   await page.waitForURL((u) => !u.search.includes("stalled"));
+  if (await page.getByLabel(w.stalledOnly).isChecked()) fail(`"${w.stalledOnly}" is still ticked after the filter was cleared`);
   await settle();
   await page.getByRole("link", { name: o.order, exact: true }).first().click();
   await page.getByRole("heading", { name: w.detailTitle(o.number) }).waitFor({ timeout: 15000 }).catch(() => fail(`no "${w.detailTitle(o.number)}"`));

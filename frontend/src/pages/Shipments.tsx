@@ -1,5 +1,5 @@
 import { BlockStack, Button, Card, Checkbox, DataTable, InlineStack, Select, Text, TextField } from "@shopify/polaris";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { sessionToken } from "../api";
 import { labelOf, useI18n, type T } from "../i18n";
 import { stateReasonText } from "../messages";
@@ -11,9 +11,16 @@ import { Empty, Link, Loaded, ParcelBadge, StalledBadge, StateBadge, date, useAp
 export function Shipments() {
   const { t, locale } = useI18n();
   const { search, navigate } = useRoute();
-  const [f, setF] = useState<ShipmentFilters>(queryToFilters(search));
+  // The filters are the URL's: a control shows what the list was asked for in
+  // the same render, with no copy to fall out of step. Only the text being
+  // typed (search, carrier) is a draft until it is applied.
+  const f = useMemo<ShipmentFilters>(() => queryToFilters(search), [search]);
   const [q, setQ] = useState(f.q ?? "");
-  useEffect(() => setF(queryToFilters(search)), [search]);
+  const [carrier, setCarrier] = useState(f.carrier ?? "");
+  useEffect(() => {
+    setQ(f.q ?? "");
+    setCarrier(f.carrier ?? "");
+  }, [f]);
   const list = useApi<ShipmentList>(`/shipments${filtersToQuery(f)}`);
   const apply = (next: ShipmentFilters) => navigate(`/shipments${filtersToQuery({ ...next, page: next.page ?? 1 })}`);
   const states = ["", "pending", "syncing", "synced", "failed", "needs_attention", "cancelled"];
@@ -37,7 +44,7 @@ export function Shipments() {
               options={sources.map((s) => ({ value: s, label: s ? t(`source.${s}` as Parameters<T>[0]) : t("ship.all") }))} />
             <Select label={t("ship.parcelStatus")} value={f.status ?? ""} onChange={(v) => apply({ ...f, status: v })}
               options={["", ...parcelStatuses].map((s) => ({ value: s, label: s ? labelOf(t, "parcel", s) : t("ship.all") }))} />
-            <TextField label={t("ship.carrier")} value={f.carrier ?? ""} onChange={(v) => setF({ ...f, carrier: v })} onBlur={() => apply(f)} autoComplete="off" />
+            <TextField label={t("ship.carrier")} value={carrier} onChange={setCarrier} onBlur={() => carrier !== (f.carrier ?? "") && apply({ ...f, carrier })} autoComplete="off" />
             <TextField label={t("ship.from")} type="date" value={f.from ?? ""} onChange={(v) => apply({ ...f, from: v })} autoComplete="off" />
             <TextField label={t("ship.to")} type="date" value={f.to ?? ""} onChange={(v) => apply({ ...f, to: v })} autoComplete="off" />
           </InlineStack>
