@@ -75,6 +75,15 @@ const (
 	MsgLineQuantityLarge = "line_quantity_too_large" // {index}
 	MsgOrderNoLineItem   = "order_has_no_line_item"  // {index, order, line_item_id}
 	MsgOrderNoSKU        = "order_has_no_sku"        // {index, order, sku}
+	// API rows that are not the JSON the API documents.
+	MsgRowNotObject      = "row_not_object"
+	MsgUnknownField      = "unknown_field"  // {field}
+	MsgFieldNotText      = "field_not_text" // {field}
+	MsgNotifyInvalid     = "notify_customer_invalid"
+	MsgLinesNotArray     = "line_items_not_array"
+	MsgLineNotObject     = "line_not_object"      // {index}
+	MsgLineSKUNotText    = "line_sku_not_text"    // {index}
+	MsgLineItemIDInvalid = "line_item_id_invalid" // {index}
 	// CSV rows.
 	MsgOrderIDInvalid     = "order_id_invalid"     // {value}
 	MsgQuantityInvalid    = "quantity_invalid"     // {value}

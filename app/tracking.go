@@ -19,6 +19,16 @@ const (
 	TrackerStopped    TrackerState = "stopped"    // delivered, or past the provider's window
 )
 
+// Why a provider refused a shipment's number (Shipment.TrackerDetail): a code
+// the admin puts into the merchant's language, never the provider's English.
+const (
+	TrackerKeyRefused     = "key_refused"     // the key is wrong or revoked
+	TrackerNoQuota        = "no_quota"        // the account's quota is used up or the plan lacks the feature
+	TrackerRequestRefused = "request_refused" // the provider refused the request as invalid
+	TrackerNumberRefused  = "number_refused"  // the provider refused this number
+	TrackerGaveUp         = "gave_up"         // still failing after every retry
+)
+
 // Why a shipment stalled.
 const (
 	StallNoEvents     = "no_events"     // no carrier news for the shop's number of days

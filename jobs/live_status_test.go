@@ -610,7 +610,7 @@ func TestRegistrationGivesUpOnTheLastTry(t *testing.T) {
 	if err := e.shipping.RegisterTracker(ctx, id, true); err != nil {
 		t.Fatalf("last try: %v", err)
 	}
-	if s, _ := e.db.ShipmentByID(ctx, id); s.TrackerState != app.TrackerRejected || s.TrackerDetail != string(app.ErrUnavailable) {
+	if s, _ := e.db.ShipmentByID(ctx, id); s.TrackerState != app.TrackerRejected || s.TrackerDetail != app.TrackerGaveUp {
 		t.Fatalf("after the last try: %q %q", s.TrackerState, s.TrackerDetail)
 	}
 }

@@ -115,20 +115,28 @@ func TestTrackingAPI(t *testing.T) {
 	]`
 	code, body = post(key, batch)
 	results, _ = body["results"].([]any)
-	want := []struct{ status, err string }{
-		{"duplicate", ""}, {"accepted", ""}, {"rejected", "tracking_number is required"},
-		{"rejected", "line_items[0].quantity must be a whole number above 0"}, {"rejected", "line_items[0] needs a sku or a line_item_id"},
-		{"rejected", `unknown field "trackng_url"`}, {"rejected", "order must be"}, {"rejected", "each row must be a JSON object"},
-		{"rejected", `order #1001 has no line with sku "NOPE"`}, {"accepted", ""},
+	// Every rejection carries a code the admin can put in the merchant's
+	// language, whether the row was unreadable JSON or broke a rule.
+	want := []struct{ status, err, code string }{
+		{"duplicate", "", ""}, {"accepted", "", ""}, {"rejected", "tracking_number is required", "tracking_number_required"},
+		{"rejected", "line_items[0].quantity must be a whole number above 0", "line_quantity_invalid"},
+		{"rejected", "line_items[0] needs a sku or a line_item_id", "line_needs_item"},
+		{"rejected", `unknown field "trackng_url"`, "unknown_field"}, {"rejected", "order must be", "order_invalid"},
+		{"rejected", "each row must be a JSON object", "row_not_object"},
+		{"rejected", `order #1001 has no line with sku "NOPE"`, "order_has_no_sku"}, {"accepted", "", ""},
 	}
 	if code != 202 || len(results) != len(want) {
 		t.Fatalf("batch: %d %v", code, body)
 	}
 	for i, w := range want {
 		r := results[i].(map[string]any)
-		if r["status"] != w.status || !strings.Contains(fmt.Sprint(r["error"]), w.err) || int(r["index"].(float64)) != i {
-			t.Errorf("row %d: %v, want %s %q", i, r, w.status, w.err)
+		if r["status"] != w.status || !strings.Contains(fmt.Sprint(r["error"]), w.err) || int(r["index"].(float64)) != i ||
+			(w.code != "" && r["error_code"] != w.code) {
+			t.Errorf("row %d: %v, want %s %q %s", i, r, w.status, w.err, w.code)
 		}
+	}
+	if p, _ := results[5].(map[string]any)["error_params"].(map[string]any); p["field"] != "trackng_url" {
+		t.Errorf("the unknown field is not named in the params: %v", results[5])
 	}
 	// Too many rows.
 	var many []string

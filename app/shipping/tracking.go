@@ -181,10 +181,11 @@ func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string, last
 		if rerr := svc.Status.RecordSourceCheck(ctx, src.ID, string(code)); rerr != nil {
 			return rerr
 		}
-		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code))
-	case code == app.ErrInvalid || lastTry:
-		// Refused as a request, or still failing after every retry.
-		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code))
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", trackerRefusal(code))
+	case code == app.ErrInvalid:
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", app.TrackerRequestRefused)
+	case lastTry:
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", app.TrackerGaveUp)
 	case code == app.ErrRateLimited:
 		// The provider's own throttle (or daily limit): back off like an
 		// outage, not like Waybill's one-second pacing.
@@ -203,9 +204,24 @@ func (svc *Service) RegisterTracker(ctx context.Context, shipmentID string, last
 	case app.ErrInvalid, app.ErrForbidden:
 		// The number refused for good, or the account's quota used up (the
 		// merchant buys more): Shopify's own tracking and the polls go on.
-		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", app.ErrorMessageOf(r.Err))
+		// The provider's own words stay in the log; the merchant reads a code.
+		svc.Log.InfoContext(ctx, "tracker refused", "shop", shop.Domain, "shipment_id", s.ID,
+			"provider", provider.Name(), "error", app.ErrorMessageOf(r.Err))
+		detail := app.TrackerNumberRefused
+		if app.ErrorCodeOf(r.Err) == app.ErrForbidden {
+			detail = app.TrackerNoQuota
+		}
+		return svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", detail)
 	}
 	return r.Err
+}
+
+// trackerRefusal is why a provider that refused the key refused the number.
+func trackerRefusal(code app.ErrorCode) string {
+	if code == app.ErrForbidden {
+		return app.TrackerNoQuota
+	}
+	return app.TrackerKeyRefused
 }
 
 // trackerOf is the shipment's aggregator; nil when it is gone (the
@@ -350,7 +366,7 @@ func (svc *Service) poll(ctx context.Context, s *app.Shipment, round *sweepRound
 				if err := svc.Status.RecordSourceCheck(ctx, src.ID, string(code)); err != nil {
 					return err
 				}
-				if err := svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", string(code)); err != nil {
+				if err := svc.Tracking.SetTracker(ctx, s.ID, app.TrackerRejected, "", trackerRefusal(code)); err != nil {
 					return err
 				}
 			default:

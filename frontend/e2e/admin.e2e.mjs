@@ -46,7 +46,7 @@ try {
   await page.locator("#import-confirm").click();
   await page.locator("#import-summary").waitFor({ timeout: 15000 });
   const summary = await page.locator("#import-summary").textContent();
-  if (summary.trim() !== "2 accepted, 0 duplicates, 1 rejected") fail(`import summary: ${summary}`);
+  if (summary.trim() !== "Accepted: 2 · Duplicates: 0 · Rejected: 1") fail(`import summary: ${summary}`);
   await page.waitForFunction(() => document.querySelectorAll('[data-row-state="synced"]').length === 2, null, { timeout: 30000 })
     .catch(() => fail("the imported rows did not become synced"));
   await page.screenshot({ path: join(ARTIFACTS, "admin-import.png"), fullPage: true });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkDraft, csvCell, deliveryEstimate, filtersToQuery, orderedEvents, pageCount, queryToFilters, rejectedRowsCSV, safeHref, settled, toCSV, toDraft } from "./logic";
 import type { ImportRow } from "./types";
 import { keys, kindLabel, missingSpanish, pickLocale, translator } from "./i18n";
+import { rowResultText } from "./messages";
 
 const rows: ImportRow[] = [
   { line: 2, order: "#1001", tracking_number: "RB123456785ES", status: "accepted", shipment_id: "a" },
@@ -103,9 +104,21 @@ describe("i18n", () => {
     expect(pickLocale("?locale=es-MX", "en-US")).toBe("es");
     expect(pickLocale("", "es-AR")).toBe("es");
     expect(pickLocale("?shop=x", "fr")).toBe("en");
-    expect(translator("es")("imp.summary", { accepted: 2, duplicate: 0, rejected: 1 })).toBe("2 aceptadas, 0 duplicadas, 1 rechazadas");
+    expect(translator("es")("imp.summary", { accepted: 2, duplicate: 0, rejected: 1 })).toBe("Aceptadas: 2 · Duplicadas: 0 · Rechazadas: 1");
     expect(kindLabel(translator("es"), "pushed")).toBe("En Shopify");
     expect(kindLabel(translator("es"), "something_new")).toBe("something_new");
+  });
+});
+
+describe("API rows that are not the documented JSON", () => {
+  it("says why in Spanish, counting items from 1", () => {
+    const es = translator("es");
+    expect(rowResultText(es, { status: "rejected", error: "line_items[1].sku must be a string", error_code: "line_sku_not_text", error_params: { index: "1" } }, "es"))
+      .toBe("Rechazada: El SKU del artículo 2 debe ser texto.");
+    expect(rowResultText(es, { status: "rejected", error: "carrier must be a string", error_code: "field_not_text", error_params: { field: "carrier" } }, "es"))
+      .toBe("Rechazada: El campo transportista debe ser texto.");
+    expect(rowResultText(es, { status: "rejected", error: "unknown field", error_code: "unknown_field", error_params: { field: "trackng_url" } }, "es"))
+      .toContain("Campo desconocido «trackng_url»");
   });
 });
 

@@ -58,8 +58,12 @@ export function messageText(t: T, code: string | undefined, params: Params | nul
     case "text_invalid_utf8":
     case "text_control_characters":
     case "text_too_long":
+    case "field_not_text":
       vars.field = fieldName(t, p.field ?? "");
       break;
+    case "line_not_object":
+    case "line_sku_not_text":
+    case "line_item_id_invalid":
     case "line_needs_item":
     case "line_quantity_invalid":
     case "line_quantity_too_large":

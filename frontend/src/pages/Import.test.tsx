@@ -77,7 +77,7 @@ describe("import page", () => {
 
     fireEvent.click(screen.getByRole("button", { name: "Importar 3 filas" }));
     await waitFor(() => expect(uploads.calls).toEqual(["/imports?dry_run=true", "/imports"]));
-    expect(await screen.findByText("3 aceptadas, 0 duplicadas, 0 rechazadas")).toBeTruthy();
+    expect(await screen.findByText("Aceptadas: 3 · Duplicadas: 0 · Rechazadas: 0")).toBeTruthy();
     expect(screen.queryByText("Cómo entendió Waybill pedidos.csv")).toBeNull();
   });
 

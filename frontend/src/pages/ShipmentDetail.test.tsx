@@ -88,13 +88,13 @@ describe("shipment detail's parcel", () => {
       shipment: {
         ...d.shipment, status: "in_transit", status_source: "shopify", estimated_delivery_at: null,
         delivery_window_from: "2026-12-12T12:00:00Z", delivery_window_to: "2026-12-19T12:00:00Z",
-        stalled_at: "2026-12-10T08:00:00Z", stalled_reason: "no_events", tracker_state: "rejected", tracker_detail: "invalid tracking number",
+        stalled_at: "2026-12-10T08:00:00Z", stalled_reason: "no_events", tracker_state: "rejected", tracker_detail: "number_refused",
       },
     };
     inSpanish();
     expect(await screen.findByText("vía Shopify")).toBeTruthy();
     expect(screen.getByText("Entrega prevista: 12–19 dic (según tu plazo de tránsito)")).toBeTruthy();
     expect(screen.getByText("El transportista lleva más días sin novedades de los que permite tu ajuste de retrasos.")).toBeTruthy();
-    expect(document.getElementById("parcel-tracker")?.textContent).toBe("Servicio de seguimiento: Rechazado por el servicio de seguimiento — invalid tracking number");
+    expect(document.getElementById("parcel-tracker")?.textContent).toBe("Servicio de seguimiento: Rechazado por el servicio de seguimiento — el servicio no acepta este número");
   });
 });

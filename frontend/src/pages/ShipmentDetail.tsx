@@ -1,7 +1,7 @@
 import { Banner, BlockStack, Button, Card, InlineStack, List, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { api } from "../api";
-import { labelOf, useI18n } from "../i18n";
+import { has, labelOf, useI18n } from "../i18n";
 import { eventText, stateReasonText } from "../messages";
 import { deliveryEstimate, safeHref } from "../logic";
 import type { Shipment, ShipmentDetailResponse, ShipmentUpdate } from "../types";
@@ -120,7 +120,8 @@ function Parcel({ s }: { s: Shipment }) {
         {s.tracker_state && (
           <Text as="p" id="parcel-tracker">
             {t("detail.tracker")}: {labelOf(t, "tracker", s.tracker_state)}
-            {s.tracker_detail ? ` — ${s.tracker_detail}` : ""}
+            {/* Rows written before the reasons were codes held the provider's English: not shown. */}
+            {s.tracker_detail && has(`trackerDetail.${s.tracker_detail}`) ? ` — ${labelOf(t, "trackerDetail", s.tracker_detail)}` : ""}
           </Text>
         )}
       </BlockStack>
