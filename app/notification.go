@@ -106,7 +106,21 @@ type Notification struct {
 	QueuedAt  time.Time  `json:"queued_at"`
 	SentAt    *time.Time `json:"sent_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	// SendingAt is set, while the email is still queued, from the moment a
+	// send starts until its outcome is recorded: a send that finds it set
+	// follows one that may have reached the mail server (a crash between
+	// the server's acceptance and the record). SendAttempts counts the
+	// sends started.
+	SendingAt    *time.Time `json:"-"`
+	SendAttempts int        `json:"-"`
 }
+
+// MessageID is the left part of the Message-ID of n's email (the mailer adds
+// its host): derived from the notification alone, so every send of one
+// notification carries the same Message-ID and a repeat after a crash is
+// shown once by mail clients such as Gmail. A resend is a new notification,
+// with its own.
+func (n Notification) MessageID() string { return n.ID }
 
 // NotificationReason is why an email was not sent, as a code.
 type NotificationReason string
@@ -166,7 +180,12 @@ type NotificationStore interface {
 	// when one exists already it returns that one and created false.
 	QueueNotification(ctx context.Context, n *Notification) (stored *Notification, created bool, err error)
 	NotificationByID(ctx context.Context, id string) (*Notification, error)
-	// SetNotificationStatus records an outcome (and the recipient and locale used).
+	// MarkNotificationSending records, committed before the email goes to
+	// the mail server, that a send of the queued notification starts
+	// (SendingAt, one more SendAttempts); false when it is no longer queued.
+	MarkNotificationSending(ctx context.Context, id string) (bool, error)
+	// SetNotificationStatus records an outcome (and the recipient and locale
+	// used), which ends a send in flight (SendingAt cleared), queued included.
 	SetNotificationStatus(ctx context.Context, id string, status NotificationStatus, recipient, locale string, reason NotificationReason, detail string) error
 	// StalledNotifications are queued emails not touched since before t.
 	StalledNotifications(ctx context.Context, before time.Time, limit int) ([]Notification, error)
@@ -192,10 +211,15 @@ type Email struct {
 	Text           string
 	UnsubscribeURL string // List-Unsubscribe (one-click)
 	Locale         string
+	// MessageID, when set, is the left part of the Message-ID header
+	// (letters, digits, dots, dashes); the mailer adds "@" and the app's
+	// host, so the same value gives the same Message-ID. Empty: a new one.
+	MessageID string
 }
 
-// Mailer delivers email. Its errors are ErrUnavailable when a retry may work
-// (connection refused, 4xx) and ErrInvalid when the server refused for good (5xx).
+// Mailer delivers email. nil means the server accepted the message. Its
+// errors are ErrUnavailable when a retry may work (connection refused, 4xx)
+// and ErrInvalid when the server refused for good (5xx).
 type Mailer interface {
 	Send(ctx context.Context, e Email) error
 	// Sends is false for a mailer that only logs (no SMTP_URL): its emails

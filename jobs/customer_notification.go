@@ -9,7 +9,10 @@ import (
 )
 
 // TypeCustomerNotification sends one customer email: a (shipment, event)
-// recorded in the notification log, sent once whatever the retries.
+// recorded in the notification log, sent once whatever the retries — except
+// after a crash between the mail server's acceptance and the record, when
+// the recovered task sends it again with the same Message-ID (see
+// shipping.SendEmail).
 const TypeCustomerNotification = "notification:email"
 
 // CustomerNotificationPayload names the notification.

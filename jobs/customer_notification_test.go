@@ -126,6 +126,11 @@ func TestShippedEmailArrivesOnceInSpanish(t *testing.T) {
 	if !strings.Contains(m.HTML, "tracking-number=RB123456785ES") || strings.Join(m.Headers["Content-Language"], "") != "es" {
 		t.Error("tracking link or language header missing")
 	}
+	// The Message-ID is the notification's own, on the app's host: a repeat
+	// after a crash would carry the same one.
+	if u, err := url.Parse(e.app); err != nil || strings.Join(m.Headers["Message-Id"], "") != "<"+n.ID+"@"+u.Hostname()+">" {
+		t.Errorf("Message-ID %v, want <%s@the app's host> (%v)", m.Headers["Message-Id"], n.ID, err)
+	}
 	o2, _ := e.fake.Order(shop, o.ID)
 	if o2.Fulfillments[0].NotifyCustomer {
 		t.Error("Shopify was asked to email the customer too: never both")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/email"
@@ -88,6 +89,13 @@ func (svc *Service) Resend(ctx context.Context, shop *app.Shop, shipmentID strin
 // lastTry says no retry follows, so an unreachable server is recorded as a
 // failure. Errors: ErrInvalid when the mail server refused for good or the
 // mail configuration is wrong (final), others are worth a retry.
+//
+// Only a crash between the mail server's acceptance and the record can send
+// an email twice, and that cannot be closed (the server and the database
+// commit apart). It is narrowed and defused: the send is recorded as in
+// flight before the server is reached and as sent right after; a send that
+// finds it in flight sends again with the same Message-ID (one per
+// notification), which mail clients show once, and logs a possible repeat.
 func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTry bool) error {
 	n, err := svc.Notifications.NotificationByID(ctx, notificationID)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
@@ -146,13 +154,29 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 	if err != nil {
 		return record(app.NotificationFailed, order.Email, locale, app.ReasonRenderFailed, "The email could not be rendered: "+err.Error())
 	}
-	err = svc.Mailer.Send(ctx, envelope(shop, settings, order.Email, rendered, msg.UnsubscribeURL))
+	if marked, err := svc.Notifications.MarkNotificationSending(ctx, n.ID); err != nil {
+		return err
+	} else if !marked {
+		return nil // another run recorded its outcome meanwhile
+	}
+	if n.SendingAt != nil {
+		// No personal data: ids and the event only.
+		svc.Log.WarnContext(ctx, "customer email: possible repeat, sent again with the same Message-ID", "shop", shop.Domain,
+			"notification_id", n.ID, "event", n.Event, "attempt", n.SendAttempts+1, "previous_attempt_at", *n.SendingAt)
+	}
+	e := envelope(shop, settings, order.Email, rendered, msg.UnsubscribeURL)
+	e.MessageID = n.MessageID()
+	err = svc.Mailer.Send(ctx, e)
 	switch {
 	case err == nil && !svc.Mailer.Sends():
 		return record(app.NotificationSkipped, order.Email, locale, app.ReasonSMTPNotConfigured, "Rendered and logged, not sent: SMTP_URL is not set.")
 	case err == nil:
 		svc.Log.InfoContext(ctx, "customer email sent", "shop", shop.Domain, "notification_id", n.ID, "event", n.Event, "locale", locale)
-		return record(app.NotificationSent, order.Email, locale, "", "")
+		// The server has it: a worker shutting down or the task's timeout
+		// must not stop the record (that would send it again).
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordSentTimeout)
+		defer cancel()
+		return svc.Notifications.SetNotificationStatus(recordCtx, n.ID, app.NotificationSent, order.Email, locale, "", "")
 	case app.ErrorCodeOf(err) == app.ErrInvalid:
 		// The server refused the message for good (5xx), or SMTP_URL is
 		// wrong (login refused, no login method, TLS missing): retrying
@@ -163,8 +187,14 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 	case lastTry:
 		return joinRecorded(err, record(app.NotificationFailed, order.Email, locale, app.ReasonUnreachable, "The mail server could not be reached after several attempts."))
 	}
-	return err
+	// The server did not take it: no longer in flight, so the retry is no
+	// possible repeat.
+	return joinRecorded(err, record(app.NotificationQueued, "", "", "", ""))
 }
+
+// recordSentTimeout bounds recording a send the server accepted, which goes
+// on after the task's context ends.
+const recordSentTimeout = 10 * time.Second
 
 // joinRecorded keeps a send's error (its code decides retry or not) and adds
 // a failure to record it, which the caller must see too.

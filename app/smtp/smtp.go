@@ -26,6 +26,8 @@ type SMTP struct {
 	host string
 	opts []gomail.Option
 	from string
+	// domain is the right part of every Message-ID: the app's host.
+	domain string
 	// user and pass are SMTP_URL's credentials, kept to take them out of
 	// any server answer that repeats them.
 	user, pass string
@@ -94,13 +96,18 @@ func New(smtpURL, appURL string) (*SMTP, error) {
 		opts = append(opts, auth, gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
 		s.plaintextRisk = mayBePlaintext && !local
 	}
+	appHost := "localhost"
+	if a, err := url.Parse(appURL); err == nil && a.Hostname() != "" {
+		appHost = a.Hostname()
+	}
 	s.from = u.Query().Get("from")
 	if s.from == "" {
-		appHost := "localhost"
-		if a, err := url.Parse(appURL); err == nil && a.Hostname() != "" {
-			appHost = a.Hostname()
-		}
 		s.from = "shipping@" + appHost
+	}
+	s.domain = appHost
+	if !dotAtom.MatchString(s.domain) {
+		// An IPv6 literal is no dot-atom (RFC 5322 msg-id).
+		s.domain = "localhost"
 	}
 	s.opts = opts
 	return s, nil
@@ -109,9 +116,21 @@ func New(smtpURL, appURL string) (*SMTP, error) {
 // From is the sender address.
 func (s *SMTP) From() string { return s.from }
 
+// dotAtom is RFC 5322's dot-atom-text, narrowed to letters, digits, dashes
+// and underscores: each side of a Message-ID.
+var dotAtom = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+
 // build makes the MIME message: text and HTML alternatives, the shop as the
-// sender's name and reply-to, and the unsubscribe headers.
-func build(from string, e app.Email) (*gomail.Msg, error) {
+// sender's name and reply-to, the unsubscribe headers, and the Message-ID
+// <e.MessageID@domain> (a new one when e has none).
+func build(from, domain string, e app.Email) (*gomail.Msg, error) {
+	id := e.MessageID
+	if id == "" {
+		id = app.NewID()
+	}
+	if !dotAtom.MatchString(id) {
+		return nil, app.Errorf(app.ErrInvalid, "the Message-ID %q is not a dot-atom", id)
+	}
 	m := gomail.NewMsg()
 	if err := m.FromFormat(e.FromName, from); err != nil {
 		return nil, app.WrapError(app.ErrInvalid, err, "invalid sender")
@@ -137,7 +156,9 @@ func build(from string, e app.Email) (*gomail.Msg, error) {
 			m.SetListUnsubscribe("<" + e.UnsubscribeURL + ">")
 		}
 	}
-	m.SetMessageID()
+	// The same notification always gets the same Message-ID: a repeat
+	// after a crash collapses into the first in the customer's mailbox.
+	m.SetMessageIDWithValue(id + "@" + domain)
 	m.SetDate()
 	return m, nil
 }
@@ -161,7 +182,7 @@ func (s *SMTP) client(extra ...gomail.Option) (*gomail.Client, error) {
 // (5xx) is ErrInvalid too; anything else is ErrUnavailable, worth a retry.
 // The errors hold no address and no credential.
 func (s *SMTP) Send(ctx context.Context, e app.Email) error {
-	m, err := build(s.from, e)
+	m, err := build(s.from, s.domain, e)
 	if err != nil {
 		return err
 	}

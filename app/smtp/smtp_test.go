@@ -80,3 +80,43 @@ func TestSMTPRefusalsAndOutages(t *testing.T) {
 		}
 	}
 }
+
+// The Message-ID is <MessageID@the app's host>: the same for two sends of one
+// email (a repeat after a crash collapses in the customer's mailbox), a new
+// one for an email that has none (a test send).
+func TestMessageIDIsTheEmailsOwnOrNew(t *testing.T) {
+	pit := mailpittest.Start(t, `@example\.com$`)
+	mailer, err := smtp.New(pit.URL(), "https://waybill.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := spanishEmail(t, "lucia@example.com")
+	e.MessageID = "0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f"
+	for range 2 {
+		if err := mailer.Send(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.MessageID = ""
+	for range 2 {
+		if err := mailer.Send(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := pit.Wait(4, 0)
+	var ids []string
+	for i := len(got) - 1; i >= 0; i-- { // oldest first
+		ids = append(ids, strings.Join(pit.Read(got[i].ID).Headers["Message-Id"], ","))
+	}
+	want := "<0190c1d2-7a3b-7c4d-8e5f-6a7b8c9d0e1f@waybill.example.com>"
+	if ids[0] != want || ids[1] != want {
+		t.Fatalf("the same email's Message-IDs: %q, want %q twice", ids[:2], want)
+	}
+	if ids[2] == ids[3] || ids[2] == want || !strings.HasSuffix(ids[2], "@waybill.example.com>") || !strings.HasPrefix(ids[2], "<") {
+		t.Fatalf("emails without their own Message-ID got %q", ids[2:])
+	}
+	e.MessageID = "no spaces allowed"
+	if err := mailer.Send(context.Background(), e); err == nil {
+		t.Fatal("a Message-ID that is not a dot-atom was sent")
+	}
+}

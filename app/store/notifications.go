@@ -54,6 +54,9 @@ type notificationRow struct {
 	QueuedAt   time.Time
 	SentAt     *time.Time
 	UpdatedAt  time.Time
+	// SendingAt: a send started and its outcome is not recorded yet.
+	SendingAt    *time.Time
+	SendAttempts int
 }
 
 func (notificationRow) TableName() string { return "notifications" }
@@ -61,7 +64,7 @@ func (notificationRow) TableName() string { return "notifications" }
 func (r notificationRow) toNotification() app.Notification {
 	return app.Notification{ID: r.ID, ShopID: r.ShopID, ShipmentID: r.ShipmentID, Event: app.NotificationEvent(r.Event), EventKey: r.EventKey,
 		Recipient: r.Recipient, Locale: r.Locale, Status: app.NotificationStatus(r.Status), Reason: app.NotificationReason(r.Reason), Detail: r.Detail, Note: r.Note,
-		QueuedAt: r.QueuedAt.UTC(), SentAt: r.SentAt, UpdatedAt: r.UpdatedAt.UTC()}
+		QueuedAt: r.QueuedAt.UTC(), SentAt: r.SentAt, UpdatedAt: r.UpdatedAt.UTC(), SendingAt: utcPtr(r.SendingAt), SendAttempts: r.SendAttempts}
 }
 
 type suppressionRow struct {
@@ -175,11 +178,20 @@ func (db *DB) NotificationByID(ctx context.Context, id string) (*app.Notificatio
 	return &n, nil
 }
 
+// MarkNotificationSending implements app.NotificationStore: one statement,
+// committed before the caller talks to the mail server.
+func (db *DB) MarkNotificationSending(ctx context.Context, id string) (bool, error) {
+	now := db.clock.Now()
+	res := db.gorm.WithContext(ctx).Model(&notificationRow{}).Where("id = ? AND status = ?", id, string(app.NotificationQueued)).
+		Updates(map[string]any{"sending_at": now, "send_attempts": gorm.Expr("send_attempts + 1"), "updated_at": now})
+	return res.RowsAffected == 1, res.Error
+}
+
 // SetNotificationStatus implements app.NotificationStore.
 func (db *DB) SetNotificationStatus(ctx context.Context, id string, status app.NotificationStatus, recipient, locale string,
 	reason app.NotificationReason, detail string) error {
 	now := db.clock.Now()
-	updates := map[string]any{"status": string(status), "reason": string(reason), "detail": detail, "updated_at": now}
+	updates := map[string]any{"status": string(status), "reason": string(reason), "detail": detail, "updated_at": now, "sending_at": nil}
 	if recipient != "" {
 		updates["recipient"] = recipient
 	}
