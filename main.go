@@ -144,6 +144,7 @@ func serveCommand(ctx context.Context, args []string, log *slog.Logger) (err err
 func workerCommand(ctx context.Context, args []string, log *slog.Logger) (err error) {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	scheduler := fs.Bool("scheduler", false, "also run the periodic scheduler (serve runs one already)")
+	metricsPort := fs.Int("metrics-port", 0, "serve /metrics (this worker's pushes and emails, the queues) on this port; 0: none")
 	concurrency, pushes := workerFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -156,7 +157,21 @@ func workerCommand(ctx context.Context, args []string, log *slog.Logger) (err er
 	if err := a.DB.CheckSchemaCurrent(ctx); err != nil {
 		return err
 	}
-	return a.RunWorker(ctx, jobs.WorkerOptions{Concurrency: *concurrency, Scheduler: *scheduler})
+	opts := jobs.WorkerOptions{Concurrency: *concurrency, Scheduler: *scheduler}
+	if *metricsPort <= 0 {
+		return a.RunWorker(ctx, opts)
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", *metricsPort))
+	if err != nil {
+		return fmt.Errorf("--metrics-port %d: %w", *metricsPort, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- a.ServeMetrics(ctx, ln) }()
+	err = a.RunWorker(ctx, opts)
+	cancel()
+	return errors.Join(err, <-served)
 }
 
 // openStore opens the database alone, for commands that need nothing else.

@@ -66,6 +66,21 @@ type InsightRow struct {
 	TrackingPageVisits int64 `json:"tracking_page_visits"`
 }
 
+// InsightPeriods are the admin's preset periods, in days ending today on
+// the shop's calendar: the ones kept as snapshots.
+var InsightPeriods = []int{30, 90, 365}
+
+// InsightSnapshot is a preset period's figures for one grouping, computed
+// in the background (a year at a million shipments takes too long to
+// compute while the merchant waits).
+type InsightSnapshot struct {
+	ShopID     string
+	PeriodDays int // one of InsightPeriods, ending on ComputedAt's day (the shop's calendar)
+	By         InsightGrouping
+	ComputedAt time.Time // when the computation started: changes after it are not in Rows
+	Rows       []InsightRow
+}
+
 // ShipmentExportRow is a line of the shipments CSV.
 type ShipmentExportRow struct {
 	OrderName      string
@@ -91,4 +106,13 @@ type Insights interface {
 	// RecordTrackingVisits counts a tracking page view of each shipment on
 	// day (UTC).
 	RecordTrackingVisits(ctx context.Context, shopID string, shipmentIDs []string, at time.Time) error
+	// SaveInsightSnapshot stores a snapshot, replacing the one of the same
+	// shop, period and grouping.
+	SaveInsightSnapshot(ctx context.Context, s InsightSnapshot) error
+	// InsightSnapshot reads a snapshot; ErrNotFound when there is none.
+	InsightSnapshot(ctx context.Context, shopID string, periodDays int, by InsightGrouping) (*InsightSnapshot, error)
+	// ShopsWithInsightChanges returns up to limit active shops (domains)
+	// with a shipment changed since their oldest snapshot, or with
+	// shipments and no snapshot, the longest waiting first.
+	ShopsWithInsightChanges(ctx context.Context, limit int) ([]string, error)
 }

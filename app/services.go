@@ -59,7 +59,9 @@ type ShopifyAdmin interface {
 	ShopProfile(ctx context.Context, shopDomain string) (ShopProfile, error)
 	// FindOrder reads an order by id (or, when id is 0, by name) with its
 	// fulfillment orders and fulfillments; ErrNotFound when Shopify has none.
-	FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*ShopifyOrder, error)
+	// known is Waybill's copy of the order (nil when it has none): the read
+	// is sized to it and takes the customer's first name from it.
+	FindOrder(ctx context.Context, shopDomain string, id int64, name string, known *Order) (*ShopifyOrder, error)
 	// CreateFulfillment runs fulfillmentCreate and returns the fulfillment's
 	// id and status (SUCCESS, or PENDING/OPEN while a fulfillment service
 	// has not shipped it). Shopify's userErrors come back as ErrInvalid with
@@ -88,7 +90,9 @@ type RateLimiter interface {
 // Limiter bounds concurrent work per key across processes (pushes per shop,
 // so one big shop cannot starve the others).
 type Limiter interface {
-	// Acquire takes one of limit slots for ttl; ok is false when all are taken.
+	// Acquire takes one of limit slots; ok is false when all are taken. The
+	// slot is held until release, the end of ctx, or ttl at the most; a
+	// holder whose process dies loses it within seconds, not at ttl.
 	Acquire(ctx context.Context, key string, limit int, ttl time.Duration) (release func(), ok bool, err error)
 }
 
@@ -117,6 +121,9 @@ type Dispatcher interface {
 	// QueueStallDigest queues stall:digest, the merchant's daily email of
 	// stalled parcels (once per shop and day).
 	QueueStallDigest(ctx context.Context, shopDomain, day string) error
+	// QueueInsightRefresh queues insights:refresh_shop, recomputing the
+	// shop's insights snapshots (one task per shop at a time).
+	QueueInsightRefresh(ctx context.Context, shopDomain string) error
 	// QueueOrderBackfill queues orders:backfill, reading the shop's open,
 	// unfulfilled orders from Shopify from cursor ("" for the first page).
 	QueueOrderBackfill(ctx context.Context, shopDomain, cursor string) error

@@ -14,8 +14,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/waybill-app/waybill/app/redis"
 )
 
 // DefaultScopes are the access scopes Waybill asks for unless SCOPES says
@@ -50,8 +53,17 @@ type Config struct {
 	AfterShipURL      string `env:"AFTERSHIP_API_URL" envDefault:"https://api.aftership.com"`
 	EasyPostURL       string `env:"EASYPOST_API_URL" envDefault:"https://api.easypost.com"`
 
+	// RedisWaitReplicas > 0: a webhook is acknowledged only once that many
+	// Redis replicas hold its task (WAIT), so a failover cannot lose it;
+	// RedisWaitTimeout bounds the wait (then 503, and Shopify retries).
+	// (Read as text, so a bad value gets an error naming the variable.)
+	RedisWaitReplicasText string `env:"REDIS_WAIT_REPLICAS" envDefault:"0"`
+	RedisWaitTimeoutText  string `env:"REDIS_WAIT_TIMEOUT" envDefault:"1s"`
+
 	// Derived values.
-	EncryptionKey []byte `env:"-"`
+	RedisWaitReplicas int           `env:"-"`
+	RedisWaitTimeout  time.Duration `env:"-"`
+	EncryptionKey     []byte        `env:"-"`
 	// DevEncryptionKey is true when no key was configured and a fixed
 	// development key is in use (only allowed for a localhost app URL).
 	DevEncryptionKey bool `env:"-"`
@@ -162,8 +174,16 @@ func (c *Config) validate(req Requirements) error {
 	if err := validateDatabaseURL(c.DatabaseURL); err != nil {
 		return err
 	}
-	if r, err := url.Parse(c.RedisURL); err != nil || (r.Scheme != "redis" && r.Scheme != "rediss" && r.Scheme != "unix") {
-		return fmt.Errorf("config: REDIS_URL must look like redis://host:6379/0, got a value that does not")
+	if _, err := redis.ParseURL(c.RedisURL); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.RedisWaitReplicas, err = strconv.Atoi(strings.TrimSpace(c.RedisWaitReplicasText)); err != nil || c.RedisWaitReplicas < 0 {
+		return fmt.Errorf("config: REDIS_WAIT_REPLICAS must be 0 (off) or the number of replicas to wait for, got %q", c.RedisWaitReplicasText)
+	}
+	// Shopify gives a delivery 5 seconds; a longer wait would be answered to nobody.
+	if c.RedisWaitTimeout, err = time.ParseDuration(strings.TrimSpace(c.RedisWaitTimeoutText)); err != nil ||
+		c.RedisWaitTimeout < 10*time.Millisecond || c.RedisWaitTimeout > 4*time.Second {
+		return fmt.Errorf("config: REDIS_WAIT_TIMEOUT must be a duration from 10ms to 4s (Shopify waits 5 s for an answer), got %q", c.RedisWaitTimeoutText)
 	}
 	if c.SMTPURL != "" {
 		s, err := url.Parse(c.SMTPURL)

@@ -63,6 +63,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		"SHOPIFY_APP_URL":        "http://waybill.example.com",
 		"DATABASE_URL":           "mysql://x",
 		"REDIS_URL":              "http://x",
+		"REDIS_WAIT_REPLICAS":    "one",
+		"REDIS_WAIT_TIMEOUT":     "10",
 		"SMTP_URL":               "mailto:x",
 		"WAYBILL_ENCRYPTION_KEY": "too-short",
 		"SHOPIFY_ADMIN_ORIGIN":   "not a url",

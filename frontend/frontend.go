@@ -14,8 +14,9 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// notBuilt is shown when the binary was built without the UI (a fresh clone
-// before `npm run build`): the server still runs, and says how to fix it.
+// notBuilt is shown when the binary was built without the UI. The build is
+// committed (so `go install` and a fresh clone's `go build .` carry the
+// admin, with no Node); this only shows if someone deleted frontend/dist.
 const notBuilt = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waybill</title></head>
 <body style="font:16px system-ui,sans-serif;margin:3rem;max-width:40rem">
 <h1>Waybill is running</h1>

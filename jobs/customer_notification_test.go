@@ -273,3 +273,41 @@ func TestStalledEmailsAreRequeued(t *testing.T) {
 		t.Fatalf("stalled email: %+v", got)
 	}
 }
+
+// A push that recorded its fulfillment and died before telling anyone (the
+// state a kill -9 between the two writes leaves): the task that runs again
+// finds the shipment synced, and still the parcel becomes shipped and the
+// customer gets the email, once.
+func TestInterruptedPushStillTellsTheCustomer(t *testing.T) {
+	e := newMailEnv(t)
+	ctx := context.Background()
+	o := e.spanishOrder()
+	f, err := e.fake.CreateFulfillment(shop, o.ID, shopifyfake.NewFulfillment{Tracking: []shopifyfake.TrackingInfo{{Company: "Correos", Number: "RB123456785ES"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.db.CreateShipments(ctx, []*app.Shipment{{ShopID: e.shop.ID, OrderID: o.ID, OrderRef: o.Name, OrderName: o.Name,
+		TrackingNumber: "RB123456785ES", Carrier: "Correos", Source: app.SourceAPI, State: app.ShipmentSyncing, NotifyCustomer: true}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out[0].ShipmentID
+	if synced, err := e.db.MarkShipmentPushed(ctx, id, "RB123456785ES", f.ID, app.NewMessage(app.MsgPushedCreated, "Fulfillment created.")); err != nil || !synced {
+		t.Fatalf("mark pushed: %v %v", synced, err)
+	}
+	// The process died here. The recovered task runs, twice for good measure.
+	for range 2 {
+		if err := e.shipping.Push(ctx, id, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.notification(id, app.NotifyShipped); n.Status != app.NotificationSent {
+		t.Fatalf("the shipped email: %s", n.Status)
+	}
+	if s, _ := e.db.ShipmentByID(ctx, id); s.ShippedAt == nil || s.Status != app.StatusShipped {
+		t.Fatalf("not shipped: %+v", s)
+	}
+	if got := len(e.pit.Wait(1, 500*time.Millisecond)); got != 1 {
+		t.Fatalf("%d emails, want 1", got)
+	}
+}

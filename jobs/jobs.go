@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/shipping"
@@ -61,6 +60,8 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeStallSweep, d.handleStallSweep)
 	mux.HandleFunc(TypeStallDigest, d.handleStallDigest)
 	mux.HandleFunc(TypeOrderBackfill, d.handleOrderBackfill)
+	mux.HandleFunc(TypeInsightsRefresh, d.handleInsightsRefresh)
+	mux.HandleFunc(TypeInsightsRefreshShop, d.handleInsightsRefreshShop)
 	// Webhooks: one task type per topic, from the topics table.
 	for _, t := range webhooks.Topics() {
 		mux.HandleFunc(t.TaskType, d.handleWebhook)
@@ -81,6 +82,7 @@ func Periodic() []Schedule {
 		{"@every 1m", NewTrackingResyncTask()},
 		{"@every 1m", NewTrackingPollTask()},
 		{"@every 5m", NewStallSweepTask()},
+		{"@every 15m", NewInsightsRefreshTask()},
 	}
 }
 
@@ -159,7 +161,10 @@ type WorkerOptions struct {
 
 // Run processes tasks until ctx ends, then shuts down gracefully: in-flight
 // tasks get ShutdownTimeout to finish; the rest go back to their queue.
-func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) error {
+// conn is REDIS_URL's (app/redis Options.AsynqConnOpt): the worker and
+// scheduler own their connections, which Asynq closes at shutdown (it refuses,
+// with an error log, to close a shared client), and follow a failover alike.
+func Run(ctx context.Context, conn asynq.RedisConnOpt, d Deps, opts WorkerOptions) error {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 10
 	}
@@ -173,7 +178,6 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 		opts.RetryCheckInterval = time.Second
 	}
 	logger := asynqLogger{d.Log}
-	conn := ownConnection(rdb)
 	srv := asynq.NewServer(conn, asynq.Config{
 		Concurrency:              opts.Concurrency,
 		TaskCheckInterval:        opts.PollInterval,
@@ -193,15 +197,20 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 			}
 			// Type, shop and our own error text only: payloads may hold
 			// customer data and are never logged.
-			d.Log.Log(ctx, level, "job failed", "task_type", t.Type(), "shop", payloadShop(t),
+			taskID, _ := asynq.GetTaskID(ctx)
+			d.Log.Log(ctx, level, "job failed", "task_id", taskID, "task_type", t.Type(), "shop", payloadShop(t),
 				"retried", retried, "max_retry", maxRetry, "final", errors.Is(err, asynq.SkipRetry) || retried >= maxRetry, "err", err)
 		}),
 	})
 	mux := asynq.NewServeMux()
+	mux.Use(logContext)
 	Register(mux, d)
 	if err := srv.Start(mux); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
+	// Tasks of worker processes that died go back to their queue in
+	// seconds, not Asynq's minute or two (recover.go).
+	defer startOrphanRecovery(ctx, conn, d.Log)()
 	var scheduler *asynq.Scheduler
 	if opts.Scheduler {
 		scheduler = asynq.NewScheduler(conn, &asynq.SchedulerOpts{Logger: logger, LogLevel: asynq.WarnLevel, Location: time.UTC})
@@ -226,12 +235,14 @@ func Run(ctx context.Context, rdb *goredis.Client, d Deps, opts WorkerOptions) e
 	return nil
 }
 
-// ownConnection gives the worker and scheduler their own Redis pool with the
-// client's settings: Asynq closes what it owns at shutdown, and refuses (with
-// an error log) to close a shared client.
-func ownConnection(rdb *goredis.Client) asynq.RedisClientOpt {
-	o := rdb.Options()
-	return asynq.RedisClientOpt{Network: o.Network, Addr: o.Addr, Username: o.Username, Password: o.Password, DB: o.DB, TLSConfig: o.TLSConfig}
+// logContext puts the task's id, type and shop on every line its handler
+// logs with the context (app.WithLogAttrs; the logger is wiring's).
+func logContext(next asynq.Handler) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		ctx = app.WithLogAttrs(ctx, slog.String("task_id", id), slog.String("task_type", t.Type()), slog.String("shop", payloadShop(t)))
+		return next.ProcessTask(ctx, t)
+	})
 }
 
 // asynqLogger sends Asynq's own logs to slog.

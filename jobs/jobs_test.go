@@ -25,7 +25,7 @@ type env struct {
 	*wiringtest.Harness
 	fake   *shopifyfake.Store
 	db     *store.DB
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	client *jobs.Client
 	clock  *apptest.Clock
 	stop   func() error

@@ -165,7 +165,7 @@ func TestEasyPostWebhook(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id) // the shipped status follows the fulfillment by a moment
 	src := e.statusSource("easypost")
 	event := []byte(`{"object":"Event","description":"tracker.updated","result":{"object":"Tracker","tracking_code":"LX123456785CN",
 	"status":"in_transit","est_delivery_date":"2026-11-28T12:00:00Z","tracking_details":[{"message":"Departed","status":"in_transit",
@@ -226,7 +226,7 @@ func TestTrackingPage(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	src := e.statusSource("push")
 	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "out_for_delivery", "estimated_delivery": at(20),
 		"checkpoints": []any{
@@ -378,7 +378,7 @@ func TestStaleStatusTasksAreNotPublished(t *testing.T) {
 	e := newMailEnv(t)
 	o := e.spanishOrder()
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
-	e.settled(id)
+	e.shipped(id)
 	src := e.statusSource("push")
 	e.push(src, map[string]any{"tracking_number": "RB123456785ES", "status": "delivered",
 		"checkpoints": []any{map[string]any{"time": at(12), "status": "delivered", "message": "Entregado"}}})

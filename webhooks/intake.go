@@ -32,11 +32,19 @@ type Queue interface {
 	QueueWebhook(ctx context.Context, w app.WebhookDelivery) error
 }
 
+// Replicas confirms that what was queued has reached Redis replicas
+// (app/redis Replicas: WAIT), so a failover cannot lose an acknowledged
+// delivery.
+type Replicas interface {
+	WaitReplicas(ctx context.Context) error
+}
+
 // Intake receives webhooks.
 type Intake struct {
 	verifier Verifier
 	shops    app.ShopStore
 	queue    Queue
+	replicas Replicas // nil: acknowledged once the primary has the task
 	log      *slog.Logger
 }
 
@@ -44,6 +52,11 @@ type Intake struct {
 func New(verifier Verifier, shops app.ShopStore, queue Queue, log *slog.Logger) *Intake {
 	return &Intake{verifier: verifier, shops: shops, queue: queue, log: log}
 }
+
+// WaitForReplicas makes Receive acknowledge a delivery only once r confirms
+// its task reached the replicas (REDIS_WAIT_REPLICAS); otherwise 503, and
+// Shopify delivers it again (the task id makes a second queueing a no-op).
+func (in *Intake) WaitForReplicas(r Replicas) { in.replicas = r }
 
 // Outcome says what the intake did with an accepted delivery.
 type Outcome string
@@ -113,6 +126,13 @@ func (in *Intake) Receive(ctx context.Context, header http.Header, body io.Reade
 	}
 	if err := in.queue.QueueWebhook(ctx, d); err != nil {
 		return "", err
+	}
+	if in.replicas != nil {
+		if err := in.replicas.WaitReplicas(ctx); err != nil {
+			in.log.WarnContext(ctx, "webhook queued but not confirmed by Redis replicas; answering 503 so Shopify retries",
+				"topic", d.Topic, "shop", shop, "err", err)
+			return "", err
+		}
 	}
 	return Queued, nil
 }

@@ -37,7 +37,7 @@ type env struct {
 	db        *store.DB
 	fake      *shopifyfake.Store
 	url       string
-	rdb       *goredis.Client
+	rdb       goredis.UniversalClient
 	inspector *asynq.Inspector
 	shopID    string
 }

@@ -292,8 +292,11 @@ func (p *pattern) judge(number string) (s Strength, groups map[string]string, ch
 // Detect finds number's carrier. When several carriers match equally well
 // it returns them all and no carrier: Waybill never guesses.
 func (d *Detector) Detect(number string) Result {
-	raw := strings.ToUpper(strings.TrimSpace(number))
-	res := Result{Number: Normalize(number)}
+	// The number as stored (no spaces): the data's patterns allow spaces only
+	// where the carrier prints them, so matching the number as typed would
+	// give a number spaced otherwise another answer than it gets once stored.
+	raw := Normalize(number)
+	res := Result{Number: raw}
 	var best Strength
 	var fails []Carrier
 	for _, p := range d.patterns {

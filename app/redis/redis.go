@@ -1,6 +1,8 @@
 // Package redis is Waybill's Redis adapter for short-lived shared state:
-// single-use OAuth states and cross-process locks. (Asynq uses the same
-// server for queues through its own client.)
+// single-use OAuth states and cross-process locks. It also reads REDIS_URL
+// (one server, Sentinel or Cluster: url.go) for every Redis user, Asynq's
+// included, and waits for replicas where an acknowledgement must survive a
+// failover (replicas.go).
 package redis
 
 import (
@@ -18,24 +20,24 @@ import (
 
 // Client wraps a go-redis client.
 type Client struct {
-	rdb *goredis.Client
+	rdb goredis.UniversalClient
 	// log receives what fails after the caller has moved on: the release of
 	// a lock or a slot, which then frees itself when its TTL runs out.
 	log *slog.Logger
 }
 
-// Open parses a redis:// URL and connects.
-func Open(redisURL string, log *slog.Logger) (*Client, *goredis.Client, error) {
-	opts, err := goredis.ParseURL(redisURL)
+// Open parses REDIS_URL (see ParseURL) and connects.
+func Open(redisURL string, log *slog.Logger) (*Client, goredis.UniversalClient, error) {
+	opts, err := ParseURL(redisURL)
 	if err != nil {
 		return nil, nil, app.WrapError(app.ErrInvalid, err, "REDIS_URL is not valid")
 	}
-	rdb := goredis.NewClient(opts)
+	rdb := opts.NewClient()
 	return New(rdb, log), rdb, nil
 }
 
-// New wraps an existing client.
-func New(rdb *goredis.Client, log *slog.Logger) *Client { return &Client{rdb: rdb, log: log} }
+// New wraps an existing client (one server's, a failover or a cluster client).
+func New(rdb goredis.UniversalClient, log *slog.Logger) *Client { return &Client{rdb: rdb, log: log} }
 
 // Ping checks Redis answers (readiness).
 func (c *Client) Ping(ctx context.Context) error {

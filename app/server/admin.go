@@ -42,24 +42,12 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || raw == "" {
 			return app.Errorf(app.ErrUnauthorized, "the admin API needs a Shopify session token (Authorization: Bearer <token>)")
 		}
-		claims := jwt.MapClaims{}
-		_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(s.deps.Config.APISecret), nil },
-			jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(s.deps.Config.APIKey), jwt.WithExpirationRequired(),
-			// iat in the future (beyond the leeway) is refused like nbf: a
-			// token cannot have been issued later than now.
-			jwt.WithIssuedAt(), jwt.WithLeeway(sessionLeeway), jwt.WithTimeFunc(s.deps.Clock.Now))
+		shopDomain, retry, err := s.sessionShop(raw)
 		if err != nil {
-			c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
-			return app.WrapError(app.ErrUnauthorized, err, "the session token is not valid")
-		}
-		dest, _ := claims["dest"].(string)
-		shopDomain, err := app.ValidateShopDomain(strings.TrimPrefix(dest, "https://"))
-		if err != nil {
-			return app.Errorf(app.ErrUnauthorized, "the session token names no shop")
-		}
-		// The issuer is the same shop's admin (Shopify's own check).
-		if iss, _ := claims["iss"].(string); iss != "https://"+shopDomain+"/admin" {
-			return app.Errorf(app.ErrUnauthorized, "the session token's issuer is not the shop's admin")
+			if retry {
+				c.Response().Header().Set("X-Shopify-Retry-Invalid-Session-Request", "1")
+			}
+			return err
 		}
 		ctx := c.Request().Context()
 		shop, err := s.deps.Shops.ShopByDomain(ctx, shopDomain)
@@ -82,6 +70,32 @@ func (s *Server) sessionAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(shopContextKey, shop)
 		return next(c)
 	}
+}
+
+// sessionShop verifies an App Bridge session token (HS256 with the app
+// secret, aud = API key, unexpired, dest = a shop whose admin is iss) and
+// returns its shop. retry says the token itself did not verify, so App
+// Bridge should fetch a fresh one and try again.
+func (s *Server) sessionShop(raw string) (shop string, retry bool, err error) {
+	claims := jwt.MapClaims{}
+	_, err = jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(s.deps.Config.APISecret), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithAudience(s.deps.Config.APIKey), jwt.WithExpirationRequired(),
+		// iat in the future (beyond the leeway) is refused like nbf: a
+		// token cannot have been issued later than now.
+		jwt.WithIssuedAt(), jwt.WithLeeway(sessionLeeway), jwt.WithTimeFunc(s.deps.Clock.Now))
+	if err != nil {
+		return "", true, app.WrapError(app.ErrUnauthorized, err, "the session token is not valid")
+	}
+	dest, _ := claims["dest"].(string)
+	shop, err = app.ValidateShopDomain(strings.TrimPrefix(dest, "https://"))
+	if err != nil {
+		return "", false, app.Errorf(app.ErrUnauthorized, "the session token names no shop")
+	}
+	// The issuer is the same shop's admin (Shopify's own check).
+	if iss, _ := claims["iss"].(string); iss != "https://"+shop+"/admin" {
+		return "", false, app.Errorf(app.ErrUnauthorized, "the session token's issuer is not the shop's admin")
+	}
+	return shop, false, nil
 }
 
 func (s *Server) adminRoutes() {

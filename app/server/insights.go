@@ -184,7 +184,9 @@ func neutralised(cells []string) []string {
 	return cells
 }
 
-// insights is GET /api/admin/insights?from=&to=&by=carrier|supplier|country.
+// insights is GET /api/admin/insights?from=&to=&by=carrier|supplier|country:
+// a preset period's snapshot when fresh, else computed live
+// (shipping.ShopInsights).
 func (s *Server) insights(c echo.Context) error {
 	by := app.InsightGrouping(c.QueryParam("by"))
 	if by == "" {
@@ -200,11 +202,14 @@ func (s *Server) insights(c echo.Context) error {
 	if to.Sub(from) > maxInsightDays*24*time.Hour {
 		return app.Errorf(app.ErrInvalid, "the period is at most %d days", maxInsightDays)
 	}
-	rows, err := s.deps.Insights.ShipmentInsights(c.Request().Context(), shopOf(c).ID, app.InsightQuery{From: from, To: to, By: by})
+	report, err := s.deps.Shipping.ShopInsights(c.Request().Context(), shopOf(c), app.InsightQuery{From: from, To: to, By: by})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"by": by, "from": c.QueryParam("from"), "to": c.QueryParam("to"), "rows": rows})
+	// live: computed now; else a snapshot of computed_at (the last 30,
+	// 90 or 365 days, refreshed in the background).
+	return c.JSON(http.StatusOK, map[string]any{"by": by, "from": c.QueryParam("from"), "to": c.QueryParam("to"), "rows": report.Rows,
+		"live": report.Live, "computed_at": report.ComputedAt})
 }
 
 // recordTrackingVisits counts a tracking page view of each shipment shown.

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +94,30 @@ func TestShipmentExportAndInsights(t *testing.T) {
 	}
 	if spread, _ := correos["fulfillment_to_delivery_days"].(map[string]any); spread["median"] != 2.0 {
 		t.Errorf("shipped → delivered: %v, want a median of 2 days", spread)
+	}
+	if out["live"] != true || out["computed_at"] != nil {
+		t.Errorf("a period of the merchant's choosing: live %v computed_at %v, want computed live", out["live"], out["computed_at"])
+	}
+
+	// The last 30 days on the shop's calendar: live until the snapshots
+	// are computed, then served from them, saying when.
+	local := time.Now().In(e.shop.Location())
+	last30 := "/api/admin/insights?by=carrier&from=" + local.AddDate(0, 0, -29).Format(time.DateOnly) + "&to=" + local.Format(time.DateOnly)
+	code, out = e.do("GET", last30, tok, "", nil)
+	if code != 200 || out["live"] != true {
+		t.Fatalf("last 30 days without a snapshot: %d %v, want live", code, out)
+	}
+	liveRows := out["rows"]
+	if err := e.Shipping.RefreshInsights(context.Background(), e.shop.Domain); err != nil {
+		t.Fatal(err)
+	}
+	code, out = e.do("GET", last30, tok, "", nil)
+	computed, _ := out["computed_at"].(string)
+	if at, err := time.Parse(time.RFC3339, computed); code != 200 || out["live"] != false || err != nil || time.Since(at) > time.Minute {
+		t.Errorf("last 30 days with a snapshot: %d live %v computed_at %q, want the snapshot of now", code, out["live"], computed)
+	}
+	if !reflect.DeepEqual(out["rows"], liveRows) {
+		t.Errorf("snapshot rows %v, want the live ones %v", out["rows"], liveRows)
 	}
 	for _, bad := range []string{"by=weekday&from=" + from + "&to=" + to, "by=carrier&to=" + to, "by=carrier&from=" + to + "&to=" + from,
 		"by=carrier&from=2020-01-01&to=" + to} {

@@ -18,7 +18,7 @@ import (
 // rejected with a precise error and never takes its neighbours with it.
 // It fails only when the body is not JSON at all (or over the batch limit).
 func DecodeJSON(body []byte) ([]Submission, []app.Message, error) {
-	body = bytes.TrimSpace(body)
+	body = bytes.Trim(body, " \t\r\n") // JSON's whitespace: "\f[]" is not JSON
 	var elems []json.RawMessage
 	switch {
 	case len(body) > 0 && body[0] == '[':

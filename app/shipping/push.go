@@ -32,6 +32,9 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 	if err != nil {
 		return err
 	}
+	if s.State == app.ShipmentSynced && s.ShopifyFulfillmentID != 0 && s.ShippedAt == nil {
+		return svc.finishInterruptedPush(ctx, s)
+	}
 	if s.State != app.ShipmentPending && s.State != app.ShipmentSyncing {
 		return nil // synced, failed or waiting for the merchant: nothing to push
 	}
@@ -56,13 +59,79 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 	if err := svc.Shipments.MoveShipment(ctx, s.ID, app.ShipmentSyncing, app.Message{}, "", app.Message{}); err != nil {
 		return err
 	}
-	return svc.settle(ctx, shop, s, svc.push(ctx, shop, s), lastTry)
+	start := time.Now() // a measurement, not a decision: the real clock
+	err = svc.push(ctx, shop, s)
+	svc.Metrics.PushDone(pushOutcome(err, lastTry), time.Since(start), svc.Clock.Now().Sub(received(s)))
+	return svc.settle(ctx, shop, s, err, lastTry)
+}
+
+// finishInterruptedPush tells the customer about a push that recorded its
+// fulfillment and then died (kill -9, a lost host) before the shipment was
+// shipped: the task Asynq or the orphan recovery runs again finds it synced,
+// and without this the email would never go. A fulfillment a fulfillment
+// service still holds (not SUCCESS) is left to fulfillments/update, as when
+// the push first made it. The notification row makes a second telling a
+// no-op. (Its crash window is the milliseconds between the two writes; a
+// synced shipment's task runs again only after such a crash or a duplicate.)
+func (svc *Service) finishInterruptedPush(ctx context.Context, s *app.Shipment) error {
+	shop := svc.activeShop(ctx, s.ShopID)
+	if shop == nil {
+		return nil
+	}
+	known, err := svc.knownOrder(ctx, shop, s)
+	if err != nil {
+		return err
+	}
+	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName, known)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range order.Fulfillments {
+		if f.ID == s.ShopifyFulfillmentID && (f.Status == "" || f.Status == "SUCCESS") {
+			svc.Log.InfoContext(ctx, "interrupted push finished", "shop", shop.Domain, "shipment_id", s.ID)
+			svc.shipped(ctx, shop, s, app.NotifyShipped)
+		}
+	}
+	return nil
+}
+
+// received is when Waybill got the shipment's current number: created, or
+// its number changed since.
+func received(s *app.Shipment) time.Time {
+	if s.TrackingSince != nil && s.TrackingSince.After(s.CreatedAt) {
+		return *s.TrackingSince
+	}
+	return s.CreatedAt
+}
+
+// pushOutcome names how a push ended, for the metrics; the cases are
+// settle's.
+func pushOutcome(err error, lastTry bool) string {
+	var a attention
+	switch code := app.ErrorCodeOf(err); {
+	case err == nil:
+		return app.PushOK
+	case errors.As(err, &a):
+		return app.PushNeedsAttention
+	case code == app.ErrRateLimited:
+		return app.PushThrottled
+	case code == app.ErrInvalid, code == app.ErrForbidden, code == app.ErrNeedsReauth, code == app.ErrNotFound, lastTry:
+		return app.PushFailed
+	}
+	return app.PushRetry
 }
 
 // push does the Shopify side. Errors carry the code that decides the
 // shipment's fate (see settle).
 func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
-	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName)
+	known, err := svc.knownOrder(ctx, shop, s)
+	if err != nil {
+		return err
+	}
+	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName, known)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
 		return needsAttention(app.NewMessage(app.MsgNoOrder, fmt.Sprintf("Shopify has no order %s in this store.", orderLabel(s)), "order", orderParam(s)))
 	}
@@ -258,6 +327,19 @@ func (svc *Service) recordFulfilledLines(ctx context.Context, shop *app.Shop, or
 		s.LineItems = lines
 		return
 	}
+}
+
+// knownOrder is Waybill's copy of the shipment's order (from its webhooks),
+// nil when it has none: the order read is sized to it.
+func (svc *Service) knownOrder(ctx context.Context, shop *app.Shop, s *app.Shipment) (*app.Order, error) {
+	if s.OrderID == 0 {
+		return nil, nil
+	}
+	o, err := svc.Orders.OrderByID(ctx, shop.ID, s.OrderID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return nil, nil
+	}
+	return o, err
 }
 
 // orderParam names the order in a message: its name, or its Shopify id.

@@ -45,6 +45,7 @@ type Service struct {
 	Providers     map[string]app.StatusProvider
 	RateLimiter   app.RateLimiter // paces calls to providers
 	Notifications app.NotificationStore
+	Insights      app.Insights // analytics and their snapshots (insights.go)
 	Admin         app.ShopifyAdmin
 	Dispatch      app.Dispatcher
 	Limiter       app.Limiter // a shop's concurrent pushes
@@ -54,6 +55,7 @@ type Service struct {
 	Mailer        app.Mailer
 	Unsubscribes  app.Unsubscribes
 	TrackingLinks app.TrackingLinks
+	Metrics       app.Metrics // push outcomes and latency (app/metrics)
 	// AppAPIKey names the app in admin links (the merchant's digest).
 	AppAPIKey string
 	// PushesPerShop bounds a shop's concurrent pushes to Shopify.

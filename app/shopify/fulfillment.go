@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	goshopify "github.com/bold-commerce/go-shopify/v4"
+
 	"github.com/waybill-app/waybill/app"
 )
 
@@ -22,16 +24,131 @@ func legacyID(gid string) (int64, error) {
 }
 
 // orderFields are what a push needs: remaining quantities per location and
-// the tracking numbers already on the order (to look before creating). Page
-// sizes keep the requested cost near 380 points, well under Shopify's 1,000.
-const orderFields = `id name email customerLocale updatedAt customer { firstName }
-  fulfillmentOrders(first: 5) {
-    nodes { id status assignedLocation { name location { id } }
-      lineItems(first: 50) { nodes { id remainingQuantity lineItem { id sku title } } } } }
-  fulfillments(first: 20) { id status trackingInfo(first: 3) { number } }`
+// the tracking numbers already on the order (to look before creating). The
+// page sizes are variables, sized to the order Waybill knows from its
+// webhooks (orderReadSize), so the requested cost is what the order can
+// return, not a worst case; pages an order outgrows are read after. The
+// customer is read only for an order Waybill has no copy of.
+const orderFields = `id name email customerLocale updatedAt customer @include(if: $withCustomer) { firstName }
+  fulfillmentOrders(first: $fulfillmentOrders) { pageInfo { hasNextPage endCursor } nodes { ` + fulfillmentOrderFields + ` } }
+  fulfillments(first: $fulfillments) { id status trackingInfo(first: 3) { number } }`
 
-const orderByIDQuery = `query OrderForFulfillment($id: ID!) { order(id: $id) { ` + orderFields + ` } }`
-const orderByNameQuery = `query OrderByName($query: String!) { orders(first: 1, query: $query) { nodes { ` + orderFields + ` } } }`
+const fulfillmentOrderFields = `id status assignedLocation { name location { id } }
+    lineItems(first: $lines) { pageInfo { hasNextPage endCursor } nodes { ` + fulfillmentOrderLineFields + ` } }`
+
+const fulfillmentOrderLineFields = `id remainingQuantity lineItem { id sku title }`
+
+const orderVariables = `$withCustomer: Boolean!, $fulfillmentOrders: Int!, $lines: Int!, $fulfillments: Int!`
+
+const orderByIDQuery = `query OrderForFulfillment($id: ID!, ` + orderVariables + `) { order(id: $id) { ` + orderFields + ` } }`
+const orderByNameQuery = `query OrderByName($query: String!, ` + orderVariables + `) { orders(first: 1, query: $query) { nodes { ` + orderFields + ` } } }`
+
+// The pages after the first: fulfillment orders, one fulfillment order's
+// lines, and the whole list of fulfillments when the first read's came back
+// full (a list, not a connection: it cannot be paged, only asked for longer).
+const orderFulfillmentOrdersQuery = `query OrderFulfillmentOrders($id: ID!, $after: String!, $fulfillmentOrders: Int!, $lines: Int!) { order(id: $id) {
+  fulfillmentOrders(first: $fulfillmentOrders, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + fulfillmentOrderFields + ` } } } }`
+const fulfillmentOrderLinesQuery = `query FulfillmentOrderLines($id: ID!, $after: String!, $lines: Int!) { fulfillmentOrder(id: $id) {
+  lineItems(first: $lines, after: $after) { pageInfo { hasNextPage endCursor } nodes { ` + fulfillmentOrderLineFields + ` } } } }`
+const orderAllFulfillmentsQuery = `query OrderAllFulfillments($id: ID!, $fulfillments: Int!) { order(id: $id) {
+  fulfillments(first: $fulfillments) { id status trackingInfo(first: 3) { number } } } }`
+
+// Page sizes of the order read.
+const (
+	// Without a copy of the order: a typical order fits.
+	defaultFulfillmentOrders, defaultOrderLines = 5, 10
+	// Most fulfillment orders a first page asks for: one per location
+	// with items, and a few closed ones.
+	maxFulfillmentOrders = 5
+	// Fulfillments on the first read: a push usually finds none or one; a
+	// full list is read again at allFulfillments.
+	firstFulfillments = 5
+	allFulfillments   = 100
+	// Pages after the first, and Shopify's largest page.
+	nextPage, maxPage = 50, 250
+)
+
+// orderReadSize is the first read's page sizes: fulfillment orders and
+// lines per fulfillment order sized to Waybill's copy of the order (a
+// fulfillment order holds each order line at most once), fulfillments few.
+type orderReadSize struct{ fulfillmentOrders, lines, fulfillments int }
+
+func orderReadSizeFor(known *app.Order) orderReadSize {
+	size := orderReadSize{fulfillmentOrders: defaultFulfillmentOrders, lines: defaultOrderLines, fulfillments: firstFulfillments}
+	if known != nil && len(known.LineItems) > 0 {
+		size.lines = min(len(known.LineItems), maxPage)
+		size.fulfillmentOrders = min(len(known.LineItems), maxFulfillmentOrders)
+	}
+	return size
+}
+
+// Requested costs, as Shopify's published calculated query cost counts them
+// (an object 1, a connection or sized list 2 + its size × one node, scalars
+// 0) and shopifyfake charges them: a fulfillment order node is its assigned
+// location and that location (2) and its lines (2 + lines × 1); a
+// fulfillment its tracking numbers (2 + 3). The actual costs are what a
+// small order returns (pacing holds the requested cost).
+func fulfillmentOrdersCost(fulfillmentOrders, lines int) int {
+	return 2 + fulfillmentOrders*(2+2+lines)
+}
+
+func fulfillmentsCost(n int) int { return 2 + n*(2+3) }
+
+func (z orderReadSize) cost(byName, customer bool) cost {
+	requested := 1 + fulfillmentOrdersCost(z.fulfillmentOrders, z.lines) + fulfillmentsCost(z.fulfillments)
+	if byName { // orders(first: 1) around the order: 2 instead of 1
+		requested++
+	}
+	if customer {
+		requested++
+	}
+	return cost{requested: float64(requested), actual: float64(min(requested, 6))}
+}
+
+// The follow-up pages: more fulfillment orders (the order 1 and the page),
+// more lines of one (the fulfillment order 1 and 2 + the page), every
+// fulfillment (the order 1 and the list).
+func fulfillmentOrdersPageCost(lines int) cost {
+	c := 1 + fulfillmentOrdersCost(maxFulfillmentOrders, lines)
+	return cost{requested: float64(c), actual: float64(min(c, 10))}
+}
+
+var (
+	costFulfillmentOrderLines = cost{requested: 1 + 2 + nextPage, actual: 10}
+	costAllFulfillments       = cost{requested: float64(1 + fulfillmentsCost(allFulfillments)), actual: 30}
+)
+
+type fulfillmentOrderLineNode struct {
+	ID                string `json:"id"`
+	RemainingQuantity int    `json:"remainingQuantity"`
+	LineItem          struct {
+		ID    string `json:"id"`
+		SKU   string `json:"sku"`
+		Title string `json:"title"`
+	} `json:"lineItem"`
+}
+
+type fulfillmentOrderLines struct {
+	Nodes    []fulfillmentOrderLineNode `json:"nodes"`
+	PageInfo pageInfo                   `json:"pageInfo"`
+}
+
+type fulfillmentOrderNode struct {
+	ID               string `json:"id"`
+	Status           string `json:"status"`
+	AssignedLocation struct {
+		Name     string `json:"name"`
+		Location *struct {
+			ID string `json:"id"`
+		} `json:"location"`
+	} `json:"assignedLocation"`
+	LineItems fulfillmentOrderLines `json:"lineItems"`
+}
+
+type fulfillmentOrderConnection struct {
+	Nodes    []fulfillmentOrderNode `json:"nodes"`
+	PageInfo pageInfo               `json:"pageInfo"`
+}
 
 type orderNode struct {
 	ID             string    `json:"id"`
@@ -42,30 +159,8 @@ type orderNode struct {
 	Customer       *struct {
 		FirstName string `json:"firstName"`
 	} `json:"customer"`
-	FulfillmentOrders struct {
-		Nodes []struct {
-			ID               string `json:"id"`
-			Status           string `json:"status"`
-			AssignedLocation struct {
-				Name     string `json:"name"`
-				Location *struct {
-					ID string `json:"id"`
-				} `json:"location"`
-			} `json:"assignedLocation"`
-			LineItems struct {
-				Nodes []struct {
-					ID                string `json:"id"`
-					RemainingQuantity int    `json:"remainingQuantity"`
-					LineItem          struct {
-						ID    string `json:"id"`
-						SKU   string `json:"sku"`
-						Title string `json:"title"`
-					} `json:"lineItem"`
-				} `json:"nodes"`
-			} `json:"lineItems"`
-		} `json:"nodes"`
-	} `json:"fulfillmentOrders"`
-	Fulfillments []fulfillmentNode `json:"fulfillments"`
+	FulfillmentOrders fulfillmentOrderConnection `json:"fulfillmentOrders"`
+	Fulfillments      []fulfillmentNode          `json:"fulfillments"`
 }
 
 type fulfillmentNode struct {
@@ -135,38 +230,120 @@ func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
 }
 
 // FindOrder implements app.ShopifyAdmin.
-func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, name string) (*app.ShopifyOrder, error) {
+func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, name string, known *app.Order) (*app.ShopifyOrder, error) {
 	client, err := s.adminClient(ctx, shopDomain)
 	if err != nil {
 		return nil, err
 	}
+	size := orderReadSizeFor(known)
+	vars := map[string]any{"withCustomer": known == nil, "fulfillmentOrders": size.fulfillmentOrders, "lines": size.lines, "fulfillments": size.fulfillments}
+	var n *orderNode
 	if id != 0 {
 		var resp struct {
 			Order *orderNode `json:"order"`
 		}
-		if err := s.paced(ctx, client, shopDomain, costOrderQuery, orderByIDQuery, map[string]any{"id": gid("Order", id)}, &resp); err != nil {
+		vars["id"] = gid("Order", id)
+		if err := s.paced(ctx, client, shopDomain, size.cost(false, known == nil), orderByIDQuery, vars, &resp); err != nil {
 			return nil, err
 		}
 		if resp.Order == nil {
 			return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %d in this store", id)
 		}
-		return resp.Order.toOrder()
-	}
-	var resp struct {
-		Orders struct {
-			Nodes []orderNode `json:"nodes"`
-		} `json:"orders"`
-	}
-	q := "name:" + strconv.Quote(name)
-	if err := s.paced(ctx, client, shopDomain, costOrderQuery, orderByNameQuery, map[string]any{"query": q}, &resp); err != nil {
-		return nil, err
-	}
-	for _, n := range resp.Orders.Nodes {
-		if strings.EqualFold(strings.TrimPrefix(n.Name, "#"), strings.TrimPrefix(name, "#")) {
-			return n.toOrder()
+		n = resp.Order
+	} else {
+		var resp struct {
+			Orders struct {
+				Nodes []orderNode `json:"nodes"`
+			} `json:"orders"`
+		}
+		vars["query"] = "name:" + strconv.Quote(name)
+		if err := s.paced(ctx, client, shopDomain, size.cost(true, known == nil), orderByNameQuery, vars, &resp); err != nil {
+			return nil, err
+		}
+		for i, o := range resp.Orders.Nodes {
+			if strings.EqualFold(strings.TrimPrefix(o.Name, "#"), strings.TrimPrefix(name, "#")) {
+				n = &resp.Orders.Nodes[i]
+			}
+		}
+		if n == nil {
+			return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", name)
 		}
 	}
-	return nil, app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", name)
+	if err := s.readRest(ctx, client, shopDomain, n, size); err != nil {
+		return nil, err
+	}
+	o, err := n.toOrder()
+	if err != nil {
+		return nil, err
+	}
+	if known != nil && n.Customer == nil {
+		o.CustomerFirstName = known.CustomerFirstName // not read: Waybill's copy has it
+	}
+	return o, nil
+}
+
+// readRest reads what the first read's pages left out: more fulfillment
+// orders, more lines of one, and all fulfillments when the list came back
+// full, since looking before creating must see every one.
+func (s *Service) readRest(ctx context.Context, client *goshopify.Client, shopDomain string, n *orderNode, size orderReadSize) error {
+	for page := n.FulfillmentOrders.PageInfo; page.HasNextPage; {
+		if page.EndCursor == "" {
+			return app.Errorf(app.ErrUnavailable, "Shopify said order %s has more fulfillment orders but gave no cursor", n.Name)
+		}
+		var resp struct {
+			Order *struct {
+				FulfillmentOrders fulfillmentOrderConnection `json:"fulfillmentOrders"`
+			} `json:"order"`
+		}
+		vars := map[string]any{"id": n.ID, "after": page.EndCursor, "fulfillmentOrders": maxFulfillmentOrders, "lines": size.lines}
+		if err := s.paced(ctx, client, shopDomain, fulfillmentOrdersPageCost(size.lines), orderFulfillmentOrdersQuery, vars, &resp); err != nil {
+			return err
+		}
+		if resp.Order == nil {
+			return app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", n.Name)
+		}
+		n.FulfillmentOrders.Nodes = append(n.FulfillmentOrders.Nodes, resp.Order.FulfillmentOrders.Nodes...)
+		page = resp.Order.FulfillmentOrders.PageInfo
+	}
+	for i := range n.FulfillmentOrders.Nodes {
+		fo := &n.FulfillmentOrders.Nodes[i]
+		for page := fo.LineItems.PageInfo; page.HasNextPage; {
+			if page.EndCursor == "" {
+				return app.Errorf(app.ErrUnavailable, "Shopify said a fulfillment order of %s has more lines but gave no cursor", n.Name)
+			}
+			var resp struct {
+				FulfillmentOrder *struct {
+					LineItems fulfillmentOrderLines `json:"lineItems"`
+				} `json:"fulfillmentOrder"`
+			}
+			vars := map[string]any{"id": fo.ID, "after": page.EndCursor, "lines": nextPage}
+			if err := s.paced(ctx, client, shopDomain, costFulfillmentOrderLines, fulfillmentOrderLinesQuery, vars, &resp); err != nil {
+				return err
+			}
+			if resp.FulfillmentOrder == nil {
+				return app.Errorf(app.ErrNotFound, "Shopify has no fulfillment order %s of order %s", fo.ID, n.Name)
+			}
+			fo.LineItems.Nodes = append(fo.LineItems.Nodes, resp.FulfillmentOrder.LineItems.Nodes...)
+			page = resp.FulfillmentOrder.LineItems.PageInfo
+		}
+	}
+	if len(n.Fulfillments) < size.fulfillments {
+		return nil
+	}
+	var resp struct {
+		Order *struct {
+			Fulfillments []fulfillmentNode `json:"fulfillments"`
+		} `json:"order"`
+	}
+	if err := s.paced(ctx, client, shopDomain, costAllFulfillments, orderAllFulfillmentsQuery,
+		map[string]any{"id": n.ID, "fulfillments": allFulfillments}, &resp); err != nil {
+		return err
+	}
+	if resp.Order == nil {
+		return app.Errorf(app.ErrNotFound, "Shopify has no order %s in this store", n.Name)
+	}
+	n.Fulfillments = resp.Order.Fulfillments
+	return nil
 }
 
 // orderFulfillmentsQuery reads an order's fulfillments with their lines: the

@@ -12,11 +12,9 @@ import (
 // available, then charges (and the mirror reserves) the actual cost.
 type cost struct{ requested, actual float64 }
 
+// The order read's cost depends on its page sizes (orderReadSize.cost).
 var (
-	// The order read asks for up to 5 fulfillment orders × 50 lines, but a
-	// typical order returns a dozen objects.
-	costOrderQuery = cost{requested: 380, actual: 15}
-	costMutation   = cost{requested: 10, actual: 10}
+	costMutation = cost{requested: 10, actual: 10}
 	// An order's fulfillments with their lines (10 × (1 + 2 + 2 + 25)).
 	costFulfillmentsQuery = cost{requested: 305, actual: 12}
 	// 100 subscriptions a page; a shop has a handful.

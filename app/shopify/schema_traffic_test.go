@@ -108,14 +108,14 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Mug", Quantity: 2, LocationID: warehouse},
 			{SKU: "LAMP-7", Title: "Lamp", Quantity: 1, LocationID: supplier}}})
 
-	got, err := svc.FindOrder(ctx, shop, o.ID, "")
+	got, err := svc.FindOrder(ctx, shop, o.ID, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Email != "lucia@example.com" || got.CustomerFirstName != "Lucía" || len(got.FulfillmentOrders) != 2 || got.FulfillmentOrders[0].LocationID != warehouse {
 		t.Fatalf("order: %+v", got)
 	}
-	if _, err := svc.FindOrder(ctx, shop, 0, o.Name); err != nil {
+	if _, err := svc.FindOrder(ctx, shop, 0, o.Name, nil); err != nil {
 		t.Fatal(err)
 	}
 	fo := got.FulfillmentOrders[0]
@@ -220,7 +220,7 @@ func TestOldScopesAreDeniedTheLocation(t *testing.T) {
 		"read_third_party_fulfillment_orders,write_third_party_fulfillment_orders,read_customers,write_app_proxy"
 	fake, svc, rec := strictEnv(t, old)
 	o := fake.CreateOrder(shop, shopifyfake.NewOrder{LineItems: []shopifyfake.NewLineItem{{SKU: "A", Quantity: 1}}})
-	_, err := svc.FindOrder(context.Background(), shop, o.ID, "")
+	_, err := svc.FindOrder(context.Background(), shop, o.ID, "", nil)
 	if err == nil || !strings.Contains(err.Error(), "Access denied for location field") {
 		t.Fatalf("old scopes: %v", err)
 	}

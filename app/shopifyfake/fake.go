@@ -118,6 +118,25 @@ type Shop struct {
 	bucket        float64
 	bucketAt      time.Time
 	pointsCharged float64
+	costs         map[string]OperationCost // by operation name
+}
+
+// OperationCost is what one operation's answered calls cost in all.
+type OperationCost struct {
+	Calls     int
+	Requested float64 // the requestedQueryCost of each call, summed
+	Actual    float64 // what the calls were charged
+}
+
+func (sh *Shop) account(operation string, requested, actual int) {
+	if sh.costs == nil {
+		sh.costs = map[string]OperationCost{}
+	}
+	c := sh.costs[operation]
+	c.Calls++
+	c.Requested += float64(requested)
+	c.Actual += float64(actual)
+	sh.costs[operation] = c
 }
 
 // Location is where inventory ships from.
@@ -471,6 +490,21 @@ func (s *Store) PointsCharged(shop string) float64 {
 		return sh.pointsCharged
 	}
 	return 0
+}
+
+// Costs is, per operation name ("" for anonymous ones), what the shop's
+// answered calls requested and were charged: a load command's points per
+// shipment, a test's bound on what a workflow asks for.
+func (s *Store) Costs(shop string) map[string]OperationCost {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]OperationCost{}
+	if sh := s.shops[shop]; sh != nil {
+		for k, v := range sh.costs {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // InjectFaults replaces the pending faults.

@@ -451,3 +451,43 @@ func TestDevstorePageInstallsTheApp(t *testing.T) {
 		}
 	}
 }
+
+// The requested cost follows Shopify's published rules (objects 1, scalars
+// 0, a connection 2 + its page × one node, its pageInfo within the 2,
+// mutations 10), with page sizes given as variables counted at their value
+// and fields left out by @include not counted; the endpoint charges what
+// RequestedCost computes.
+func TestRequestedCostFollowsShopifysRules(t *testing.T) {
+	h := newHarness(t)
+	order := `query Q($id: ID!, $n: Int!, $c: Boolean!) { order(id: $id) { id name customer @include(if: $c) { firstName }
+	  fulfillmentOrders(first: $n) { pageInfo { hasNextPage endCursor } nodes { id assignedLocation { location { id } }
+	    lineItems(first: 3) { nodes { id lineItem { id } } } } } } }`
+	for _, c := range []struct {
+		name  string
+		query string
+		vars  map[string]any
+		want  int
+	}{
+		{"an object, scalars free", `query Q { shop { id name } }`, nil, 1},
+		{"a connection of scalars", `query Q { orders(first: 10) { nodes { id name } pageInfo { hasNextPage } } }`, nil, 2 + 10},
+		// order 1 + customer 1 + fulfillment orders 2 + 2 × (location 2 + lines (2 + 3 × 1)).
+		{"page sizes from variables", order, map[string]any{"id": "gid://shopify/Order/1", "n": 2, "c": true}, 1 + 1 + 2 + 2*(2+2+3)},
+		{"a larger page costs more", order, map[string]any{"id": "gid://shopify/Order/1", "n": 5, "c": true}, 1 + 1 + 2 + 5*(2+2+3)},
+		{"@include(if: false) is free", order, map[string]any{"id": "gid://shopify/Order/1", "n": 2, "c": false}, 1 + 2 + 2*(2+2+3)},
+		{"fragments count as their fields", `query Q { shop { ...S } } fragment S on Shop { billingAddress { id } }`, nil, 2},
+		{"a mutation", `mutation M($t: WebhookSubscriptionTopic!, $w: WebhookSubscriptionInput!) { webhookSubscriptionCreate(topic: $t, webhookSubscription: $w) { userErrors { message } } }`,
+			map[string]any{"t": "ORDERS_CREATE", "w": map[string]any{"uri": "https://app.example/x"}}, 10},
+	} {
+		got, err := shopifyfake.RequestedCost(c.query, c.vars)
+		if err != nil || got != c.want {
+			t.Errorf("%s: %d %v, want %d", c.name, got, err, c.want)
+			continue
+		}
+		if r := h.gql(h.token, c.query, c.vars); r.Extensions.Cost.RequestedQueryCost != c.want {
+			t.Errorf("%s: the endpoint charged %d, want %d (%+v)", c.name, r.Extensions.Cost.RequestedQueryCost, c.want, r.Errors)
+		}
+	}
+	if _, err := shopifyfake.RequestedCost(`query Q { shop { nope } }`, nil); err == nil {
+		t.Error("a document the schema refuses has a cost")
+	}
+}

@@ -189,7 +189,7 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 		return
 	}
 
-	cost := requestedCost(op)
+	cost := requestedCost(op, vars, doc.Fragments)
 	available := s.refill(sh)
 	throttle := map[string]any{"maximumAvailable": s.opts.BucketSize, "currentlyAvailable": available, "restoreRate": s.opts.RestoreRate}
 	if s.faults.Throttles > 0 || float64(cost) > available {
@@ -213,6 +213,7 @@ func (s *Store) graphql(w http.ResponseWriter, r *http.Request, shopDomain, vers
 	}
 	sh.bucket = available - float64(actual)
 	sh.pointsCharged += float64(actual)
+	sh.account(op.Name, cost, actual)
 	throttle["currentlyAvailable"] = sh.bucket
 	resp := map[string]any{"data": data, "extensions": map[string]any{"cost": map[string]any{
 		"requestedQueryCost": cost, "actualQueryCost": actual, "throttleStatus": throttle}}}
@@ -441,14 +442,18 @@ func (e *execution) selectInto(out obj, typeName string, sel ast.SelectionSet, p
 }
 
 // skipped applies @skip and @include.
-func (e *execution) skipped(dirs ast.DirectiveList) bool {
+func (e *execution) skipped(dirs ast.DirectiveList) bool { return skippedBy(dirs, e.vars) }
+
+// skippedBy reports whether @skip or @include, with these variables, leave
+// a selection out.
+func skippedBy(dirs ast.DirectiveList, vars map[string]any) bool {
 	for _, d := range dirs {
 		if d.Name != "skip" && d.Name != "include" {
 			continue
 		}
 		var on bool
 		if a := d.Arguments.ForName("if"); a != nil {
-			if v, err := a.Value.Value(e.vars); err == nil {
+			if v, err := a.Value.Value(vars); err == nil {
 				on, _ = v.(bool)
 			}
 		}
@@ -600,50 +605,104 @@ func isNil(v any) bool {
 	return false
 }
 
-// requestedCost follows Shopify's calculated query cost: 10 points per
-// mutation field; for queries, 1 per object and, for a connection, 2 plus
-// its page size times the cost of one node.
-func requestedCost(op *ast.OperationDefinition) int {
+// requestedCost follows Shopify's published calculated query cost
+// (shopify.dev/docs/api/usage/rate-limits#cost-calculation and Shopify's
+// "Rate limiting GraphQL APIs by calculating query complexity"): scalars and
+// enums 0, an object 1, a connection (or a list sized by first/last) 2 plus
+// its page size times the cost of one node (its pageInfo in the 2), 10 per
+// mutation field. Page sizes given as variables count at the variables'
+// values, fields left out by @skip/@include cost nothing, and fragments count
+// as their fields do (all of them: an upper bound of "the maximum of possible
+// selections"). Shopify's own formula is closed and scales connections
+// logarithmically (its staff on community.shopify.dev): real requested costs
+// are lower, so an app paced by these never asks for more than Shopify grants.
+func requestedCost(op *ast.OperationDefinition, vars map[string]any, fragments ast.FragmentDefinitionList) int {
 	if op.Operation == ast.Mutation {
 		n := 0
 		for _, s := range op.SelectionSet {
-			if _, ok := s.(*ast.Field); ok {
+			if f, ok := s.(*ast.Field); ok && !skippedBy(f.Directives, vars) {
 				n += 10
 			}
 		}
 		return n
 	}
-	return max(1, selectionCost(op.SelectionSet))
+	c := costing{vars: vars, fragments: fragments}
+	return max(1, c.selection(op.SelectionSet, 0))
 }
 
-func selectionCost(sel ast.SelectionSet) int {
+type costing struct {
+	vars      map[string]any
+	fragments ast.FragmentDefinitionList
+}
+
+func (c costing) selection(sel ast.SelectionSet, depth int) int {
+	if depth > 50 { // a fragment cycle; the validator refuses those anyway
+		return 0
+	}
 	total := 0
 	for _, s := range sel {
-		f, ok := s.(*ast.Field)
-		if !ok || len(f.SelectionSet) == 0 {
-			continue
-		}
-		page := 0
-		for _, a := range f.Arguments {
-			if a.Name == "first" || a.Name == "last" {
-				page = 10 // a variable: assume a modest page
-				if n, err := strconv.Atoi(a.Value.Raw); err == nil {
-					page = n
+		switch x := s.(type) {
+		case *ast.InlineFragment:
+			if !skippedBy(x.Directives, c.vars) {
+				total += c.selection(x.SelectionSet, depth+1)
+			}
+		case *ast.FragmentSpread:
+			if def := c.fragments.ForName(x.Name); def != nil && !skippedBy(x.Directives, c.vars) {
+				total += c.selection(def.SelectionSet, depth+1)
+			}
+		case *ast.Field:
+			if len(x.SelectionSet) == 0 || skippedBy(x.Directives, c.vars) {
+				continue
+			}
+			page := 0
+			for _, a := range x.Arguments {
+				if a.Name == "first" || a.Name == "last" {
+					page = 10 // not given: assume a modest page
+					if v, err := a.Value.Value(c.vars); err == nil {
+						if n, ok := toInt(v); ok {
+							page = n
+						}
+					}
 				}
 			}
-		}
-		switch f.Name {
-		case "edges", "nodes", "node":
-			total += selectionCost(f.SelectionSet) // counted by the connection
-		default:
-			if page > 0 {
-				total += 2 + page*max(1, selectionCost(f.SelectionSet))
-			} else {
-				total += 1 + selectionCost(f.SelectionSet)
+			switch x.Name {
+			case "pageInfo":
+				// Part of its connection's 2 points, not one per node.
+			case "edges", "nodes", "node":
+				total += c.selection(x.SelectionSet, depth+1) // counted by the connection
+			default:
+				if page > 0 {
+					total += 2 + page*max(1, c.selection(x.SelectionSet, depth+1))
+				} else {
+					total += 1 + c.selection(x.SelectionSet, depth+1)
+				}
 			}
 		}
 	}
 	return total
+}
+
+// RequestedCost is the requested cost the fake charges for a document with
+// these variables, after validating it against the Admin API schema as the
+// fake's endpoint does: for tests that bound what a call may ask for.
+func RequestedCost(query string, vars map[string]any) (int, error) {
+	schema, err := adminschema.Load()
+	if err != nil {
+		return 0, err
+	}
+	doc, errs := schema.Validate(query)
+	if errs != nil {
+		return 0, errs
+	}
+	if len(doc.Operations) != 1 {
+		return 0, fmt.Errorf("shopifyfake: the document has %d operations, want 1", len(doc.Operations))
+	}
+	op := doc.Operations[0]
+	coerced, err := schema.VariableValues(op, vars)
+	if err != nil {
+		return 0, err
+	}
+	return requestedCost(op, coerced, doc.Fragments), nil
 }
 
 // refill tops up the leaky bucket for the time passed.

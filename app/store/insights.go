@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -436,6 +437,67 @@ func (db *DB) RecordTrackingVisits(ctx context.Context, shopID string, shipmentI
 		Columns:   []clause.Column{{Name: "shipment_id"}, {Name: "day"}},
 		DoUpdates: clause.Assignments(map[string]any{"visits": gorm.Expr("tracking_visits.visits + 1")}),
 	}).Create(&rows).Error
+}
+
+type insightSnapshotRow struct {
+	ShopID     string `gorm:"primaryKey"`
+	PeriodDays int    `gorm:"primaryKey"`
+	Grouping   string `gorm:"primaryKey"`
+	ComputedAt time.Time
+	Rows       string // JSON
+}
+
+func (insightSnapshotRow) TableName() string { return "insight_snapshots" }
+
+// SaveInsightSnapshot implements app.Insights: one upsert.
+func (db *DB) SaveInsightSnapshot(ctx context.Context, s app.InsightSnapshot) error {
+	rows := s.Rows
+	if rows == nil {
+		rows = []app.InsightRow{}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return app.WrapError(app.ErrInternal, err, "cannot encode the insights snapshot")
+	}
+	row := insightSnapshotRow{ShopID: s.ShopID, PeriodDays: s.PeriodDays, Grouping: string(s.By), ComputedAt: s.ComputedAt.UTC(), Rows: string(b)}
+	return db.gorm.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "shop_id"}, {Name: "period_days"}, {Name: "grouping"}},
+		DoUpdates: clause.AssignmentColumns([]string{"computed_at", "rows"}),
+	}).Create(&row).Error
+}
+
+// InsightSnapshot implements app.Insights: one row by its primary key.
+func (db *DB) InsightSnapshot(ctx context.Context, shopID string, periodDays int, by app.InsightGrouping) (*app.InsightSnapshot, error) {
+	var row insightSnapshotRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND period_days = ? AND grouping = ?", shopID, periodDays, string(by)).
+		Take(&row).Error; err != nil {
+		return nil, notFound(err, "no %d-day insights snapshot by %s", periodDays, by)
+	}
+	out := &app.InsightSnapshot{ShopID: row.ShopID, PeriodDays: row.PeriodDays, By: app.InsightGrouping(row.Grouping), ComputedAt: row.ComputedAt.UTC(),
+		Rows: []app.InsightRow{}}
+	if err := json.Unmarshal([]byte(row.Rows), &out.Rows); err != nil {
+		return nil, app.WrapError(app.ErrInternal, err, "cannot read the insights snapshot")
+	}
+	return out, nil
+}
+
+// ShopsWithInsightChanges implements app.Insights. Per active shop, its
+// latest change is one backward probe of shipments_shop_updated (written
+// as ORDER BY … LIMIT 1: an EXISTS with updated_at > since let PostgreSQL
+// pick a scan of every shipment of a shop holding most of them).
+func (db *DB) ShopsWithInsightChanges(ctx context.Context, limit int) ([]string, error) {
+	var domains []string
+	err := db.gorm.WithContext(ctx).Raw(`SELECT domain FROM (
+			SELECT sh.id, sh.domain, snap.since,
+				(SELECT s.updated_at FROM shipments s WHERE s.shop_id = sh.id ORDER BY s.updated_at DESC LIMIT 1) AS changed
+			FROM shops sh
+			LEFT JOIN (SELECT shop_id, MIN(computed_at) AS since FROM insight_snapshots GROUP BY shop_id) snap ON snap.shop_id = sh.id
+			WHERE sh.uninstalled_at IS NULL AND sh.needs_reauth_at IS NULL
+		) x
+		WHERE changed IS NOT NULL AND (since IS NULL OR changed > since)
+		ORDER BY CASE WHEN since IS NULL THEN 0 ELSE 1 END, since, id
+		LIMIT ?`, limit).Scan(&domains).Error
+	return domains, err
 }
 
 var _ app.Insights = (*DB)(nil)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -304,6 +305,118 @@ func TestShipmentInsightsPercentilesExact(t *testing.T) {
 					t.Errorf("%s: median %v p90 %v, want %v and %v days", what, show(got.Median), show(got.P90), median, p90)
 				}
 			}
+		}
+	})
+}
+
+// Snapshots: saved and read back as they were (a later save replaces
+// one), and the shops due a refresh are those with a shipment changed since
+// their oldest snapshot or with shipments and none — not the others, not
+// the uninstalled, the longest waiting first.
+func TestInsightSnapshots(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		clock := apptest.NewClock(t0)
+		db := storetest.Open(t, engine, clock)
+		acme := install(t, db, "acme.myshopify.com", app.OfflineToken{AccessToken: "a"})
+		other := install(t, db, "other.myshopify.com", app.OfflineToken{AccessToken: "b"})
+		gone := install(t, db, "gone.myshopify.com", app.OfflineToken{AccessToken: "c"})
+		install(t, db, "empty.myshopify.com", app.OfflineToken{AccessToken: "d"})
+		due := func(limit int) []string {
+			t.Helper()
+			d, err := db.ShopsWithInsightChanges(ctx, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		if d := due(50); len(d) != 0 {
+			t.Fatalf("no shipments anywhere, due: %v", d)
+		}
+		ship := func(shop *app.Shop, number string) string {
+			t.Helper()
+			out, err := db.CreateShipments(ctx, []*app.Shipment{{ShopID: shop.ID, OrderRef: "#1", OrderName: "#1", TrackingNumber: number,
+				Carrier: "Correos", Source: app.SourceAPI, State: app.ShipmentPending}}, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out[0].ShipmentID
+		}
+		acmeShipment := ship(acme, "RB100000001ES")
+		ship(other, "RB100000002ES")
+		ship(gone, "RB100000003ES")
+		if err := db.MarkUninstalled(ctx, gone.Domain); err != nil {
+			t.Fatal(err)
+		}
+		if d := due(50); fmt.Sprint(d) != fmt.Sprint([]string{acme.Domain, other.Domain}) {
+			t.Errorf("due with shipments and no snapshot: %v, want acme and other (not the uninstalled, not the empty)", d)
+		}
+
+		median, p90, share := 2.5, 10.0, 0.875
+		rows := []app.InsightRow{
+			{Key: "Correos", Shipments: 4, OrderToFulfillmentDays: app.DaysSpread{Median: &median, P90: &p90}, Delivered: 3,
+				DeliveredOnTimeShare: &share, Exceptions: 1, Stalled: 2, EmailsSent: 3, TrackingPageVisits: 4},
+			{Key: "csv", KeyIsSource: true, Shipments: 1},
+		}
+		clock.Advance(time.Minute)
+		computed := clock.Now()
+		for _, days := range app.InsightPeriods {
+			for _, by := range app.InsightGroupings {
+				if err := db.SaveInsightSnapshot(ctx, app.InsightSnapshot{ShopID: acme.ID, PeriodDays: days, By: by, ComputedAt: computed, Rows: rows}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		got, err := db.InsightSnapshot(ctx, acme.ID, 90, app.BySupplier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &app.InsightSnapshot{ShopID: acme.ID, PeriodDays: 90, By: app.BySupplier, ComputedAt: computed, Rows: rows}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("read back:\n%+v\nwant\n%+v", got, want)
+		}
+		if _, err := db.InsightSnapshot(ctx, other.ID, 30, app.ByCarrier); app.ErrorCodeOf(err) != app.ErrNotFound {
+			t.Errorf("no snapshot: %v, want not found", err)
+		}
+		if d := due(50); fmt.Sprint(d) != fmt.Sprint([]string{other.Domain}) {
+			t.Errorf("due after acme's snapshot: %v, want other only", d)
+		}
+
+		// acme's shipment changes after its snapshot: due again, after the
+		// shop that has none.
+		clock.Advance(10 * time.Minute)
+		if err := db.SetShipmentState(ctx, acmeShipment, app.ShipmentFailed, "test", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if d := due(50); fmt.Sprint(d) != fmt.Sprint([]string{other.Domain, acme.Domain}) {
+			t.Errorf("due after acme's change: %v, want other then acme", d)
+		}
+		if d := due(1); fmt.Sprint(d) != fmt.Sprint([]string{other.Domain}) {
+			t.Errorf("due, one at most: %v, want other", d)
+		}
+
+		// A later save replaces the snapshot; while one of acme's
+		// snapshots is older than the change, acme stays due.
+		clock.Advance(time.Minute)
+		later := clock.Now()
+		if err := db.SaveInsightSnapshot(ctx, app.InsightSnapshot{ShopID: acme.ID, PeriodDays: 90, By: app.BySupplier, ComputedAt: later}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.InsightSnapshot(ctx, acme.ID, 90, app.BySupplier); err != nil || !got.ComputedAt.Equal(later) || got.Rows == nil || len(got.Rows) != 0 {
+			t.Errorf("replaced: %+v %v, want no rows computed at %s", got, err, later)
+		}
+		if d := due(50); fmt.Sprint(d) != fmt.Sprint([]string{other.Domain, acme.Domain}) {
+			t.Errorf("due with one snapshot refreshed: %v, want other then acme", d)
+		}
+		for _, days := range app.InsightPeriods {
+			for _, by := range app.InsightGroupings {
+				if err := db.SaveInsightSnapshot(ctx, app.InsightSnapshot{ShopID: acme.ID, PeriodDays: days, By: by, ComputedAt: later, Rows: rows}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if d := due(50); fmt.Sprint(d) != fmt.Sprint([]string{other.Domain}) {
+			t.Errorf("due with all of acme's snapshots refreshed: %v, want other only", d)
 		}
 	})
 }

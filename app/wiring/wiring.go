@@ -15,13 +15,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/carrier"
 	"github.com/waybill-app/waybill/app/email"
+	"github.com/waybill-app/waybill/app/metrics"
 	"github.com/waybill-app/waybill/app/redis"
 	"github.com/waybill-app/waybill/app/seal"
 	"github.com/waybill-app/waybill/app/server"
@@ -52,7 +52,8 @@ type App struct {
 	Clock         app.Clock
 	DB            *store.DB
 	Redis         *redis.Client
-	RDB           *goredis.Client
+	RDB           goredis.UniversalClient // a failover or cluster client when REDIS_URL says so
+	redisOpts     *redis.Options          // the worker builds its own connections from them
 	Shopify       *shopify.Service
 	Queue         *jobs.Client
 	Emails        *email.Renderer
@@ -63,7 +64,9 @@ type App struct {
 	Webhooks      *webhooks.Processor
 	// Providers are the status providers (17TRACK, AfterShip, EasyPost, 3PL push).
 	Providers map[string]app.StatusProvider
-	Server    *server.Server
+	// Metrics are /metrics: push latency, emails, queues, stalled parcels.
+	Metrics *metrics.Prometheus
+	Server  *server.Server
 }
 
 // Build opens the database and Redis and assembles everything.
@@ -76,6 +79,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	if clock == nil {
 		clock = app.SystemClock{}
 	}
+	// A job's id, type and shop reach every line its handler logs.
+	log = slog.New(app.ContextLogHandler(log.Handler()))
 	sealer, err := seal.New(cfg.EncryptionKey)
 	if err != nil {
 		return nil, err
@@ -89,9 +94,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	if a.DB, err = store.Open(ctx, cfg.DatabaseURL, sealer, clock); err != nil {
 		return nil, err
 	}
-	if a.Redis, a.RDB, err = redis.Open(cfg.RedisURL, log); err != nil {
-		return nil, err
+	if a.redisOpts, err = redis.ParseURL(cfg.RedisURL); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
+	a.RDB = a.redisOpts.NewClient()
+	a.Redis = redis.New(a.RDB, log)
 	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := a.Redis.Ping(pingCtx); err != nil {
@@ -126,8 +133,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	}, a.DB, a.Redis, clock, log, nil)
 	a.Providers = statusfeed.Providers(statusfeed.Config{SeventeenTrackURL: cfg.SeventeenTrackURL, AfterShipURL: cfg.AfterShipURL,
 		EasyPostURL: cfg.EasyPostURL})
+	a.Metrics = metrics.New(jobs.NewQueueCollector(a.RDB), metrics.NewStalled(a.DB.CountStalledShipments, clock, 30*time.Second))
 	a.Shipping = &shipping.Service{Shops: a.DB, Orders: a.DB, Shipments: a.DB, Status: a.DB, Tracking: a.DB, Lister: a.DB,
-		Providers: a.Providers, RateLimiter: a.Redis, Notifications: a.DB,
+		Providers: a.Providers, RateLimiter: a.Redis, Notifications: metrics.Notifications{NotificationStore: a.DB, Metrics: a.Metrics}, Metrics: a.Metrics, Insights: a.DB,
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
 		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop, Clock: clock, Log: log}
@@ -156,9 +164,6 @@ func (a *App) JobDeps() jobs.Deps {
 }
 
 func (a *App) server() *server.Server {
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		jobs.NewQueueCollector(a.RDB))
 	return server.New(server.Deps{
 		Config:          server.Config{APIKey: a.Config.ShopifyAPIKey, APISecret: a.Config.ShopifyAPISecret, AppURL: a.Config.AppURL},
 		Shops:           a.DB,
@@ -182,13 +187,24 @@ func (a *App) server() *server.Server {
 		Privacy:         a.DB,
 		RateLimiter:     a.Redis,
 		TrackingLinks:   a.TrackingLinks,
-		Webhooks:        webhooks.New(a.Shopify, a.DB, a.Queue, a.Log),
+		Webhooks:        a.webhookIntake(),
 		Ready:           a.readyChecks(),
-		Registry:        registry,
+		Registry:        a.Metrics.Registry,
 		Frontend:        frontend.Handler(frameAncestors, a.Config.ShopifyAPIKey),
 		Clock:           a.Clock,
 		Log:             a.Log,
 	})
+}
+
+// webhookIntake acknowledges a webhook once its task is in Redis and, with
+// REDIS_WAIT_REPLICAS, on that many replicas too (WAIT on the node of the
+// critical queue's keys, whose Cluster hash tag is the queue's name).
+func (a *App) webhookIntake() *webhooks.Intake {
+	in := webhooks.New(a.Shopify, a.DB, a.Queue, a.Log)
+	if n := a.Config.RedisWaitReplicas; n > 0 {
+		in.WaitForReplicas(a.Redis.Replicas(n, a.Config.RedisWaitTimeout, "{"+jobs.QueueCritical+"}"))
+	}
+	return in
 }
 
 // readyChecks are /readyz's: the database and Redis, and — advisory, shown
@@ -210,9 +226,29 @@ func frameAncestors(r *http.Request) string {
 	return "https://admin.shopify.com"
 }
 
+// ServeMetrics serves /metrics alone on ln until ctx ends: `waybill worker
+// --metrics-port`, whose pushes and emails a web process does not see.
+func (a *App) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Metrics.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			a.Log.Warn("metrics shutdown", "err", err)
+		}
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
 // RunWorker processes tasks until ctx ends (see jobs.Run).
 func (a *App) RunWorker(ctx context.Context, opts jobs.WorkerOptions) error {
-	return jobs.Run(ctx, a.RDB, a.JobDeps(), opts)
+	return jobs.Run(ctx, a.redisOpts.AsynqConnOpt(), a.JobDeps(), opts)
 }
 
 // Serve runs the HTTP server on ln — and, when worker is set, the worker and

@@ -67,6 +67,14 @@ const rowErrors: Record<string, Record<string, string>> = {
   quantity_invalid: { value: "dos" },
   quantity_without_sku: {},
   row_unreadable: { reason: "a quote (\") opened on this line is never closed" },
+  row_not_object: {},
+  unknown_field: { field: "trackng_url" },
+  field_not_text: { field: "carrier" },
+  notify_customer_invalid: {},
+  line_items_not_array: {},
+  line_not_object: { index: "0" },
+  line_sku_not_text: { index: "1" },
+  line_item_id_invalid: { index: "0" },
 };
 
 // What the backend used to send in English, and raw values.

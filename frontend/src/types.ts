@@ -525,6 +525,10 @@ export interface Insights {
   from: string;
   to: string;
   rows: InsightRow[];
+  // live: computed for this request; else served from the snapshot of
+  // computed_at (the last 30, 90 or 365 days, refreshed in the background)
+  live: boolean;
+  computed_at: string | null;
 }
 
 // ----- Messages: what the backend says as a code and parameters (app/message.go), rendered by messages.ts -----

@@ -3,8 +3,12 @@
 // sent email each, some tracking page visits and stalls) for one shop over a
 // year, then times the insights query per grouping — for the whole year
 // and for the last 30 days — and the export, and prints a Markdown table.
+// With -snapshots it also times what the admin is served instead: a
+// refresh of the shop's snapshots (shipping.RefreshInsights: every preset
+// period and grouping), a snapshot served (shipping.ShopInsights, p50 and
+// p99) and the sweep's look for shops with changes.
 //
-//	go run ./app/store/insightsload [-n 1000000] [-engine sqlite|postgres] [-runs 3] [-db URL]
+//	go run ./app/store/insightsload [-n 1000000] [-engine sqlite|postgres] [-runs 3] [-db URL] [-snapshots] [-live=false]
 //
 // With -db the data set is kept in that database (postgres://… or
 // sqlite://PATH) and seeded only when it holds no load shop yet, so the
@@ -17,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -28,6 +33,7 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/apptest"
+	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/store"
 	"github.com/waybill-app/waybill/app/store/storetest"
 )
@@ -37,6 +43,8 @@ func main() {
 	engine := flag.String("engine", "sqlite", "database: sqlite (a temporary file) or postgres (a new database on WAYBILL_TEST_POSTGRES_URL's server)")
 	runs := flag.Int("runs", 3, "timed runs of each query (the median is reported)")
 	keep := flag.String("db", "", "an existing database to seed once and keep (postgres://… or sqlite://PATH); -engine is then ignored")
+	snapshots := flag.Bool("snapshots", false, "also time a snapshot refresh, snapshots served and the sweep's look for changes")
+	live := flag.Bool("live", true, "time the live queries and the export")
 	flag.Parse()
 	if *keep == "" && *engine != string(store.SQLite) && *engine != string(store.Postgres) {
 		fmt.Fprintln(os.Stderr, "insightsload: -engine must be sqlite or postgres")
@@ -47,7 +55,7 @@ func main() {
 		os.Exit(2)
 	}
 	err := apptest.RunProgram(func(t *apptest.Program) error {
-		return run(t, *n, store.Engine(*engine), *runs, *keep)
+		return run(t, *n, store.Engine(*engine), *runs, *keep, *live, *snapshots)
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "insightsload:", err)
@@ -64,7 +72,7 @@ var (
 // end is the end of the seeded year (the load's "now").
 var end = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
-func run(t *apptest.Program, n int, engine store.Engine, runs int, keep string) error {
+func run(t *apptest.Program, n int, engine store.Engine, runs int, keep string, live, snapshots bool) error {
 	ctx := context.Background()
 	db, err := open(ctx, t, engine, keep)
 	if err != nil {
@@ -129,10 +137,18 @@ func run(t *apptest.Program, n int, engine store.Engine, runs int, keep string) 
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 		return ds[len(ds)/2], rows, nil
 	}
-	for _, period := range []struct {
+	periods := []struct {
 		name     string
 		from, to time.Time
-	}{{"365 days", end.AddDate(-1, 0, 0), end}, {"30 days", end.AddDate(0, 0, -30), end}} {
+	}{{"365 days", end.AddDate(-1, 0, 0), end}, {"30 days", end.AddDate(0, 0, -30), end}}
+	exports := []struct {
+		name string
+		f    app.ShipmentFilter
+	}{{"export, every shipment", app.ShipmentFilter{}}, {"export, one carrier, last 30 days", app.ShipmentFilter{Carrier: "Correos", From: end.AddDate(0, 0, -30), To: end}}}
+	if !live {
+		periods, exports = nil, nil
+	}
+	for _, period := range periods {
 		for _, by := range app.InsightGroupings {
 			var groups int
 			d, shipments, err := timeIt(func() (int64, error) {
@@ -150,10 +166,7 @@ func run(t *apptest.Program, n int, engine store.Engine, runs int, keep string) 
 			results = append(results, result{fmt.Sprintf("insights by %s, %s (%d groups)", by, period.name, groups), shipments, d})
 		}
 	}
-	for _, f := range []struct {
-		name string
-		f    app.ShipmentFilter
-	}{{"export, every shipment", app.ShipmentFilter{}}, {"export, one carrier, last 30 days", app.ShipmentFilter{Carrier: "Correos", From: end.AddDate(0, 0, -30), To: end}}} {
+	for _, f := range exports {
 		d, rows, err := timeIt(func() (int64, error) {
 			w := csv.NewWriter(io.Discard)
 			var rows int64
@@ -171,14 +184,112 @@ func run(t *apptest.Program, n int, engine store.Engine, runs int, keep string) 
 		results = append(results, result{f.name, rows, d})
 	}
 
-	fmt.Printf("\n%d shipments, %s, %d CPUs, median of %d runs:\n\n", n, engine, runtime.NumCPU(), runs)
-	fmt.Println("| query | shipments read | time | shipments/s |")
-	fmt.Println("|---|---|---|---|")
-	for _, r := range results {
-		fmt.Printf("| %s | %s | %s | %s |\n", r.what, thousands(r.rows), r.median.Round(time.Millisecond), thousands(int64(float64(r.rows)/r.median.Seconds())))
+	if len(results) > 0 {
+		fmt.Printf("\n%d shipments, %s, %d CPUs, median of %d runs:\n\n", n, engine, runtime.NumCPU(), runs)
+		fmt.Println("| query | shipments read | time | shipments/s |")
+		fmt.Println("|---|---|---|---|")
+		for _, r := range results {
+			fmt.Printf("| %s | %s | %s | %s |\n", r.what, thousands(r.rows), r.median.Round(time.Millisecond), thousands(int64(float64(r.rows)/r.median.Seconds())))
+		}
+	}
+	if snapshots {
+		return timeSnapshots(ctx, db, shop, n, runs)
 	}
 	return nil
 }
+
+// timeSnapshots times the snapshot path through the workflow itself (the
+// part of shipping.Service it uses): the refresh the worker runs, the
+// snapshots served to the admin, and the sweep's look for changed shops.
+func timeSnapshots(ctx context.Context, db *store.DB, shop *app.Shop, n, runs int) error {
+	// Just after the last change (the seed's latest shipments are up to
+	// three days past end), so that no shipment is newer than the snapshots.
+	var last struct{ UpdatedAt time.Time }
+	if err := db.Gorm().Raw("SELECT updated_at FROM shipments WHERE shop_id = ? ORDER BY updated_at DESC LIMIT 1", shop.ID).Scan(&last).Error; err != nil {
+		return err
+	}
+	clock := apptest.NewClock(last.UpdatedAt.Add(time.Second))
+	svc := &shipping.Service{Shops: db, Insights: db, Dispatch: noDispatch{}, Clock: clock, Log: slog.New(slog.DiscardHandler)}
+	var refreshes []time.Duration
+	for range runs {
+		s := time.Now()
+		if err := svc.RefreshInsights(ctx, shop.Domain); err != nil {
+			return err
+		}
+		refreshes = append(refreshes, time.Since(s))
+	}
+	sort.Slice(refreshes, func(i, j int) bool { return refreshes[i] < refreshes[j] })
+
+	// Served: the admin's three presets and three groupings in turn.
+	const reads = 900
+	var served []time.Duration
+	for i := range reads {
+		days := app.InsightPeriods[i%len(app.InsightPeriods)]
+		by := app.InsightGroupings[(i/len(app.InsightPeriods))%len(app.InsightGroupings)]
+		y, m, d := clock.Now().In(shop.Location()).Date()
+		today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		q := app.InsightQuery{From: today.AddDate(0, 0, -(days - 1)), To: today.AddDate(0, 0, 1), By: by}
+		s := time.Now()
+		rep, err := svc.ShopInsights(ctx, shop, q)
+		if err != nil {
+			return err
+		}
+		served = append(served, time.Since(s))
+		if rep.Live {
+			return fmt.Errorf("%d days by %s computed live, not served from its snapshot", days, by)
+		}
+	}
+	sort.Slice(served, func(i, j int) bool { return served[i] < served[j] })
+
+	// The sweep's look: nothing changed since the snapshots, then one
+	// shipment changed.
+	var touched struct {
+		ID        string
+		UpdatedAt time.Time
+	}
+	if err := db.Gorm().Raw("SELECT id, updated_at FROM shipments WHERE shop_id = ? ORDER BY created_at DESC LIMIT 1", shop.ID).Scan(&touched).Error; err != nil {
+		return err
+	}
+	var sweeps [2]time.Duration
+	for i := range sweeps {
+		if i == 1 {
+			if err := db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", clock.Now().Add(time.Minute), touched.ID).Error; err != nil {
+				return err
+			}
+			defer func() {
+				// Put it back, so the data set is the same for the next run.
+				if err := db.Gorm().Exec("UPDATE shipments SET updated_at = ? WHERE id = ?", touched.UpdatedAt, touched.ID).Error; err != nil {
+					fmt.Fprintln(os.Stderr, "insightsload: restoring the touched shipment:", err)
+				}
+			}()
+		}
+		s := time.Now()
+		due, err := db.ShopsWithInsightChanges(ctx, 50)
+		if err != nil {
+			return err
+		}
+		sweeps[i] = time.Since(s)
+		if len(due) != i {
+			return fmt.Errorf("sweep %d found %d shops due", i, len(due))
+		}
+	}
+
+	fmt.Printf("\nsnapshots, %d shipments, %s, %d CPUs:\n\n", n, db.Engine(), runtime.NumCPU())
+	fmt.Println("| what | time |")
+	fmt.Println("|---|---|")
+	fmt.Printf("| refresh: 3 periods × 3 groupings, computed and saved (median of %d) | %s |\n", runs, refreshes[len(refreshes)/2].Round(time.Millisecond))
+	fmt.Printf("| served from a snapshot, p50 (%d reads) | %s |\n", reads, served[len(served)/2].Round(time.Microsecond))
+	fmt.Printf("| served from a snapshot, p99 | %s |\n", served[len(served)*99/100].Round(time.Microsecond))
+	fmt.Printf("| sweep's look for changed shops, none changed | %s |\n", sweeps[0].Round(time.Microsecond))
+	fmt.Printf("| sweep's look for changed shops, one changed | %s |\n", sweeps[1].Round(time.Microsecond))
+	return nil
+}
+
+// noDispatch: a snapshot served queues nothing; a live answer here is an
+// error of the load anyway.
+type noDispatch struct{ app.Dispatcher }
+
+func (noDispatch) QueueInsightRefresh(context.Context, string) error { return nil }
 
 // open is a new temporary database on engine, or the one at keep (migrated).
 func open(ctx context.Context, t *apptest.Program, engine store.Engine, keep string) (*store.DB, error) {

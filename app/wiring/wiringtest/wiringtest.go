@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/apptest"
@@ -57,6 +58,9 @@ type Options struct {
 	BreakableRedis bool
 	// Env adds to (or overrides) the environment the configuration is read from.
 	Env map[string]string
+	// RedisURL is a whole REDIS_URL (a Sentinel's, say) used instead of
+	// RedisDB on WAYBILL_TEST_REDIS_URL's server; the test empties it.
+	RedisURL string
 }
 
 // Harness is a running Waybill (web server; the worker on demand) and its fake store.
@@ -96,13 +100,17 @@ func New(t apptest.TB, opts Options) *Harness {
 	fakeSrv := httptest.NewServer(fake.Handler())
 	t.Cleanup(fakeSrv.Close)
 
-	rdb := redistest.Open(t, opts.RedisDB) // empties it
+	var rdb goredis.UniversalClient
+	redisURL := opts.RedisURL
+	if redisURL == "" {
+		rdb = redistest.Open(t, opts.RedisDB) // empties it
+		redisURL = redistest.URL(opts.RedisDB)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	appURL := "http://" + ln.Addr().String()
-	redisURL := redistest.URL(opts.RedisDB)
 	var proxy *redisProxy
 	if opts.BreakableRedis {
 		u, err := url.Parse(redisURL)
@@ -157,6 +165,9 @@ func New(t apptest.TB, opts Options) *Harness {
 			t.Errorf("serving waybill: %v", err)
 		}
 	})
+	if rdb == nil {
+		rdb = a.RDB
+	}
 	inspect := asynq.NewInspectorFromRedisClient(rdb)
 	h := &Harness{App: a, T: t, Fake: fake, FakeURL: fakeSrv.URL, URL: appURL, Inspect: inspect, proxy: proxy}
 	for _, shop := range opts.Shops {

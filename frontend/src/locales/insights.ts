@@ -38,6 +38,8 @@ export const en = {
   "insights.exportCsv": "Export CSV",
   "insights.exporting": "Exporting…",
   "insights.exportFailed": "The export failed: {error}",
+  "insights.updatedAgo": "Updated {minutes} min ago",
+  "insights.updatedNow": "Updated just now",
 } as const satisfies Record<string, string>;
 
 export const es: Record<keyof typeof en, string> = {
@@ -78,4 +80,6 @@ export const es: Record<keyof typeof en, string> = {
   "insights.exportCsv": "Exportar CSV",
   "insights.exporting": "Exportando…",
   "insights.exportFailed": "No se pudo exportar: {error}",
+  "insights.updatedAgo": "Actualizado hace {minutes} min",
+  "insights.updatedNow": "Actualizado hace un momento",
 };

@@ -42,7 +42,7 @@ function path(by: string, days = 30) {
 describe("insights", () => {
   it("shows the table in Spanish with decimal commas", async () => {
     const calls: Call[] = [];
-    const data: InsightsData = { by: "carrier", ...lastDays(30), rows: [correos, unknown] };
+    const data: InsightsData = { by: "carrier", ...lastDays(30), rows: [correos, unknown], live: true, computed_at: null };
     apiDouble.fn = answering({ [`GET ${path("carrier")}`]: data }, calls) as typeof apiDouble.fn;
     renderPage(<Insights />, "es", "/insights?id_token=tok");
     const cell = await screen.findByText("Correos", { selector: "th, td" });
@@ -58,7 +58,27 @@ describe("insights", () => {
       expect(screen.getAllByText(h).length).toBeGreaterThan(0);
     expect(screen.getByText("Días de enviado a entregado")).toBeTruthy();
     expect(screen.queryByText("Carrier")).toBeNull();
+    expect(screen.queryByText(/^Actualizado/)).toBeNull(); // computed live: nothing to date
     expect(calls.map((c) => c.path)).toEqual([path("carrier")]);
+  });
+
+  it("says how old the figures are when served from a snapshot", async () => {
+    const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000 - 1_000).toISOString();
+    const snapshot: InsightsData = { by: "carrier", ...lastDays(30), rows: [correos], live: false, computed_at: fiveMinutesAgo };
+    apiDouble.fn = answering({
+      [`GET ${path("carrier")}`]: snapshot,
+      [`GET ${path("carrier", 90)}`]: { ...snapshot, ...lastDays(90), rows: [], computed_at: new Date().toISOString() },
+    }, []) as typeof apiDouble.fn;
+    renderPage(<Insights />, "es", "/insights?id_token=tok");
+    expect(await screen.findByText("Actualizado hace 5 min")).toBeTruthy();
+    fireEvent.change(screen.getByLabelText("Periodo"), { target: { value: "90" } });
+    expect(await screen.findByText("Actualizado hace un momento")).toBeTruthy(); // also above an empty period
+    expect(screen.getByText("No hay envíos en este periodo")).toBeTruthy();
+    cleanup();
+
+    apiDouble.fn = answering({ [`GET ${path("carrier")}`]: snapshot }, []) as typeof apiDouble.fn;
+    renderPage(<Insights />, "en", "/insights?id_token=tok");
+    expect(await screen.findByText("Updated 5 min ago")).toBeTruthy();
   });
 
   it("groups by destination with the countries' names, and by supplier with sources named", async () => {

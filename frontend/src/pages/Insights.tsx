@@ -56,6 +56,12 @@ export function keyLabel(t: T, locale: Locale, by: InsightGrouping, r: InsightRo
   return r.key;
 }
 
+// updatedLabel says how old a snapshot's figures are ("Updated 5 min ago").
+export function updatedLabel(t: T, computedAt: string, now = new Date()): string {
+  const minutes = Math.floor((now.getTime() - new Date(computedAt).getTime()) / 60000);
+  return minutes < 1 ? t("insights.updatedNow") : t("insights.updatedAgo", { minutes });
+}
+
 export function Insights() {
   const { t, locale } = useI18n();
   const [preset, setPreset] = useState("30");
@@ -100,13 +106,24 @@ export function Insights() {
       </ButtonGroup>
       <Loaded state={insights}>
         {(d) => {
-          if (d.rows.length === 0) return <Empty heading={t("insights.empty")}><p>{t("insights.emptyBody")}</p></Empty>;
+          // From a snapshot (the presets, refreshed in the background): say how old.
+          const updated = !d.live && d.computed_at
+            ? <Text as="p" tone="subdued" variant="bodySm">{updatedLabel(t, d.computed_at)}</Text>
+            : null;
+          if (d.rows.length === 0)
+            return (
+              <BlockStack gap="200">
+                {updated}
+                <Empty heading={t("insights.empty")}><p>{t("insights.emptyBody")}</p></Empty>
+              </BlockStack>
+            );
           const label = (r: InsightRow) => keyLabel(t, locale, d.by, r);
           const spread = (s: { median: number | null; p90: number | null }) =>
             s.median === null || s.p90 === null ? none : t("insights.medianP90", { median: fmt.days(s.median) ?? none, p90: fmt.days(s.p90) ?? none });
           const charted = d.rows.slice(0, 12);
           return (
             <BlockStack gap="400">
+              {updated}
               <InlineGrid columns={{ xs: 1, md: 2 }} gap="400">
                 <Card>
                   <BlockStack gap="200">
