@@ -57,6 +57,11 @@ type Config struct {
 	// Redis replicas hold its task (WAIT), so a failover cannot lose it;
 	// RedisWaitTimeout bounds the wait (then 503, and Shopify retries).
 	// (Read as text, so a bad value gets an error naming the variable.)
+	// InsightsSnapshotFrom: a preset insights period with at least this many
+	// shipments is served from its snapshot (up to an hour old); a smaller
+	// one is computed live, exact and still fast.
+	InsightsSnapshotFrom int `env:"INSIGHTS_SNAPSHOT_FROM" envDefault:"10000"`
+
 	RedisWaitReplicasText string `env:"REDIS_WAIT_REPLICAS" envDefault:"0"`
 	RedisWaitTimeoutText  string `env:"REDIS_WAIT_TIMEOUT" envDefault:"1s"`
 

@@ -11,6 +11,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 	"github.com/waybill-app/waybill/jobs"
 )
 
@@ -19,7 +21,11 @@ import (
 // page is then served the snapshot (live false, its time) with the numbers
 // the live query gives.
 func TestInsightsRefreshSnapshotServedByTheAPI(t *testing.T) {
-	e := newEnv(t)
+	clock := apptest.NewClock(time.Now())
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 3, Clock: clock, Shops: []string{shop},
+		Env: map[string]string{"INSIGHTS_SNAPSHOT_FROM": "1"}}) // snapshots of a handful of shipments served too
+	e := &env{Harness: h, fake: h.Fake, db: h.DB, rdb: h.RDB, client: h.Queue, clock: clock}
+	e.startWorker(5 * time.Second)
 	ctx := context.Background()
 	if err := e.db.UpdateShopProfile(ctx, shop, app.ShopProfile{Name: "Acme", Timezone: "Europe/Madrid", Country: "ES"}); err != nil {
 		t.Fatal(err)

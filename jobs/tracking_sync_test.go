@@ -83,7 +83,12 @@ func (e *pushEnv) settled(id string) *app.Shipment {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s, err := e.db.ShipmentByID(context.Background(), id)
-	e.t.Fatalf("shipment %s did not settle: %+v (%v)", id, s, err)
+	history, _ := e.db.ShipmentEvents(context.Background(), id)
+	var lines []string
+	for _, h := range history {
+		lines = append(lines, fmt.Sprintf("%s %s %s", h.CreatedAt.Format("15:04:05.000"), h.Kind, h.Detail))
+	}
+	e.t.Fatalf("shipment %s did not settle: %+v (%v)\nhistory:\n%s", id, s, err, strings.Join(lines, "\n"))
 	return nil
 }
 

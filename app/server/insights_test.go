@@ -8,13 +8,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
 )
 
 // The export is the list's filters applied to every row, as a file Excel
 // opens with its accents (UTF-8 with BOM) and whose cells never run as
 // formulas; the analytics count the tracking page's visits.
 func TestShipmentExportAndInsights(t *testing.T) {
-	e := newTrackEnv(t)
+	// Snapshots of a handful of shipments served too (by default only
+	// periods of 10,000 or more are).
+	e := newTrackEnvWith(t, wiringtest.Options{Env: map[string]string{"INSIGHTS_SNAPSHOT_FROM": "1"}})
 	tok := e.sessionToken(shop, nil, apiSecret)
 	now := time.Now().UTC()
 	failed := e.order("es", map[string]any{"state": "failed", "carrier": "=cmd|' /C calc'!A0", "shipped_at": nil})

@@ -24,8 +24,10 @@ type trackEnv struct {
 	next int64
 }
 
-func newTrackEnv(t *testing.T) *trackEnv {
-	e := &trackEnv{apiEnv: newAPIEnv(t, wiringtest.Options{}), next: 9000}
+func newTrackEnv(t *testing.T) *trackEnv { return newTrackEnvWith(t, wiringtest.Options{}) }
+
+func newTrackEnvWith(t *testing.T, opts wiringtest.Options) *trackEnv {
+	e := &trackEnv{apiEnv: newAPIEnv(t, opts), next: 9000}
 	ctx := context.Background()
 	if err := e.db.UpdateShopProfile(ctx, shop, app.ShopProfile{Name: "Tienda Demo", Email: "hola@tienda.example", Timezone: "Europe/Madrid", Country: "ES"}); err != nil {
 		t.Fatal(err)

@@ -45,17 +45,19 @@ func insightPeriod(shop *app.Shop, now time.Time, days int) (from, to time.Time)
 	return today.AddDate(0, 0, -(days - 1)), today.AddDate(0, 0, 1)
 }
 
-// ShopInsights is the admin's analytics for q. A preset period is served
-// from its snapshot when that was computed today (the shop's calendar)
-// less than an hour ago; otherwise the figures are computed live and, for
-// a preset period, a refresh of the shop's snapshots is queued.
+// ShopInsights is the admin's analytics for q. A preset period of a big shop
+// (InsightsSnapshotFrom shipments or more in its snapshot) is served from its
+// snapshot when that was computed today (the shop's calendar) less than an
+// hour ago; otherwise the figures are computed live — a small shop's always,
+// so what the merchant just did shows at once — and, for a big shop's preset
+// period, a refresh of the shop's snapshots is queued.
 func (svc *Service) ShopInsights(ctx context.Context, shop *app.Shop, q app.InsightQuery) (InsightsReport, error) {
 	now := svc.Clock.Now()
 	days := presetPeriod(q, shop, now)
 	if days > 0 {
 		snap, err := svc.Insights.InsightSnapshot(ctx, shop.ID, days, q.By)
 		switch {
-		case err == nil && fresh(snap, shop, now):
+		case err == nil && fresh(snap, shop, now) && shipmentsIn(snap.Rows) >= int64(svc.InsightsSnapshotFrom):
 			at := snap.ComputedAt
 			return InsightsReport{Rows: snap.Rows, ComputedAt: &at}, nil
 		case err != nil && app.ErrorCodeOf(err) != app.ErrNotFound:
@@ -63,7 +65,7 @@ func (svc *Service) ShopInsights(ctx context.Context, shop *app.Shop, q app.Insi
 		}
 	}
 	rows, err := svc.Insights.ShipmentInsights(ctx, shop.ID, q)
-	if days > 0 {
+	if days > 0 && err == nil && shipmentsIn(rows) >= int64(svc.InsightsSnapshotFrom) {
 		// After the live query, not before: a refresh running alongside
 		// it would double the load of a big shop's slowest moment.
 		if qerr := svc.Dispatch.QueueInsightRefresh(ctx, shop.Domain); qerr != nil {
@@ -74,6 +76,15 @@ func (svc *Service) ShopInsights(ctx context.Context, shop *app.Shop, q app.Insi
 		return InsightsReport{}, err
 	}
 	return InsightsReport{Rows: rows, Live: true}, nil
+}
+
+// shipmentsIn is the period's shipments: every group's, summed.
+func shipmentsIn(rows []app.InsightRow) int64 {
+	var n int64
+	for _, r := range rows {
+		n += r.Shipments
+	}
+	return n
 }
 
 // fresh: computed on today's date (the shop's calendar: the period it

@@ -28,9 +28,15 @@ type insightsEnv struct {
 	next        int64
 }
 
-func newInsightsEnv(t *testing.T, engine store.Engine) *insightsEnv {
+// newInsightsEnv serves snapshots of any size (INSIGHTS_SNAPSHOT_FROM=1), so
+// a handful of shipments exercises them; snapshotFrom "" keeps the default.
+func newInsightsEnv(t *testing.T, engine store.Engine, snapshotFrom ...string) *insightsEnv {
 	clock := apptest.NewClock(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
-	h := wiringtest.New(t, wiringtest.Options{RedisDB: 6, Engine: engine, Clock: clock, Shops: []string{"acme.myshopify.com", "other.myshopify.com"}})
+	env := map[string]string{"INSIGHTS_SNAPSHOT_FROM": "1"}
+	if len(snapshotFrom) > 0 {
+		env = nil
+	}
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 6, Engine: engine, Clock: clock, Env: env, Shops: []string{"acme.myshopify.com", "other.myshopify.com"}})
 	for _, d := range []string{"acme.myshopify.com", "other.myshopify.com"} {
 		if err := h.DB.UpdateShopProfile(context.Background(), d, app.ShopProfile{Name: "Tienda", Timezone: "America/Mexico_City", Country: "MX"}); err != nil {
 			t.Fatal(err)
@@ -228,4 +234,30 @@ func rowsText(rows []app.InsightRow) string {
 			v(r.FulfillmentToDeliveryDays.Median), v(r.FulfillmentToDeliveryDays.P90), v(r.DeliveredOnTimeShare))
 	}
 	return b.String()
+}
+
+// A shop below INSIGHTS_SNAPSHOT_FROM (10,000 shipments by default) always
+// gets live figures, even with a fresh snapshot: what the merchant just did
+// shows at once, and the live query is fast at that size. No refresh is
+// queued for it.
+func TestSmallShopsInsightsAreAlwaysLive(t *testing.T) {
+	e := newInsightsEnv(t, store.SQLite, "default")
+	ctx := context.Background()
+	svc := e.Shipping
+	e.ship(e.acme, "Correos", "ES", time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), 2)
+	last30 := query("2026-10-26", "2026-11-24", app.ByCarrier)
+	if err := svc.RefreshInsights(ctx, e.acme.Domain); err != nil {
+		t.Fatal(err)
+	}
+	e.ship(e.acme, "Royal Mail", "GB", time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), 0) // after the snapshot
+	rep, err := svc.ShopInsights(ctx, e.acme, last30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Live || len(rep.Rows) != 2 {
+		t.Fatalf("a small shop's last 30 days: %s (live %v), want both carriers, live", rowsText(rep.Rows), rep.Live)
+	}
+	if e.refreshQueued(e.acme) {
+		t.Error("a refresh was queued for a small shop")
+	}
 }

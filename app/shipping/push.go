@@ -98,6 +98,18 @@ func (svc *Service) finishInterruptedPush(ctx context.Context, s *app.Shipment) 
 	return nil
 }
 
+// pushAgainIfEdited is what a push whose shipment was edited while it ran
+// (synced false) returns: a throttle, so this same task runs again in a second
+// or two and pushes the change. The edit's own queueing was a no-op — this
+// task held the shipment's task id — and without this the change would wait
+// for the resync sweep.
+func pushAgainIfEdited(synced bool, err error) error {
+	if err != nil || synced {
+		return err
+	}
+	return app.Errorf(app.ErrRateLimited, "edited while it was pushed: pushing the change")
+}
+
 // received is when Waybill got the shipment's current number: created, or
 // its number changed since.
 func received(s *app.Shipment) time.Time {
@@ -158,7 +170,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		if slices.Contains(f.TrackingNumbers, s.TrackingNumber) {
 			if synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, f.ID,
 				app.NewMessage(app.MsgPushedExisting, "Already a fulfillment in Shopify with this tracking number.")); err != nil || !synced {
-				return err
+				return pushAgainIfEdited(synced, err)
 			}
 			if len(s.LineItems) == 0 {
 				svc.recordFulfilledLines(ctx, shop, order, s, f.ID)
@@ -174,7 +186,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		}
 		if synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, s.ShopifyFulfillmentID,
 			app.NewMessage(app.MsgPushedUpdated, "Tracking number updated in Shopify.")); err != nil || !synced {
-			return err
+			return pushAgainIfEdited(synced, err)
 		}
 		svc.shipped(ctx, shop, s, app.NotifyTrackingUpdated)
 		return nil
@@ -203,7 +215,7 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 	if err != nil || !synced {
 		// Edited while this push ran: the fulfillment carries the old number
 		// and the shipment stays pending, so the change is pushed next.
-		return err
+		return pushAgainIfEdited(synced, err)
 	}
 	s.LineItems = plan.Resolved
 	if status == "" || status == "SUCCESS" {
@@ -255,7 +267,7 @@ func (svc *Service) trackUntrackedFulfillment(ctx context.Context, shop *app.Sho
 	synced, err := svc.Shipments.MarkShipmentPushed(ctx, s.ID, s.TrackingNumber, f.ID,
 		app.NewMessage(app.MsgPushedUntracked, "Tracking number added to a fulfillment made in Shopify without one."))
 	if err != nil || !synced {
-		return false, err
+		return false, pushAgainIfEdited(synced, err)
 	}
 	if lines != nil {
 		s.LineItems = lines

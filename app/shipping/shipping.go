@@ -60,8 +60,12 @@ type Service struct {
 	AppAPIKey string
 	// PushesPerShop bounds a shop's concurrent pushes to Shopify.
 	PushesPerShop int
-	Clock         app.Clock
-	Log           *slog.Logger
+	// InsightsSnapshotFrom: a preset insights period with at least this
+	// many shipments is served from its snapshot; smaller ones are computed
+	// live (exact, and fast at that size). 0 serves every fresh snapshot.
+	InsightsSnapshotFrom int
+	Clock                app.Clock
+	Log                  *slog.Logger
 }
 
 // Owned returns the shop's shipment; another shop's is "not found", never

@@ -138,7 +138,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		Providers: a.Providers, RateLimiter: a.Redis, Notifications: metrics.Notifications{NotificationStore: a.DB, Metrics: a.Metrics}, Metrics: a.Metrics, Insights: a.DB,
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
-		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop, Clock: clock, Log: log}
+		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop,
+		InsightsSnapshotFrom: cfg.InsightsSnapshotFrom, Clock: clock, Log: log}
 	a.Webhooks = &webhooks.Processor{Shops: a.DB, Orders: a.DB, Privacy: a.DB, WebhookLog: a.DB, Shipping: a.Shipping,
 		Admin: a.Shopify, AppURL: cfg.AppURL, Clock: clock, Log: log}
 	a.Server = a.server()
