@@ -11,10 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/redis/redistest"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/store"
@@ -52,7 +52,7 @@ func TestEndToEndInstall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logs syncBuffer // the server's goroutines write while the test reads
+		var logs apptest.Logs // the server's goroutines write while the test reads
 		log := slog.New(slog.NewJSONHandler(&logs, nil))
 		ctx, cancel := context.WithCancel(context.Background())
 		a, err := wiring.Build(ctx, cfg, log, wiring.Options{})
@@ -242,22 +242,4 @@ func grepWaybill(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

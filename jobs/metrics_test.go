@@ -1,7 +1,6 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -9,11 +8,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
@@ -135,23 +134,10 @@ func TestMetricsShowPushesEmailsQueuesAndStalledParcels(t *testing.T) {
 	}
 }
 
-// logBuffer collects Waybill's logs from every goroutine.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) lines() []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// logLines are the JSON lines logged so far.
+func logLines(logs *apptest.Logs) []map[string]any {
 	var out []map[string]any
-	for line := range strings.Lines(b.buf.String()) {
+	for line := range strings.Lines(logs.String()) {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) == nil {
 			out = append(out, m)
@@ -163,7 +149,7 @@ func (b *logBuffer) lines() []map[string]any {
 // An operator searching the logs for a task finds every line its handler
 // wrote, by task id, with its type and shop — each key once.
 func TestTaskLogsNameTheTaskAndTheShop(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &apptest.Logs{}
 	e := newPushEnvWith(t, wiringtest.Options{Log: logs})
 	o := e.order(shopifyfake.NewOrder{LineItems: mug(1)}, false)
 	id := e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "RB123456785ES"})[0].ShipmentID
@@ -172,7 +158,7 @@ func TestTaskLogsNameTheTaskAndTheShop(t *testing.T) {
 	}
 	var pushed map[string]any
 	wiringtest.Eventually(t, "the push's log line", func() bool {
-		for _, l := range logs.lines() {
+		for _, l := range logLines(logs) {
 			if l["msg"] == "shipment pushed" && l["shipment_id"] == id {
 				pushed = l
 				return true
@@ -183,9 +169,7 @@ func TestTaskLogsNameTheTaskAndTheShop(t *testing.T) {
 	if taskID, _ := pushed["task_id"].(string); taskID == "" || pushed["task_type"] != jobs.TypeTrackingSync || pushed["shop"] != shop {
 		t.Errorf("the push's log line: %v", pushed)
 	}
-	logs.mu.Lock()
-	defer logs.mu.Unlock()
-	for line := range strings.Lines(logs.buf.String()) {
+	for line := range strings.Lines(logs.String()) {
 		if strings.Contains(line, `"shipment pushed"`) && strings.Count(line, `"shop":`) != 1 {
 			t.Errorf("shop twice: %s", line)
 		}

@@ -3,9 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +20,8 @@ import (
 func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	clock := apptest.NewClock(now)
-	var logs strings.Builder
-	h := wiringtest.New(t, wiringtest.Options{RedisDB: 3, Clock: clock, Shops: []string{shop}, Log: &lockedWriter{w: &logs}})
+	var logs apptest.Logs
+	h := wiringtest.New(t, wiringtest.Options{RedisDB: 3, Clock: clock, Shops: []string{shop}, Log: &logs})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(logs.String())
@@ -129,16 +126,4 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 		return h.Fake.Calls("orders") >= 4 && drained()
 	})
 	check("second run")
-}
-
-// lockedWriter lets the worker's goroutines log into one buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -48,3 +48,23 @@ func Sealer() *seal.Sealer {
 	}
 	return s
 }
+
+// Logs collects what a test's Waybill logs, from every goroutine (workers,
+// servers), for assertions on what an operator would read.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String is everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

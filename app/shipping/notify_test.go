@@ -1,16 +1,15 @@
 package shipping_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
@@ -29,23 +28,6 @@ func (c crashAfterSMTP) SetNotificationStatus(ctx context.Context, id string, st
 	return c.NotificationStore.SetNotificationStatus(ctx, id, status, recipient, locale, reason, detail)
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A crash after the mail server took the email and before it was recorded
 // as sent: the recovered task sends it again — the one repeat that cannot be
 // avoided — with the same Message-ID, which mail clients show once, logs a
@@ -55,7 +37,7 @@ func TestCrashBetweenSMTPAndRecordRepeatsWithTheSameMessageID(t *testing.T) {
 	const domain = "acme.myshopify.com"
 	ctx := context.Background()
 	pit := mailpittest.Start(t, `@example\.com$`)
-	var logs lockedBuffer
+	var logs apptest.Logs
 	h := wiringtest.New(t, wiringtest.Options{RedisDB: 6, Shops: []string{domain}, SMTPURL: pit.URL(), Log: &logs})
 	shop := h.Shop(domain)
 	if _, err := h.DB.SaveOrder(ctx, app.Order{ID: 700, ShopID: shop.ID, Name: "#1001", Email: "lucia@example.com", CustomerLocale: "es",
@@ -176,7 +158,7 @@ func TestCrashBetweenSMTPAndRecordRepeatsWithTheSameMessageID(t *testing.T) {
 func TestUnreachableServerLeavesNoSendInFlight(t *testing.T) {
 	const domain = "acme.myshopify.com"
 	ctx := context.Background()
-	var logs lockedBuffer
+	var logs apptest.Logs
 	h := wiringtest.New(t, wiringtest.Options{RedisDB: 6, Shops: []string{domain}, SMTPURL: "smtp://127.0.0.1:1?tls=none", Log: &logs})
 	shop := h.Shop(domain)
 	if _, err := h.DB.SaveOrder(ctx, app.Order{ID: 700, ShopID: shop.ID, Name: "#1001", Email: "lucia@example.com", ShopifyUpdatedAt: time.Now()}); err != nil {

@@ -1,36 +1,17 @@
 package smtp_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/smtp"
 )
-
-// lockedBuffer is a log destination read while servers write to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -69,7 +50,7 @@ func TestCheckIsCachedAndNeverWaits(t *testing.T) {
 	})
 	// A server that hangs up at once: unreachable.
 	mailer := newMailer(t, "smtp://"+ln.Addr().String())
-	var logs lockedBuffer
+	var logs apptest.Logs
 	check := mailer.ReadyCheck(slog.New(slog.NewJSONHandler(&logs, nil)))
 	ctx := context.Background()
 	if got := smtp.StatusOf(check(ctx)); got != smtp.StatusUnknown {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/apptest"
 	"github.com/waybill-app/waybill/app/shipping"
 	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/wiring/wiringtest"
@@ -20,7 +21,7 @@ import (
 func TestWrongSMTPURLIsVisibleAndFinal(t *testing.T) {
 	const shop = "acme.myshopify.com"
 	pit := mailpittest.StartWith(t, mailpittest.Options{Login: login})
-	var logs lockedBuffer
+	var logs apptest.Logs
 	h := wiringtest.New(t, wiringtest.Options{RedisDB: 8, Log: &logs, Shops: []string{shop},
 		SMTPURL: "smtp://waybill:" + wrong + "@" + pit.SMTPAddr + "?from=shipping@waybill.test"})
 
