@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -275,10 +276,19 @@ func TestStalledEmailsAreRequeued(t *testing.T) {
 }
 
 // A push that recorded its fulfillment and died before telling anyone (the
-// state a kill -9 between the two writes leaves): the task that runs again
-// finds the shipment synced, and still the parcel becomes shipped and the
+// state a kill -9 between the writes leaves: before the parcel was shipped,
+// or after it was and before the email was recorded): the task that runs
+// again finds the shipment synced, and still the parcel is shipped and the
 // customer gets the email, once.
 func TestInterruptedPushStillTellsTheCustomer(t *testing.T) {
+	for _, shippedBeforeTheCrash := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shipped=%v", shippedBeforeTheCrash), func(t *testing.T) {
+			interruptedPush(t, shippedBeforeTheCrash)
+		})
+	}
+}
+
+func interruptedPush(t *testing.T, shippedBeforeTheCrash bool) {
 	e := newMailEnv(t)
 	ctx := context.Background()
 	o := e.spanishOrder()
@@ -294,6 +304,11 @@ func TestInterruptedPushStillTellsTheCustomer(t *testing.T) {
 	id := out[0].ShipmentID
 	if synced, err := e.db.MarkShipmentPushed(ctx, id, "RB123456785ES", f.ID, app.NewMessage(app.MsgPushedCreated, "Fulfillment created.")); err != nil || !synced {
 		t.Fatalf("mark pushed: %v %v", synced, err)
+	}
+	if shippedBeforeTheCrash {
+		if err := e.db.StartTracking(ctx, id, app.TrackingStart{ShippedAt: time.Now(), NextPollAt: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// The process died here. The recovered task runs, twice for good measure.
 	for range 2 {

@@ -32,7 +32,7 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 	if err != nil {
 		return err
 	}
-	if s.State == app.ShipmentSynced && s.ShopifyFulfillmentID != 0 && s.ShippedAt == nil {
+	if s.State == app.ShipmentSynced && s.ShopifyFulfillmentID != 0 {
 		return svc.finishInterruptedPush(ctx, s)
 	}
 	if s.State != app.ShipmentPending && s.State != app.ShipmentSyncing {
@@ -65,17 +65,25 @@ func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) e
 	return svc.settle(ctx, shop, s, err, lastTry)
 }
 
-// finishInterruptedPush tells the customer about a push that recorded its
-// fulfillment and then died (kill -9, a lost host) before the shipment was
-// shipped: the task Asynq or the orphan recovery runs again finds it synced,
-// and without this the email would never go. A fulfillment a fulfillment
-// service still holds (not SUCCESS) is left to fulfillments/update, as when
-// the push first made it. The notification row makes a second telling a
-// no-op. (Its crash window is the milliseconds between the two writes; a
-// synced shipment's task runs again only after such a crash or a duplicate.)
+// finishInterruptedPush finishes a push that recorded its fulfillment and
+// then died (kill -9, a lost host) before the shipment was shipped or the
+// customer told: the task Asynq or the orphan recovery runs again finds it
+// synced, and without this the email would never go. Shipped a moment ago:
+// the customer is told (the notification row makes a second telling a
+// no-op). Not shipped: the fulfillment is read, and a SUCCESS one ships it;
+// one a fulfillment service still holds is left to fulfillments/update, as
+// when the push first made it. A synced shipment's task runs again only
+// after such a crash or a duplicate, and an old one is left alone: a rerun
+// never sends an email about a parcel shipped long ago.
 func (svc *Service) finishInterruptedPush(ctx context.Context, s *app.Shipment) error {
 	shop := svc.activeShop(ctx, s.ShopID)
 	if shop == nil {
+		return nil
+	}
+	if s.ShippedAt != nil {
+		if svc.Clock.Now().Sub(*s.ShippedAt) < interruptedPushWindow {
+			svc.notify(ctx, shop, s, app.NotifyShipped)
+		}
 		return nil
 	}
 	known, err := svc.knownOrder(ctx, shop, s)
@@ -97,6 +105,11 @@ func (svc *Service) finishInterruptedPush(ctx context.Context, s *app.Shipment) 
 	}
 	return nil
 }
+
+// interruptedPushWindow: how long after a shipment shipped a rerun of its
+// push may still tell the customer (crash recoveries take seconds to two
+// minutes).
+const interruptedPushWindow = time.Hour
 
 // pushAgainIfEdited is what a push whose shipment was edited while it ran
 // (synced false) returns: a throttle, so this same task runs again in a second
