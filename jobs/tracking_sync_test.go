@@ -92,6 +92,17 @@ func (e *pushEnv) settled(id string) *app.Shipment {
 	return nil
 }
 
+// pushTaskDone waits until the shipment's push task is gone: while it holds
+// its id (finishing after the shipment already reads synced), queueing the
+// push again is a no-op.
+func (e *pushEnv) pushTaskDone(id string) {
+	e.t.Helper()
+	wiringtest.Eventually(e.t, "the push's task done", func() bool {
+		_, err := e.inspect.GetTaskInfo(jobs.QueueDefault, jobs.TypeTrackingSync+":"+id)
+		return err != nil
+	})
+}
+
 func (e *pushEnv) fulfillments(orderID int64) []*shopifyfake.Fulfillment {
 	o, _ := e.fake.Order(shop, orderID)
 	return o.Fulfillments
@@ -151,7 +162,10 @@ func TestDuplicateAndConcurrentSubmissionsMakeOneFulfillment(t *testing.T) {
 			t.Fatalf("later repeat: %+v", again)
 		}
 		// A push that runs again (a retry after a timeout whose fulfillment
-		// did get made) finds the fulfillment instead of making another.
+		// did get made) finds the fulfillment instead of making another. (The
+		// first task may still be finishing when the shipment reads synced:
+		// while it holds the task id, queueing again is a no-op.)
+		e.pushTaskDone(id)
 		if err := e.db.SetShipmentState(context.Background(), id, app.ShipmentPending, "", "", ""); err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,18 @@ const pushSlotTTL = 3 * time.Minute
 // failure, ErrInvalid/ErrForbidden/ErrNeedsReauth/ErrNotFound final, anything
 // else retry later.
 func (svc *Service) Push(ctx context.Context, shipmentID string, lastTry bool) error {
+	// One push of a shipment at a time, whoever runs it (its task, a
+	// recovered copy of it, the merchant's retry): a lease, renewed while
+	// the push runs and freed within seconds if its process dies. The
+	// shipment is read under it, so a second push sees what the first did.
+	releaseShipment, ok, err := svc.Limiter.Acquire(ctx, "push-shipment:"+shipmentID, 1, pushSlotTTL)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return app.Errorf(app.ErrRateLimited, "shipment %s is being pushed by another worker", shipmentID)
+	}
+	defer releaseShipment()
 	s, err := svc.Shipments.ShipmentByID(ctx, shipmentID)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
 		return nil // deleted (shop redacted)
