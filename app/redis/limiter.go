@@ -13,8 +13,9 @@ import (
 // slotLease is how long a slot outlives its holder's last heartbeat. The
 // holder renews it every slotLease/3 while it works, so a process that dies
 // (kill -9, a lost host) frees its slots this soon instead of at the end of
-// the caller's ttl (minutes for a push).
-const slotLease = 10 * time.Second
+// the caller's ttl (minutes for a push). 7 s: a restarted worker pushes
+// within 10 s of a crash even when the dead process held every slot of a shop.
+const slotLease = 7 * time.Second
 
 // The semaphore is a sorted set: members are holder tokens scored by when
 // their lease ends (Redis's own clock, so processes on hosts whose clocks
