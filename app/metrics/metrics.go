@@ -74,35 +74,6 @@ func (p *Prometheus) EmailOutcome(event app.NotificationEvent, status app.Notifi
 	p.emails.WithLabelValues(string(event), string(status)).Inc()
 }
 
-// Notifications is the notification store, recording each email's outcome
-// as it is stored: every outcome the email workflow decides passes here,
-// so the workflow itself needs no metrics call.
-type Notifications struct {
-	app.NotificationStore
-	Metrics app.Metrics
-}
-
-// SetNotificationStatus stores the outcome, then counts it. Queued (a send
-// to retry) is no outcome. The event is read back by id (the primary key):
-// the call does not carry it.
-func (n Notifications) SetNotificationStatus(ctx context.Context, id string, status app.NotificationStatus, recipient, locale string,
-	reason app.NotificationReason, detail string) error {
-	if err := n.NotificationStore.SetNotificationStatus(ctx, id, status, recipient, locale, reason, detail); err != nil {
-		return err
-	}
-	if status == app.NotificationQueued {
-		return nil
-	}
-	stored, err := n.NotificationStore.NotificationByID(ctx, id)
-	if err != nil {
-		// The outcome is recorded; a lost count must not fail (and so
-		// retry, and send again) the email.
-		return nil
-	}
-	n.Metrics.EmailOutcome(stored.Event, status)
-	return nil
-}
-
 // Stalled exports the number of parcels stalled now (no carrier news for
 // too long, or past their estimate; the admin's "stalled" count summed over
 // shops) as waybill_shipments_stalled. The count is a database query, so it

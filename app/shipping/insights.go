@@ -111,15 +111,32 @@ func (svc *Service) RefreshInsights(ctx context.Context, shopDomain string) erro
 	// the snapshot, so the next sweep picks the shop again.
 	now := svc.Clock.Now()
 	started := time.Now() // for the log's duration only (the test clock stands still)
-	for _, days := range app.InsightPeriods {
+	save := func(days int, by app.InsightGrouping) ([]app.InsightRow, error) {
 		from, to := insightPeriod(shop, now, days)
+		rows, err := svc.Insights.ShipmentInsights(ctx, shop.ID, app.InsightQuery{From: from, To: to, By: by})
+		if err != nil {
+			return nil, err
+		}
+		return rows, svc.Insights.SaveInsightSnapshot(ctx, app.InsightSnapshot{ShopID: shop.ID, PeriodDays: days, By: by,
+			ComputedAt: now, Rows: rows})
+	}
+	// The longest period first: a shop too small for snapshots even over a
+	// year is always answered live, so its other snapshots would never be
+	// read. The one saved marks it refreshed for the sweep.
+	longest := app.InsightPeriods[len(app.InsightPeriods)-1]
+	year, err := save(longest, app.InsightGroupings[0])
+	if err != nil {
+		return err
+	}
+	if shipmentsIn(year) < int64(svc.InsightsSnapshotFrom) {
+		return nil
+	}
+	for _, days := range app.InsightPeriods {
 		for _, by := range app.InsightGroupings {
-			rows, err := svc.Insights.ShipmentInsights(ctx, shop.ID, app.InsightQuery{From: from, To: to, By: by})
-			if err != nil {
-				return err
+			if days == longest && by == app.InsightGroupings[0] {
+				continue
 			}
-			if err := svc.Insights.SaveInsightSnapshot(ctx, app.InsightSnapshot{ShopID: shop.ID, PeriodDays: days, By: by,
-				ComputedAt: now, Rows: rows}); err != nil {
+			if _, err := save(days, by); err != nil {
 				return err
 			}
 		}

@@ -249,6 +249,11 @@ func TestSmallShopsInsightsAreAlwaysLive(t *testing.T) {
 	if err := svc.RefreshInsights(ctx, e.acme.Domain); err != nil {
 		t.Fatal(err)
 	}
+	// Too small for snapshots even over a year: one is computed (the sweep
+	// sees the shop refreshed), the rest would never be read.
+	if _, err := e.DB.InsightSnapshot(ctx, e.acme.ID, 30, app.ByCarrier); app.ErrorCodeOf(err) != app.ErrNotFound {
+		t.Errorf("a small shop's 30-day snapshot: %v, want none", err)
+	}
 	e.ship(e.acme, "Royal Mail", "GB", time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC), 0) // after the snapshot
 	rep, err := svc.ShopInsights(ctx, e.acme, last30)
 	if err != nil {

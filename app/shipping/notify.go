@@ -107,8 +107,19 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 	if n.Status != app.NotificationQueued {
 		return nil // sent, suppressed, skipped or failed already: once only
 	}
+	// record stores the email's outcome and counts it (queued again is no
+	// outcome): the one place every outcome passes.
+	recordIn := func(ctx context.Context, status app.NotificationStatus, recipient, locale string, reason app.NotificationReason, why string) error {
+		if err := svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, reason, why); err != nil {
+			return err
+		}
+		if status != app.NotificationQueued {
+			svc.Metrics.EmailOutcome(n.Event, status)
+		}
+		return nil
+	}
 	record := func(status app.NotificationStatus, recipient, locale string, reason app.NotificationReason, why string) error {
-		return svc.Notifications.SetNotificationStatus(ctx, n.ID, status, recipient, locale, reason, why)
+		return recordIn(ctx, status, recipient, locale, reason, why)
 	}
 	shop, err := svc.Shops.ShopByID(ctx, n.ShopID)
 	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
@@ -176,7 +187,7 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 		// must not stop the record (that would send it again).
 		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordSentTimeout)
 		defer cancel()
-		return svc.Notifications.SetNotificationStatus(recordCtx, n.ID, app.NotificationSent, order.Email, locale, "", "")
+		return recordIn(recordCtx, app.NotificationSent, order.Email, locale, "", "")
 	case app.ErrorCodeOf(err) == app.ErrInvalid:
 		// The server refused the message for good (5xx), or SMTP_URL is
 		// wrong (login refused, no login method, TLS missing): retrying

@@ -98,11 +98,7 @@ func (svc *Service) finishInterruptedPush(ctx context.Context, s *app.Shipment) 
 		}
 		return nil
 	}
-	known, err := svc.knownOrder(ctx, shop, s)
-	if err != nil {
-		return err
-	}
-	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName, known)
+	order, err := svc.findOrder(ctx, shop, s)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
 		return nil
 	}
@@ -164,11 +160,7 @@ func pushOutcome(err error, lastTry bool) string {
 // push does the Shopify side. Errors carry the code that decides the
 // shipment's fate (see settle).
 func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) error {
-	known, err := svc.knownOrder(ctx, shop, s)
-	if err != nil {
-		return err
-	}
-	order, err := svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName, known)
+	order, err := svc.findOrder(ctx, shop, s)
 	if app.ErrorCodeOf(err) == app.ErrNotFound {
 		return needsAttention(app.NewMessage(app.MsgNoOrder, fmt.Sprintf("Shopify has no order %s in this store.", orderLabel(s)), "order", orderParam(s)))
 	}
@@ -377,6 +369,16 @@ func (svc *Service) knownOrder(ctx context.Context, shop *app.Shop, s *app.Shipm
 		return nil, nil
 	}
 	return o, err
+}
+
+// findOrder reads the shipment's order from Shopify, the read sized by
+// Waybill's copy of it (ErrNotFound when Shopify has no such order).
+func (svc *Service) findOrder(ctx context.Context, shop *app.Shop, s *app.Shipment) (*app.ShopifyOrder, error) {
+	known, err := svc.knownOrder(ctx, shop, s)
+	if err != nil {
+		return nil, err
+	}
+	return svc.Admin.FindOrder(ctx, shop.Domain, s.OrderID, s.OrderName, known)
 }
 
 // orderParam names the order in a message: its name, or its Shopify id.

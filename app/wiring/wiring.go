@@ -135,7 +135,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 		EasyPostURL: cfg.EasyPostURL})
 	a.Metrics = metrics.New(jobs.NewQueueCollector(a.RDB), metrics.NewStalled(a.DB.CountStalledShipments, clock, 30*time.Second))
 	a.Shipping = &shipping.Service{Shops: a.DB, Orders: a.DB, Shipments: a.DB, Status: a.DB, Tracking: a.DB, Lister: a.DB,
-		Providers: a.Providers, RateLimiter: a.Redis, Notifications: metrics.Notifications{NotificationStore: a.DB, Metrics: a.Metrics}, Metrics: a.Metrics, Insights: a.DB,
+		Providers: a.Providers, RateLimiter: a.Redis, Notifications: a.DB, Metrics: a.Metrics, Insights: a.DB,
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
 		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop,
