@@ -33,7 +33,8 @@
 //     fulfillment events (fulfillment_events/create and
 //     fulfillments/update) is sent back to Waybill as Shopify would
 //     (-echo). Measured: pushes/s, time to every parcel delivered and every
-//     task done, and the time from a push to its email being queued.
+//     task done, events/s processed (pushes and echoes, first push to
+//     every task done), and the time from a push to its email being queued.
 //
 // Correctness (a violation exits non-zero): one email per shipment and
 // event (shipped, out_for_delivery, delivered), every email decided once;
@@ -727,6 +728,12 @@ func run(t *apptest.Program, o options) error {
 		pushes, len(parcels), target, pushTime.Seconds(), pushesPerSecond, ms(pl.p50), ms(pl.p99), pushErrs.Load())
 	fmt.Printf("status events: every parcel delivered %.1fs after the first push; every task done (and Shopify's echo, %d webhooks, processed) at %.1fs: %.0f status changes/s end to end; %.0f Shopify points (%.1f/s over %d shops, ceiling %d/s)\n",
 		deliveredAt.Seconds(), echo.sent.Load(), drainedAt.Seconds(), float64(pushes)/drainedAt.Seconds(), points, points/drainedAt.Seconds(), o.shops, 50*o.shops)
+	// Events processed: every status push and every echo webhook Shopify
+	// sent back, each taken in, applied and its tasks done, from the first
+	// push until nothing was left.
+	processedEvents := int64(pushes) + echo.sent.Load()
+	fmt.Printf("events processed: %d (%d status pushes + %d Shopify echo webhooks) in %.1fs: %.0f events/s processed\n",
+		processedEvents, pushes, echo.sent.Load(), drainedAt.Seconds(), float64(processedEvents)/drainedAt.Seconds())
 	fmt.Printf("email latency (push → email queued, out_for_delivery and delivered, %d emails): p50 %.0f ms, p99 %.0f ms, max %.0f ms; queued_at has sub-millisecond precision in %d of %d rows\n",
 		len(emailLatency), ms(el.p50), ms(el.p99), ms(el.max), subMillisecond, len(notes))
 	fmt.Printf("tasks: %d processed, %d failed attempts, %d archived; Waybill logged %d warnings and %d errors\n",
