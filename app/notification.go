@@ -131,6 +131,7 @@ const (
 	ReasonSwitchedOff        NotificationReason = "switched_off"        // the event is off in the settings
 	ReasonNoEmail            NotificationReason = "no_email"            // the order has no address
 	ReasonSuppressed         NotificationReason = "suppressed"          // the customer unsubscribed
+	ReasonPreferenceOff      NotificationReason = "preference_off"      // the customer chose not to hear of this by email
 	ReasonRenderFailed       NotificationReason = "render_failed"       // a template could not be rendered
 	ReasonSMTPNotConfigured  NotificationReason = "smtp_not_configured" // no SMTP_URL: rendered and logged only
 	ReasonSMTPRefused        NotificationReason = "smtp_refused"        // the server refused for good, or SMTP_URL is wrong

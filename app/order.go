@@ -8,17 +8,28 @@ import (
 // Order is what Waybill keeps of a Shopify order: enough to match tracking
 // numbers to line items and to write to the customer in their language.
 type Order struct {
-	ID                int64      `json:"id"` // Shopify's id
-	ShopID            string     `json:"-"`
-	Name              string     `json:"name"` // "#1001"
-	Email             string     `json:"email"`
-	CustomerID        int64      `json:"customer_id"`
-	CustomerLocale    string     `json:"customer_locale"`
-	CustomerFirstName string     `json:"customer_first_name"`
-	ShippingCountry   string     `json:"shipping_country"`
-	LineItems         []LineItem `json:"line_items"`
-	ShopifyUpdatedAt  time.Time  `json:"updated_at"`
-	RedactedAt        *time.Time
+	ID                int64  `json:"id"` // Shopify's id
+	ShopID            string `json:"-"`
+	Name              string `json:"name"` // "#1001"
+	Email             string `json:"email"`
+	CustomerID        int64  `json:"customer_id"`
+	CustomerLocale    string `json:"customer_locale"`
+	CustomerFirstName string `json:"customer_first_name"`
+	ShippingCountry   string `json:"shipping_country"`
+	// Phone is the order's phone in E.164 (the order's, else the shipping
+	// address's, else the customer's), "" when none could be read as a
+	// number of its country. Protected customer data: erased on redact.
+	Phone string `json:"phone"`
+	// SMSConsent: Shopify's SMS consent on the order's customer was
+	// "subscribed" when the order was last saved.
+	SMSConsent bool `json:"sms_consent"`
+	// NotifyPhone is the phone the customer gave on the tracking page to
+	// be told there (E.164); kept apart from Shopify's data, which
+	// SaveOrder never overwrites it with.
+	NotifyPhone      string     `json:"-"`
+	LineItems        []LineItem `json:"line_items"`
+	ShopifyUpdatedAt time.Time  `json:"updated_at"`
+	RedactedAt       *time.Time
 }
 
 // LineItem is an order line.
@@ -40,6 +51,15 @@ type OrderStore interface {
 	OrderByID(ctx context.Context, shopID string, id int64) (*Order, error)
 	// OrderByName returns the order named like "#1001", or ErrNotFound.
 	OrderByName(ctx context.Context, shopID, name string) (*Order, error)
+	// SetOrderNotifyPhone records the phone the customer gave on the
+	// tracking page.
+	SetOrderNotifyPhone(ctx context.Context, shopID string, orderID int64, phone string) error
+	// OrderByNameAndPhone returns the order named name whose phone (or
+	// notify phone) is e164 (the tracking page's lookup by phone), or ErrNotFound.
+	OrderByNameAndPhone(ctx context.Context, shopID, name, e164 string) (*Order, error)
+	// OrdersByShopifyID returns the orders with Shopify's id id, across
+	// shops (a short link names the order before its shop is known).
+	OrdersByShopifyID(ctx context.Context, id int64) ([]Order, error)
 	// OrdersByRef loads, in one go, the orders with these names or ids.
 	OrdersByRef(ctx context.Context, shopID string, names []string, ids []int64) ([]Order, error)
 }
@@ -52,6 +72,11 @@ type ShopifyOrder struct {
 	Email             string
 	CustomerLocale    string
 	CustomerFirstName string
+	// ShippingCountry, Phone (E.164) and SMSConsent as Order has them; read
+	// only when the caller had no copy of the order.
+	ShippingCountry   string
+	Phone             string
+	SMSConsent        bool
 	UpdatedAt         time.Time
 	LineItems         []LineItem
 	FulfillmentOrders []FulfillmentOrder
@@ -106,4 +131,13 @@ type FulfillmentRequest struct {
 	Company        string
 	URL            string
 	NotifyCustomer bool
+}
+
+// TextPhone is where texts about the order go: the phone the customer gave
+// on the tracking page, else the order's.
+func (o *Order) TextPhone() string {
+	if o.NotifyPhone != "" {
+		return o.NotifyPhone
+	}
+	return o.Phone
 }

@@ -26,6 +26,9 @@ type DataRequest struct {
 type CustomerDataReport struct {
 	Orders    []Order    `json:"orders"`
 	Shipments []Shipment `json:"shipments"`
+	// Texts are the WhatsApp and SMS messages about those shipments (the
+	// number is the order's, in Orders).
+	Texts []CustomerText `json:"texts"`
 }
 
 // PrivacyStore carries out Shopify's mandatory compliance requests.

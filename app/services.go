@@ -78,6 +78,10 @@ type ShopifyAdmin interface {
 	FulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64) (*FulfillmentTracking, error)
 	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
 	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
+	// CustomerSMSConsent reports whether the customer's SMS marketing
+	// consent is subscribed (order webhooks no longer carry it);
+	// ErrNotFound when Shopify has no such customer.
+	CustomerSMSConsent(ctx context.Context, shopDomain string, customerID int64) (bool, error)
 	// OrderBackfiller reads the open orders placed before install (awaiting.go).
 	OrderBackfiller
 }
@@ -108,6 +112,9 @@ type Dispatcher interface {
 	// QueueNotificationEmail queues notification:email, the sending of a
 	// recorded customer notification.
 	QueueNotificationEmail(ctx context.Context, shopDomain, notificationID string) error
+	// QueueCustomerText queues text:send, the sending of a recorded
+	// customer text (WhatsApp or SMS).
+	QueueCustomerText(ctx context.Context, shopDomain, textID string) error
 	// QueueTrackingEvent queues tracking:event, telling Shopify (and the
 	// customer) a shipment's new parcel status.
 	QueueTrackingEvent(ctx context.Context, shopDomain, shipmentID string, status ParcelStatus) error

@@ -52,6 +52,10 @@ type Config struct {
 	SeventeenTrackURL string `env:"SEVENTEENTRACK_API_URL" envDefault:"https://api.17track.net"`
 	AfterShipURL      string `env:"AFTERSHIP_API_URL" envDefault:"https://api.aftership.com"`
 	EasyPostURL       string `env:"EASYPOST_API_URL" envDefault:"https://api.easypost.com"`
+	// Text providers' API origins (WhatsApp Cloud API on Meta's Graph API,
+	// Twilio's Messages API); tests and the devstore point them at fakes.
+	WhatsAppURL string `env:"WHATSAPP_API_URL" envDefault:"https://graph.facebook.com"`
+	TwilioURL   string `env:"TWILIO_API_URL" envDefault:"https://api.twilio.com"`
 
 	// RedisWaitReplicas > 0: a webhook is acknowledged only once that many
 	// Redis replicas hold its task (WAIT), so a failover cannot lose it;
@@ -196,7 +200,8 @@ func (c *Config) validate(req Requirements) error {
 			return fmt.Errorf("config: SMTP_URL must look like smtp://user:pass@host:587 (or smtps://), got a value that does not")
 		}
 	}
-	for name, v := range map[string]*string{"SEVENTEENTRACK_API_URL": &c.SeventeenTrackURL, "AFTERSHIP_API_URL": &c.AfterShipURL, "EASYPOST_API_URL": &c.EasyPostURL} {
+	for name, v := range map[string]*string{"SEVENTEENTRACK_API_URL": &c.SeventeenTrackURL, "AFTERSHIP_API_URL": &c.AfterShipURL, "EASYPOST_API_URL": &c.EasyPostURL,
+		"WHATSAPP_API_URL": &c.WhatsAppURL, "TWILIO_API_URL": &c.TwilioURL} {
 		o, err := url.Parse(*v)
 		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || (o.Path != "" && o.Path != "/") {
 			return fmt.Errorf("config: %s must be an origin like https://api.example.com, got %q", name, *v)

@@ -53,6 +53,7 @@ func Register(mux *asynq.ServeMux, d Deps) {
 	mux.HandleFunc(TypeTrackingSync, d.handleTrackingSync)
 	mux.HandleFunc(TypeTrackingResync, d.handleTrackingResync)
 	mux.HandleFunc(TypeCustomerNotification, d.handleCustomerNotification)
+	mux.HandleFunc(TypeCustomerText, d.handleCustomerText)
 	mux.HandleFunc(TypeStatusEvent, d.handleStatusEvent)
 	mux.HandleFunc(TypeTrackerRegister, d.handleTrackerRegister)
 	mux.HandleFunc(TypeSourceConnected, d.handleSourceConnected)

@@ -30,10 +30,16 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 	ctx := context.Background()
 
 	// 55 orders placed 60 to 6 days ago, a fulfilled one, and one with 12 lines.
+	// #1001 has a phone only on its shipping address, as Mexican buyers
+	// write it, and a customer who ticked the SMS box.
 	for i := range 55 {
 		clock.Set(now.Add(-time.Duration(60-i) * 24 * time.Hour))
-		h.Fake.CreateOrder(shop, shopifyfake.NewOrder{Name: fmt.Sprintf("#%d", 1001+i), ShippingCountry: "MX", Email: "ana@example.com", CustomerFirstName: "Ana",
-			LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 2}}})
+		n := shopifyfake.NewOrder{Name: fmt.Sprintf("#%d", 1001+i), ShippingCountry: "MX", Email: "ana@example.com", CustomerFirstName: "Ana",
+			LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 2}}}
+		if i == 0 {
+			n.ShippingPhone, n.CustomerPhone, n.SMSConsent = "55 1234 5678", "+52 55 8765 4321", "SUBSCRIBED"
+		}
+		h.Fake.CreateOrder(shop, n)
 	}
 	clock.Set(now.Add(-5 * 24 * time.Hour))
 	done := h.Fake.CreateOrder(shop, shopifyfake.NewOrder{Name: "#2000", LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 1}}})
@@ -53,7 +59,7 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 		t.Fatalf("before set-up: %+v %v", p, err)
 	}
 	// Time moves (a second every 20 ms) so the fake's cost bucket refills:
-	// 50 orders ask for 702 points and the pages come quicker than 50 a second.
+	// 40 orders ask for 682 points and the pages come quicker than 50 a second.
 	stopClock := make(chan struct{})
 	t.Cleanup(func() { close(stopClock) })
 	go func() {
@@ -112,7 +118,8 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 		if rows != 56 { // the fulfilled order is not read
 			t.Fatalf("%s: %d orders stored, want 56", when, rows)
 		}
-		if got, err := h.DB.OrderByName(ctx, installed.ID, "#1001"); err != nil || got.Email != "ana@example.com" || got.CustomerFirstName != "Ana" {
+		if got, err := h.DB.OrderByName(ctx, installed.ID, "#1001"); err != nil || got.Email != "ana@example.com" || got.CustomerFirstName != "Ana" ||
+			got.Phone != "+525512345678" || !got.SMSConsent {
 			t.Fatalf("%s: #1001 %+v %v", when, got, err)
 		}
 	}

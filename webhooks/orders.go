@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/phone"
 )
 
 // orderWebhook is the part of Shopify's order webhook body Waybill keeps.
@@ -17,14 +18,26 @@ type orderWebhook struct {
 	ContactEmail   string    `json:"contact_email"`
 	CustomerLocale string    `json:"customer_locale"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	Phone          string    `json:"phone"`
 	Customer       *struct {
 		ID        int64  `json:"id"`
 		FirstName string `json:"first_name"`
+		Phone     string `json:"phone"`
+		// SMSMarketingConsent: absent from order webhooks since API
+		// 2025-01 (Shopify moved it to customers_marketing_consent/update);
+		// read when a body has it.
+		SMSMarketingConsent *struct {
+			State string `json:"state"`
+		} `json:"sms_marketing_consent"`
 	} `json:"customer"`
 	ShippingAddress *struct {
 		FirstName   string `json:"first_name"`
 		CountryCode string `json:"country_code"`
+		Phone       string `json:"phone"`
 	} `json:"shipping_address"`
+	BillingAddress *struct {
+		CountryCode string `json:"country_code"`
+	} `json:"billing_address"`
 	LineItems []struct {
 		ID                  int64  `json:"id"`
 		SKU                 string `json:"sku"`
@@ -44,15 +57,22 @@ func (w orderWebhook) order(shopID string) (app.Order, error) {
 	if o.Email == "" {
 		o.Email = w.ContactEmail
 	}
+	var customerPhone, shippingPhone string
 	if w.Customer != nil {
-		o.CustomerID, o.CustomerFirstName = w.Customer.ID, w.Customer.FirstName
+		o.CustomerID, o.CustomerFirstName, customerPhone = w.Customer.ID, w.Customer.FirstName, w.Customer.Phone
+		o.SMSConsent = w.Customer.SMSMarketingConsent != nil && w.Customer.SMSMarketingConsent.State == "subscribed"
 	}
+	country := ""
 	if w.ShippingAddress != nil {
-		o.ShippingCountry = w.ShippingAddress.CountryCode
+		o.ShippingCountry, shippingPhone, country = w.ShippingAddress.CountryCode, w.ShippingAddress.Phone, w.ShippingAddress.CountryCode
 		if o.CustomerFirstName == "" {
 			o.CustomerFirstName = w.ShippingAddress.FirstName
 		}
 	}
+	if country == "" && w.BillingAddress != nil {
+		country = w.BillingAddress.CountryCode
+	}
+	o.Phone = orderPhone(country, w.Phone, shippingPhone, customerPhone)
 	for _, li := range w.LineItems {
 		title := li.Title
 		if title == "" {
@@ -66,6 +86,26 @@ func (w orderWebhook) order(shopID string) (app.Order, error) {
 		o.LineItems[i].SKU, o.LineItems[i].Title = text(o.LineItems[i].SKU), text(o.LineItems[i].Title)
 	}
 	return o, nil
+}
+
+// orderPhone is the first of the order's phones (the order's, the shipping
+// address's, the customer's) that reads as a number of country (the
+// shipping country, else the billing country), in E.164; "" when none
+// does: a number that does not read is never kept.
+func orderPhone(country string, raws ...string) string {
+	for _, raw := range raws {
+		if e164, ok := phone.Normalize(raw, country); ok {
+			return e164
+		}
+	}
+	return ""
+}
+
+// needsConsentLookup reports whether the body leaves the customer's SMS
+// consent to be asked for: the order has a phone to text and a customer,
+// and (as every order webhook since API 2025-01) no sms_marketing_consent.
+func (w orderWebhook) needsConsentLookup(o app.Order) bool {
+	return o.Phone != "" && w.Customer != nil && w.Customer.ID != 0 && w.Customer.SMSMarketingConsent == nil
 }
 
 // text keeps a value from Shopify as one line: control characters (NUL,
@@ -89,6 +129,19 @@ func (p *Processor) saveOrder(ctx context.Context, shop *app.Shop, d app.Webhook
 	o, err := w.order(shop.ID)
 	if err != nil {
 		return err
+	}
+	if w.needsConsentLookup(o) && p.Shipping.TextsBySMS(ctx, shop.ID) {
+		consent, err := p.Admin.CustomerSMSConsent(ctx, shop.Domain, o.CustomerID)
+		switch code := app.ErrorCodeOf(err); {
+		case err == nil:
+			o.SMSConsent = consent
+		case code == app.ErrNotFound, code == app.ErrNeedsReauth, code == app.ErrForbidden:
+			// No consent Waybill can show: kept as not given; a later
+			// orders/updated asks again.
+			p.Log.WarnContext(ctx, "order kept without the customer's SMS consent", "shop", shop.Domain, "order_id", o.ID, "error_code", code)
+		default:
+			return err // Shopify unavailable or throttled: the job retries
+		}
 	}
 	wrote, err := p.Orders.SaveOrder(ctx, o)
 	if err != nil {

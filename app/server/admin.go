@@ -126,6 +126,7 @@ func (s *Server) adminRoutes() {
 	g.PUT("/notifications/settings", s.putNotificationSettings, jsonOnly)
 	g.POST("/notifications/preview", s.previewNotification, jsonOnly)
 	g.POST("/notifications/test", s.testNotification, jsonOnly)
+	s.textRoutes(g, jsonOnly)
 	s.orderRoutes(g)
 	s.insightRoutes(g)
 	s.dataRequestRoutes(g)
@@ -270,7 +271,15 @@ func (s *Server) getShipment(c echo.Context) error {
 	if emails == nil {
 		emails = []app.Notification{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"shipment": sh, "history": events, "checkpoints": checkpoints, "emails": emails})
+	texts, err := s.deps.Texts.ShipmentTexts(ctx, sh.ID)
+	if err != nil {
+		return err
+	}
+	if texts == nil {
+		texts = []app.CustomerText{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"shipment": sh, "history": events, "checkpoints": checkpoints, "emails": emails,
+		"texts": texts})
 }
 
 // createShipments is manual entry: the supplier API's body, from the admin.
@@ -404,6 +413,14 @@ func (s *Server) stats(c echo.Context) error {
 		return err
 	}
 	out["activity"] = activity
+	texts, err := s.deps.Texts.TextCounts(ctx, shop.ID, now.AddDate(0, 0, -30))
+	if err != nil {
+		return err
+	}
+	if texts == nil {
+		texts = map[app.Channel]map[app.TextStatus]int64{}
+	}
+	out["texts"] = texts
 	out["shop"] = map[string]any{"name": shop.DisplayName(), "domain": shop.Domain, "needs_reauth": shop.NeedsReauthAt != nil}
 	return c.JSON(http.StatusOK, out)
 }

@@ -70,6 +70,12 @@ type Deps struct {
 	Privacy       app.PrivacyStore
 	RateLimiter   app.RateLimiter
 	TrackingLinks app.TrackingLinks
+	// Customer texts (WhatsApp, SMS): connections, settings, the log,
+	// consents and preferences; each provider's webhook reader; the short
+	// links in SMS.
+	Texts       app.TextStore
+	TextReaders map[app.Channel]app.TextWebhookReader
+	ShortLinks  app.ShortLinks
 	// Webhooks receives POST /webhooks.
 	Webhooks *webhooks.Intake
 	Ready    []Check
@@ -135,6 +141,14 @@ func New(deps Deps) *Server {
 	e.POST("/unsubscribe/:token", s.unsubscribeDo)
 	e.POST("/carriers/:provider/:source", s.carrierStatus)
 	e.GET("/proxy/track", s.track)
+	e.POST("/proxy/track/opt-in", s.trackOptIn)
+	e.GET("/proxy/track/preferences", s.preferences)
+	e.POST("/proxy/track/preferences", s.preferences)
+	e.GET("/l/:token", s.shortLink)
+	e.GET("/texts/whatsapp/:connection", s.whatsappSubscribe)
+	e.POST("/texts/whatsapp/:connection", s.textWebhook(app.ChannelWhatsApp, false))
+	e.POST("/texts/twilio/:connection/status", s.textWebhook(app.ChannelSMS, false))
+	e.POST("/texts/twilio/:connection/inbound", s.textWebhook(app.ChannelSMS, true))
 	e.GET("/*", echo.WrapHandler(deps.Frontend))
 	return s
 }

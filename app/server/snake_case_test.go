@@ -76,11 +76,33 @@ func TestEveryAdminResponseIsSnakeCase(t *testing.T) {
 			t.Errorf("not snake_case: %v", bad)
 		}
 	}
+	// A WhatsApp connection with its templates, a text of the shipment
+	// and the texts' settings.
+	wa := &app.ChannelConnection{ShopID: acme.ID, Channel: app.ChannelWhatsApp, Provider: app.ProviderMeta, AccountID: "1029384756",
+		SenderID: "5647382910", Token: "EAAG-x", AppSecret: "s", VerifyToken: "wbv_x", CreatedAt: now}
+	if err := e.db.SaveChannelConnection(ctx, wa); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SaveTextTemplates(ctx, wa.ID, []app.TextTemplate{{Event: app.NotifyShipped, Language: "es", Name: "waybill_shipped",
+		Status: app.TemplateRejected, Reason: "INVALID_FORMAT"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.db.QueueText(ctx, &app.CustomerText{ShopID: acme.ID, ShipmentID: id, Channel: app.ChannelWhatsApp, Event: app.NotifyShipped,
+		EventKey: "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.do("PUT", "/api/admin/texts/settings", tok, "application/json",
+		[]byte(`{"disabled_events":{"sms":{"shipped":true}},"contact":{"whatsapp":"+34612345678"}}`)); code != 200 {
+		t.Fatalf("text settings: %d %v", code, body)
+	} else if bad := snakeKeys("PUT texts/settings", body); len(bad) > 0 {
+		t.Errorf("not snake_case: %v", bad)
+	}
 	// A customers/data_request about the order's customer, with its report.
 	e.seedDataRequest("acme.myshopify.com", app.Customer{ID: 555, Email: "ana@cliente.example"}, []int64{700}, now)
 	for _, path := range []string{"/api/admin/shipments", "/api/admin/shipments/" + id, "/api/admin/stats", "/api/admin/api-keys",
 		"/api/admin/status-sources", "/api/admin/tracking-settings", "/api/admin/notifications", "/api/admin/notifications/settings",
-		"/api/admin/data-requests", "/api/admin/orders/awaiting", "/api/admin/carriers/detect?number=1Z999AA10123456784",
+		"/api/admin/data-requests", "/api/admin/orders/awaiting", "/api/admin/channels", "/api/admin/texts/settings",
+		"/api/admin/texts?channel=whatsapp", "/api/admin/carriers/detect?number=1Z999AA10123456784",
 		"/api/admin/insights?by=carrier&from=" + now.AddDate(0, 0, -30).Format(time.DateOnly) + "&to=" + now.Format(time.DateOnly)} {
 		code, body := e.do("GET", path, tok, "", nil)
 		if code != 200 {
@@ -115,5 +137,21 @@ func TestEveryAdminResponseIsSnakeCase(t *testing.T) {
 	history := detail["history"].([]any)[0].(map[string]any)
 	if line["quantity"] != float64(2) || history["created_at"] == nil {
 		t.Fatalf("detail: line %v, history %v", line, history)
+	}
+	// The new records are in the answers the loop above read: a text in
+	// the shipment's detail, the log and the dashboard, a template in the
+	// channels.
+	text := detail["texts"].([]any)[0].(map[string]any)
+	if text["queued_at"] == nil || text["provider_message_id"] == nil {
+		t.Fatalf("detail's text: %v", text)
+	}
+	_, channels := e.do("GET", "/api/admin/channels", tok, "", nil)
+	tpl := channels["channels"].([]any)[0].(map[string]any)["templates"].([]any)
+	if len(tpl) == 0 {
+		t.Fatalf("no templates in %v", channels)
+	}
+	_, log := e.do("GET", "/api/admin/texts", tok, "", nil)
+	if entry := log["texts"].([]any)[0].(map[string]any); entry["order_name"] != "#1001" || entry["phone_masked"] == nil {
+		t.Fatalf("log entry: %v", entry)
 	}
 }

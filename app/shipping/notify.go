@@ -16,8 +16,15 @@ import (
 // queues it; a second call for the same pair does nothing. A failure here
 // never undoes the step that caused it: a recorded email the queue did not
 // take is queued by the stalled sweep, and one not recorded is logged.
+//
+// The texts (WhatsApp, SMS) are decided beside it, whoever sends the emails
+// (notifyTexts in texts.go).
 func (svc *Service) notify(ctx context.Context, shop *app.Shop, s *app.Shipment, e app.NotificationEvent) {
-	if shop.CustomerEmails != app.CustomerEmailsWaybill || !s.NotifyCustomer || s.State == app.ShipmentCancelled {
+	if !s.NotifyCustomer || s.State == app.ShipmentCancelled {
+		return
+	}
+	svc.notifyTexts(ctx, shop, s, e)
+	if shop.CustomerEmails != app.CustomerEmailsWaybill {
 		return
 	}
 	n, created, err := svc.Notifications.QueueNotification(ctx, &app.Notification{ShopID: shop.ID, ShipmentID: s.ID, Event: e,
@@ -154,6 +161,11 @@ func (svc *Service) SendEmail(ctx context.Context, notificationID string, lastTr
 		return err
 	} else if suppressed {
 		return record(app.NotificationSuppressed, order.Email, locale, app.ReasonSuppressed, "The customer unsubscribed from shipping emails.")
+	}
+	if prefs, err := svc.Texts.Preferences(ctx, shop.ID, app.EmailHash(order.Email)); err != nil {
+		return err
+	} else if !prefs.Wants(app.ChannelEmail, n.Event) {
+		return record(app.NotificationSuppressed, order.Email, locale, app.ReasonPreferenceOff, "The customer chose not to hear about this by email.")
 	}
 
 	msg := svc.message(shop, settings, n.Event, locale, s)

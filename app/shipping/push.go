@@ -175,7 +175,8 @@ func (svc *Service) push(ctx context.Context, shop *app.Shop, s *app.Shipment) e
 		// Waybill had not seen the order: keep what the customer email needs
 		// (an older copy never overwrites a newer one).
 		if _, err := svc.Orders.SaveOrder(ctx, app.Order{ID: order.ID, ShopID: shop.ID, Name: order.Name, Email: order.Email,
-			CustomerLocale: order.CustomerLocale, CustomerFirstName: order.CustomerFirstName, ShopifyUpdatedAt: order.UpdatedAt, LineItems: order.LineItems}); err != nil {
+			CustomerLocale: order.CustomerLocale, CustomerFirstName: order.CustomerFirstName, ShippingCountry: order.ShippingCountry,
+			Phone: order.Phone, SMSConsent: order.SMSConsent, ShopifyUpdatedAt: order.UpdatedAt, LineItems: order.LineItems}); err != nil {
 			return err
 		}
 	}
@@ -491,9 +492,18 @@ func (svc *Service) RequeueStalled(ctx context.Context) (int, error) {
 			count(svc.Dispatch.QueueNotificationEmail(ctx, shop.Domain, n.ID))
 		}
 	}
+	texts, err := svc.Texts.StalledTexts(ctx, now.Add(-stalledEmailAfter), stalledBatch)
+	if err != nil {
+		return queued, err
+	}
+	for _, m := range texts {
+		if shop := active(m.ShopID); shop != nil {
+			count(svc.Dispatch.QueueCustomerText(ctx, shop.Domain, m.ID))
+		}
+	}
 	if failed > 0 {
 		// The next sweep tries again; the queue being down is the likely cause.
-		return queued, app.Errorf(app.ErrUnavailable, "%d stalled pushes or emails could not be queued", failed)
+		return queued, app.Errorf(app.ErrUnavailable, "%d stalled pushes, emails or texts could not be queued", failed)
 	}
 	return queued, nil
 }

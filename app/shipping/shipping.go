@@ -53,9 +53,22 @@ type Service struct {
 	Carriers      *carrier.Detector
 	Emails        *email.Renderer
 	Mailer        app.Mailer
+	// Texts, TextSenders (by channel) and Templates are the customer's
+	// texts (texts.go): the store, the providers and Meta's templates;
+	// TemplateDefinitions gives Waybill's WhatsApp templates for a shop's
+	// tracking page base URL (app/whatsapp).
+	Texts               app.TextStore
+	TextSenders         map[app.Channel]app.TextSender
+	Templates           app.TemplateManager
+	TemplateDefinitions func(trackingBaseURL string) []app.TemplateDefinition
+	// TemplateParams are an event's template parameters in its body's order.
+	TemplateParams func(e app.NotificationEvent, orderName, carrier, trackingNumber string) []string
+	// AppURL is where providers report back (Twilio's status callbacks).
+	AppURL        string
 	Unsubscribes  app.Unsubscribes
 	TrackingLinks app.TrackingLinks
-	Metrics       app.Metrics // push outcomes and latency (app/metrics)
+	ShortLinks    app.ShortLinks // the tracking page's link in an SMS
+	Metrics       app.Metrics    // push outcomes and latency (app/metrics)
 	// AppAPIKey names the app in admin links (the merchant's digest).
 	AppAPIKey string
 	// PushesPerShop bounds a shop's concurrent pushes to Shopify.

@@ -28,8 +28,12 @@ func legacyID(gid string) (int64, error) {
 // page sizes are variables, sized to the order Waybill knows from its
 // webhooks (orderReadSize), so the requested cost is what the order can
 // return, not a worst case; pages an order outgrows are read after. The
-// customer is read only for an order Waybill has no copy of.
-const orderFields = `id name email customerLocale updatedAt customer @include(if: $withCustomer) { firstName }
+// customer, the phones, SMS consent and addresses' countries are read only
+// for an order Waybill has no copy of (the push keeps it as the webhook
+// would have).
+const orderFields = `id name email customerLocale updatedAt phone @include(if: $withCustomer)
+  customer @include(if: $withCustomer) { firstName defaultPhoneNumber { phoneNumber smsMarketingConsent { state } } }
+  shippingAddress @include(if: $withCustomer) { countryCodeV2 phone } billingAddress @include(if: $withCustomer) { countryCodeV2 }
   fulfillmentOrders(first: $fulfillmentOrders) { pageInfo { hasNextPage endCursor } nodes { ` + fulfillmentOrderFields + ` } }
   fulfillments(first: $fulfillments) { id status trackingInfo(first: 3) { number } }`
 
@@ -99,8 +103,8 @@ func (z orderReadSize) cost(byName, customer bool) cost {
 	if byName { // orders(first: 1) around the order: 2 instead of 1
 		requested++
 	}
-	if customer {
-		requested++
+	if customer { // the customer, its phone and consent, the two addresses
+		requested += 5
 	}
 	return cost{requested: float64(requested), actual: float64(min(requested, 6))}
 }
@@ -156,9 +160,13 @@ type orderNode struct {
 	Email          string    `json:"email"`
 	CustomerLocale string    `json:"customerLocale"`
 	UpdatedAt      time.Time `json:"updatedAt"`
+	Phone          string    `json:"phone"`
 	Customer       *struct {
-		FirstName string `json:"firstName"`
+		FirstName          string             `json:"firstName"`
+		DefaultPhoneNumber *customerPhoneNode `json:"defaultPhoneNumber"`
 	} `json:"customer"`
+	ShippingAddress   *addressNode               `json:"shippingAddress"`
+	BillingAddress    *addressNode               `json:"billingAddress"`
 	FulfillmentOrders fulfillmentOrderConnection `json:"fulfillmentOrders"`
 	Fulfillments      []fulfillmentNode          `json:"fulfillments"`
 }
@@ -200,9 +208,15 @@ func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
 		return v
 	}
 	o := &app.ShopifyOrder{ID: id(n.ID), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale, UpdatedAt: n.UpdatedAt}
+	var customerPhone, shippingPhone string
 	if n.Customer != nil {
 		o.CustomerFirstName = n.Customer.FirstName
+		customerPhone, o.SMSConsent = n.Customer.DefaultPhoneNumber.number(), n.Customer.DefaultPhoneNumber.subscribed()
 	}
+	if n.ShippingAddress != nil {
+		o.ShippingCountry, shippingPhone = n.ShippingAddress.CountryCodeV2, n.ShippingAddress.Phone
+	}
+	o.Phone = orderPhone(orderCountry(n.ShippingAddress, n.BillingAddress), n.Phone, shippingPhone, customerPhone)
 	seen := map[int64]bool{}
 	for _, fo := range n.FulfillmentOrders.Nodes {
 		f := app.FulfillmentOrder{ID: id(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}
@@ -277,7 +291,8 @@ func (s *Service) FindOrder(ctx context.Context, shopDomain string, id int64, na
 		return nil, err
 	}
 	if known != nil && n.Customer == nil {
-		o.CustomerFirstName = known.CustomerFirstName // not read: Waybill's copy has it
+		// not read: Waybill's copy has them
+		o.CustomerFirstName, o.ShippingCountry, o.Phone, o.SMSConsent = known.CustomerFirstName, known.ShippingCountry, known.Phone, known.SMSConsent
 	}
 	return o, nil
 }

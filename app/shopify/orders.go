@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/phone"
 )
 
 // openOrdersSearch is Shopify's search for orders with items left to ship:
@@ -14,15 +15,18 @@ import (
 const openOrdersSearch = "status:open AND (fulfillment_status:unshipped OR fulfillment_status:partial)"
 
 // openOrdersQuery reads a page of open orders with what the orders/create
-// webhook gives Waybill: the customer's email (protected, as README lists)
-// and first name, the shipping country, the lines with what is left to
-// fulfil. Sorted by id, so the cursor walks a stable order. 50 orders × 10
-// lines request 702 points: within the 1,000-point bucket.
+// webhook gives Waybill: the customer's email and phone (protected, as
+// README lists), first name and SMS consent, the shipping country (the
+// billing country for an order with no shipping address), the lines with
+// what is left to fulfil. Sorted by id, so the cursor walks a stable order.
+// 40 orders × 10 lines request 682 points: within the 1,000-point bucket
+// (and less than the 702 of the 50 a page read before the phones).
 const openOrdersQuery = `query OpenOrders($after: String, $query: String!) {
-  orders(first: 50, after: $after, query: $query, sortKey: ID) {
-    nodes { id name email customerLocale createdAt updatedAt
-      customer { id firstName }
-      shippingAddress { countryCodeV2 }
+  orders(first: 40, after: $after, query: $query, sortKey: ID) {
+    nodes { id name email phone customerLocale createdAt updatedAt
+      customer { id firstName defaultPhoneNumber { phoneNumber smsMarketingConsent { state } } }
+      shippingAddress { countryCodeV2 phone }
+      billingAddress { countryCodeV2 }
       lineItems(first: 10) { nodes { id sku title name quantity currentQuantity unfulfilledQuantity } pageInfo { hasNextPage endCursor } } }
     pageInfo { hasNextPage endCursor } } }`
 
@@ -32,8 +36,8 @@ const orderLinesQuery = `query OrderLineItems($id: ID!, $after: String) { order(
   lineItems(first: 100, after: $after) { nodes { id sku title name quantity currentQuantity unfulfilledQuantity } pageInfo { hasNextPage endCursor } } } }`
 
 var (
-	// 2 + 50 × (customer 1 + address 1 + lines (2 + 10)).
-	costOpenOrders = cost{requested: 702, actual: 60}
+	// 2 + 40 × (customer 1 + its phone 1 + consent 1 + addresses 2 + lines (2 + 10)).
+	costOpenOrders = cost{requested: 682, actual: 60}
 	// 1 + 2 + 100 lines.
 	costOrderLines = cost{requested: 103, actual: 15}
 )
@@ -65,14 +69,67 @@ type openOrderNode struct {
 	CustomerLocale string    `json:"customerLocale"`
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
+	Phone          string    `json:"phone"`
 	Customer       *struct {
-		ID        string `json:"id"`
-		FirstName string `json:"firstName"`
+		ID                 string             `json:"id"`
+		FirstName          string             `json:"firstName"`
+		DefaultPhoneNumber *customerPhoneNode `json:"defaultPhoneNumber"`
 	} `json:"customer"`
-	ShippingAddress *struct {
-		CountryCodeV2 string `json:"countryCodeV2"`
-	} `json:"shippingAddress"`
-	LineItems lineItemConnection `json:"lineItems"`
+	ShippingAddress *addressNode       `json:"shippingAddress"`
+	BillingAddress  *addressNode       `json:"billingAddress"`
+	LineItems       lineItemConnection `json:"lineItems"`
+}
+
+// addressNode is what Waybill reads of a MailingAddress: its country and
+// phone (protected customer data: only the shipping address's is read).
+type addressNode struct {
+	CountryCodeV2 string `json:"countryCodeV2"`
+	Phone         string `json:"phone"`
+}
+
+// customerPhoneNode is a customer's default phone and its SMS consent.
+type customerPhoneNode struct {
+	PhoneNumber         string `json:"phoneNumber"`
+	SMSMarketingConsent *struct {
+		State string `json:"state"`
+	} `json:"smsMarketingConsent"`
+}
+
+// subscribed reports whether the customer's SMS consent is SUBSCRIBED.
+func (p *customerPhoneNode) subscribed() bool {
+	return p != nil && p.SMSMarketingConsent != nil && p.SMSMarketingConsent.State == "SUBSCRIBED"
+}
+
+func (p *customerPhoneNode) number() string {
+	if p == nil {
+		return ""
+	}
+	return p.PhoneNumber
+}
+
+// orderCountry is the country an order's phones are read in: the shipping
+// address's, else the billing address's, else none (only a number written
+// with its + prefix reads).
+func orderCountry(shipping, billing *addressNode) string {
+	if shipping != nil && shipping.CountryCodeV2 != "" {
+		return shipping.CountryCodeV2
+	}
+	if billing != nil {
+		return billing.CountryCodeV2
+	}
+	return ""
+}
+
+// orderPhone is the first of the order's phones (the order's, the shipping
+// address's, the customer's) that reads as a number of country, in E.164;
+// "" when none does: a number that does not read is never kept.
+func orderPhone(country string, raws ...string) string {
+	for _, raw := range raws {
+		if e164, ok := phone.Normalize(raw, country); ok {
+			return e164
+		}
+	}
+	return ""
 }
 
 // OpenOrders implements app.OrderBackfiller.
@@ -133,15 +190,20 @@ func (n openOrderNode) order() (app.Order, error) {
 	}
 	o := app.Order{ID: id, Name: oneLine(n.Name), Email: oneLine(n.Email), CustomerLocale: oneLine(n.CustomerLocale),
 		ShopifyUpdatedAt: n.UpdatedAt.UTC()}
+	var customerPhone string
 	if n.Customer != nil {
 		if o.CustomerID, err = legacyID(n.Customer.ID); err != nil {
 			return app.Order{}, err
 		}
 		o.CustomerFirstName = oneLine(n.Customer.FirstName)
+		customerPhone = n.Customer.DefaultPhoneNumber.number()
+		o.SMSConsent = n.Customer.DefaultPhoneNumber.subscribed()
 	}
+	var shippingPhone string
 	if n.ShippingAddress != nil {
-		o.ShippingCountry = n.ShippingAddress.CountryCodeV2
+		o.ShippingCountry, shippingPhone = n.ShippingAddress.CountryCodeV2, n.ShippingAddress.Phone
 	}
+	o.Phone = orderPhone(orderCountry(n.ShippingAddress, n.BillingAddress), n.Phone, shippingPhone, customerPhone)
 	for _, li := range n.LineItems.Nodes {
 		lid, err := legacyID(li.ID)
 		if err != nil {

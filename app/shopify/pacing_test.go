@@ -43,9 +43,10 @@ func TestPacingCoversEachCallsRequestedCost(t *testing.T) {
 		"FulfillmentTracking":           fixed(costFulfillmentTracking),
 		"OpenOrders":                    fixed(costOpenOrders),
 		"OrderLineItems":                fixed(costOrderLines),
+		"CustomerSmsConsent":            fixed(costCustomerSMSConsent),
 	}
 	exact := map[string]bool{"OrderForFulfillment": true, "OrderByName": true, "OrderFulfillmentOrders": true,
-		"FulfillmentOrderLines": true, "OrderAllFulfillments": true}
+		"FulfillmentOrderLines": true, "OrderAllFulfillments": true, "OpenOrders": true, "CustomerSmsConsent": true}
 	schema, err := adminschema.Load()
 	if err != nil {
 		t.Fatal(err)

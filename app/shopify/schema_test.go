@@ -55,6 +55,9 @@ var sentVariables = map[string]func() []map[string]any{
 	"OrderLineItems": func() []map[string]any {
 		return []map[string]any{{"id": gid("Order", 450789469), "after": "9"}}
 	},
+	"CustomerSmsConsent": func() []map[string]any {
+		return []map[string]any{{"id": gid("Customer", 207119551)}}
+	},
 	"FulfillmentCreate": func() []map[string]any {
 		// As CreateFulfillment: lines grouped by fulfillment order, each
 		// with its fulfillment order line items and quantities.
@@ -119,10 +122,15 @@ func orderReadVars(ref map[string]any, known *app.Order) map[string]any {
 }
 
 // The protected customer data Waybill reads, as the README documents it:
-// the order's email and the customer's first name.
+// the order's email, the customer's first name, and the order's phones (the
+// order's, the shipping address's, the customer's default phone: level 2,
+// for WhatsApp/SMS shipping updates and the tracking page's lookup by phone).
 var wantProtected = []adminschema.ProtectedRead{
 	{Coordinate: "Customer.firstName", Subject: "customer", Content: "name"},
+	{Coordinate: "CustomerPhoneNumber.phoneNumber", Subject: "customer", Content: "phone"},
+	{Coordinate: "MailingAddress.phone", Subject: "customer", Content: "phone"},
 	{Coordinate: "Order.email", Subject: "customer", Content: "email"},
+	{Coordinate: "Order.phone", Subject: "customer", Content: "phone"},
 }
 
 func TestEveryDocumentFitsTheAdminAPISchema(t *testing.T) {

@@ -105,6 +105,7 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	warehouse := fake.LocationIDs(shop)[0]
 	supplier := fake.AddLocation(shop, "Supplier")
 	o := fake.CreateOrder(shop, shopifyfake.NewOrder{Email: "lucia@example.com", CustomerFirstName: "Lucía", CustomerLocale: "es",
+		ShippingCountry: "ES", CustomerPhone: "+34612345678", SMSConsent: "SUBSCRIBED",
 		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Mug", Quantity: 2, LocationID: warehouse},
 			{SKU: "LAMP-7", Title: "Lamp", Quantity: 1, LocationID: supplier}}})
 
@@ -112,8 +113,12 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Email != "lucia@example.com" || got.CustomerFirstName != "Lucía" || len(got.FulfillmentOrders) != 2 || got.FulfillmentOrders[0].LocationID != warehouse {
+	if got.Email != "lucia@example.com" || got.CustomerFirstName != "Lucía" || len(got.FulfillmentOrders) != 2 || got.FulfillmentOrders[0].LocationID != warehouse ||
+		got.Phone != "+34612345678" || !got.SMSConsent || got.ShippingCountry != "ES" {
 		t.Fatalf("order: %+v", got)
+	}
+	if consent, err := svc.CustomerSMSConsent(ctx, shop, o.CustomerID); err != nil || !consent {
+		t.Fatalf("the customer's SMS consent: %v %v", consent, err)
 	}
 	if _, err := svc.FindOrder(ctx, shop, 0, o.Name, nil); err != nil {
 		t.Fatal(err)
@@ -171,9 +176,10 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 	for i := range 12 {
 		lines = append(lines, shopifyfake.NewLineItem{SKU: fmt.Sprintf("PART-%d", i), Title: "Part", Quantity: 1})
 	}
-	big := fake.CreateOrder(shop, shopifyfake.NewOrder{ShippingCountry: "MX", LineItems: lines})
+	big := fake.CreateOrder(shop, shopifyfake.NewOrder{ShippingCountry: "MX", ShippingPhone: "55 1234 5678", LineItems: lines})
 	if open, err := svc.OpenOrders(ctx, shop, ""); err != nil || len(open.Orders) != 2 || open.Orders[0].Order.LineItems[0].FulfillableQuantity != 1 ||
-		open.Orders[1].Order.ID != big.ID || len(open.Orders[1].Order.LineItems) != 12 || open.Orders[1].Order.ShippingCountry != "MX" || open.Next != "" {
+		open.Orders[1].Order.ID != big.ID || len(open.Orders[1].Order.LineItems) != 12 || open.Orders[1].Order.ShippingCountry != "MX" ||
+		open.Orders[1].Order.Phone != "+525512345678" || open.Orders[1].Order.SMSConsent || open.Next != "" {
 		t.Fatalf("open orders (the first is partly fulfilled, one mug of two left): %+v %v", open, err)
 	}
 
@@ -204,7 +210,7 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"OrderForFulfillment", "OrderByName", "OrderFulfillments", "FulfillmentCreate",
-		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile", "FulfillmentTracking", "OpenOrders", "OrderLineItems"} {
+		"FulfillmentTrackingInfoUpdate", "FulfillmentEventCreate", "WebhookSubscriptions", "WebhookSubscriptionCreate", "ShopProfile", "FulfillmentTracking", "OpenOrders", "OrderLineItems", "CustomerSmsConsent"} {
 		if !ops[want] {
 			t.Errorf("%s was never sent", want)
 		}

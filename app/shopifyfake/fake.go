@@ -155,7 +155,23 @@ type Order struct {
 	CustomerLastName  string
 	ShippingCountry   string // ISO code
 	ShippingCity      string
-	// CustomerID is set when the order names a customer (an email or a name).
+	// BillingCountry is the billing address's country when it differs from
+	// the shipping address's ("" : the same address). An order with no
+	// shipping address (a pickup) has only this.
+	BillingCountry string
+	// Phone is the order's phone (REST phone, GraphQL Order.phone),
+	// ShippingPhone the shipping address's, CustomerPhone the customer's
+	// (REST customer.phone, GraphQL Customer.defaultPhoneNumber), each as
+	// the buyer typed it.
+	Phone, ShippingPhone, CustomerPhone string
+	// SMSConsent is the customer's SMS marketing consent state as GraphQL
+	// names it (SUBSCRIBED, UNSUBSCRIBED, PENDING, REDACTED); "" is never
+	// subscribed. Only a customer with a phone has one.
+	SMSConsent string
+	// SMSConsentUpdatedAt is when it was given (zero: never).
+	SMSConsentUpdatedAt time.Time
+	// CustomerID is set when the order names a customer (an email, a name
+	// or a phone).
 	CustomerID        int64
 	Currency          string // the shop's
 	LineItems         []*LineItem
@@ -343,7 +359,13 @@ type NewOrder struct {
 	CustomerLastName  string
 	ShippingCountry   string
 	ShippingCity      string
-	LineItems         []NewLineItem
+	BillingCountry    string // only when the billing address is elsewhere
+	// Phone, ShippingPhone, CustomerPhone: see Order.
+	Phone, ShippingPhone, CustomerPhone string
+	// SMSConsent: see Order ("SUBSCRIBED" for a customer who ticked the
+	// checkout's SMS box).
+	SMSConsent string
+	LineItems  []NewLineItem
 }
 
 // NewLineItem is a line of a NewOrder. LocationID 0 is the shop's first location.
@@ -368,10 +390,14 @@ func (s *Store) CreateOrder(shop string, n NewOrder) Order {
 	o := &Order{
 		ID: s.id(), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale,
 		CustomerFirstName: n.CustomerFirstName, CustomerLastName: n.CustomerLastName,
-		ShippingCountry: n.ShippingCountry, ShippingCity: n.ShippingCity,
+		ShippingCountry: n.ShippingCountry, ShippingCity: n.ShippingCity, BillingCountry: n.BillingCountry,
+		Phone: n.Phone, ShippingPhone: n.ShippingPhone, CustomerPhone: n.CustomerPhone, SMSConsent: n.SMSConsent,
 		Currency: sh.Currency, CreatedAt: now, UpdatedAt: now,
 	}
-	if n.Email != "" || n.CustomerFirstName != "" || n.CustomerLastName != "" {
+	if n.SMSConsent != "" {
+		o.SMSConsentUpdatedAt = now
+	}
+	if n.Email != "" || n.CustomerFirstName != "" || n.CustomerLastName != "" || n.CustomerPhone != "" {
 		o.CustomerID = s.id()
 	}
 	if o.Name == "" {

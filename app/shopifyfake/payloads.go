@@ -58,14 +58,27 @@ func (o *Order) lineFulfillmentStatus(li *LineItem) any {
 }
 
 func restAddress(o *Order) map[string]any {
-	if o.ShippingCountry == "" && o.ShippingCity == "" && o.CustomerFirstName == "" && o.CustomerLastName == "" {
+	return restAddressIn(o, o.ShippingCountry, o.ShippingPhone)
+}
+
+// restBillingAddress is the shipping address, or the billing country's
+// when the order has one apart (a pickup's only address).
+func restBillingAddress(o *Order) map[string]any {
+	if o.BillingCountry == "" || o.BillingCountry == o.ShippingCountry {
+		return restAddress(o)
+	}
+	return restAddressIn(o, o.BillingCountry, "")
+}
+
+func restAddressIn(o *Order, country, phone string) map[string]any {
+	if country == "" && o.ShippingCity == "" && o.CustomerFirstName == "" && o.CustomerLastName == "" && phone == "" {
 		return nil
 	}
 	name := strings.TrimSpace(o.CustomerFirstName + " " + o.CustomerLastName)
 	return map[string]any{
-		"first_name": o.CustomerFirstName, "address1": "", "phone": nil, "city": o.ShippingCity, "zip": "",
-		"province": nil, "country": o.ShippingCountry, "last_name": o.CustomerLastName, "address2": nil,
-		"company": nil, "latitude": nil, "longitude": nil, "name": name, "country_code": o.ShippingCountry,
+		"first_name": o.CustomerFirstName, "address1": "", "phone": nullIfEmpty(phone), "city": o.ShippingCity, "zip": "",
+		"province": nil, "country": country, "last_name": o.CustomerLastName, "address2": nil,
+		"company": nil, "latitude": nil, "longitude": nil, "name": name, "country_code": country,
 		"province_code": nil,
 	}
 }
@@ -127,13 +140,18 @@ func restOrder(o *Order) map[string]any {
 	case "PARTIALLY_FULFILLED":
 		status = "partial"
 	}
+	// The customer as order webhooks carry it since 2025-01: no
+	// sms_marketing_consent, email_marketing_consent or tags (Shopify's
+	// changelog "New customer's webhook and changes to existing customer's
+	// webhooks payload"; the published samples have none): SMS consent comes
+	// with customers_marketing_consent/update, or from the Admin API.
 	var customer any
 	if o.CustomerID != 0 {
 		customer = map[string]any{
 			"id": o.CustomerID, "admin_graphql_api_id": gid("Customer", o.CustomerID),
 			"email": nullIfEmpty(o.Email), "first_name": nullIfEmpty(o.CustomerFirstName), "last_name": nullIfEmpty(o.CustomerLastName),
 			"created_at": nil, "updated_at": nil, "state": "disabled", "note": nil, "verified_email": true,
-			"multipass_identifier": nil, "tax_exempt": false, "phone": nil, "currency": o.currency(), "tax_exemptions": []any{},
+			"multipass_identifier": nil, "tax_exempt": false, "phone": nullIfEmpty(o.CustomerPhone), "currency": o.currency(), "tax_exemptions": []any{},
 			"default_address": restAddress(o),
 		}
 	}
@@ -143,7 +161,7 @@ func restOrder(o *Order) map[string]any {
 		"id": o.ID, "admin_graphql_api_id": gid("Order", o.ID), "app_id": nil, "browser_ip": nil,
 		"buyer_accepts_marketing": false, "cancel_reason": nil, "cancelled_at": nil, "cart_token": nil, "checkout_token": nil,
 		"client_details": nil, "closed_at": nil, "confirmation_number": nil, "confirmed": true,
-		"contact_email": nullIfEmpty(o.Email), "email": nullIfEmpty(o.Email), "phone": nil,
+		"contact_email": nullIfEmpty(o.Email), "email": nullIfEmpty(o.Email), "phone": nullIfEmpty(o.Phone),
 		"created_at": ts(o.CreatedAt), "updated_at": ts(o.UpdatedAt), "processed_at": ts(o.CreatedAt),
 		"currency": cur, "presentment_currency": cur, "customer_locale": nullIfEmpty(o.CustomerLocale),
 		"device_id": nil, "duties_included": false, "estimated_taxes": false,
@@ -168,7 +186,7 @@ func restOrder(o *Order) map[string]any {
 		"total_tax": zero, "total_tax_set": money(zero, cur), "total_shipping_price_set": money(zero, cur),
 		"total_cash_rounding_payment_adjustment_set": money(zero, cur), "total_cash_rounding_refund_adjustment_set": money(zero, cur),
 		"total_tip_received": zero, "total_weight": 0,
-		"billing_address": restAddress(o), "shipping_address": restAddress(o), "customer": customer,
+		"billing_address": restBillingAddress(o), "shipping_address": restAddress(o), "customer": customer,
 		"line_items": items, "fulfillments": fulfillments, "refunds": []any{}, "shipping_lines": []any{},
 		"payment_terms": nil, "returns": []any{}, "line_item_groups": []any{},
 	}

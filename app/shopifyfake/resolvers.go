@@ -187,18 +187,24 @@ func (e *execution) orderObj(o *Order) obj {
 	}
 	var customer any // an order without a customer has none
 	if o.CustomerID != 0 {
-		customer = obj{"__typename": "Customer", "id": gid("Customer", o.CustomerID), "firstName": nullIfEmpty(o.CustomerFirstName),
-			"lastName": nullIfEmpty(o.CustomerLastName), "email": email,
-			"displayName": strings.TrimSpace(o.CustomerFirstName + " " + o.CustomerLastName)}
+		customer = customerObj(o)
+	}
+	var billing any // the shipping address, unless the order has one apart
+	switch {
+	case o.BillingCountry != "" && o.BillingCountry != o.ShippingCountry:
+		billing = addressObj(o, o.BillingCountry, "")
+	case o.ShippingCountry != "":
+		billing = addressObj(o, o.ShippingCountry, o.ShippingPhone)
 	}
 	return obj{"__typename": "Order", "id": gid("Order", o.ID), "legacyResourceId": strconv.FormatInt(o.ID, 10),
 		"name": o.Name, "email": email, "customerLocale": locale, "createdAt": ts(o.CreatedAt), "updatedAt": ts(o.UpdatedAt),
 		"displayFulfillmentStatus": displayFulfillmentStatus(o),
+		"phone":                    nullIfEmpty(o.Phone),
 		"customer":                 customer,
-		"shippingAddress": obj{"__typename": "MailingAddress", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName,
-			"city": o.ShippingCity, "countryCodeV2": o.ShippingCountry},
-		"lineItems":         connection(items),
-		"fulfillmentOrders": connection(fos),
+		"shippingAddress":          addressObj(o, o.ShippingCountry, o.ShippingPhone),
+		"billingAddress":           billing,
+		"lineItems":                connection(items),
+		"fulfillmentOrders":        connection(fos),
 		"fulfillments": fieldFunc(func(args map[string]any) any {
 			if n, ok := toInt(args["first"]); ok && n < len(fulfillments) {
 				return fulfillments[:n]
@@ -206,6 +212,35 @@ func (e *execution) orderObj(o *Order) obj {
 			return fulfillments
 		}),
 	}
+}
+
+func addressObj(o *Order, country, phone string) obj {
+	return obj{"__typename": "MailingAddress", "firstName": o.CustomerFirstName, "lastName": o.CustomerLastName,
+		"city": o.ShippingCity, "countryCodeV2": country, "phone": nullIfEmpty(phone)}
+}
+
+// customerObj is the order's customer. Its phone is Customer.defaultPhoneNumber
+// (Customer.phone and .smsMarketingConsent are deprecated), with the SMS
+// consent on it as CustomerSmsMarketingConsent; a customer without a phone
+// has no defaultPhoneNumber.
+func customerObj(o *Order) obj {
+	email := nullIfEmpty(o.Email)
+	var phone any
+	if o.CustomerPhone != "" {
+		state, level, updated := "NEVER_SUBSCRIBED", any(nil), any(nil)
+		if o.SMSConsent != "" {
+			state, level = o.SMSConsent, "SINGLE_OPT_IN"
+		}
+		if !o.SMSConsentUpdatedAt.IsZero() {
+			updated = ts(o.SMSConsentUpdatedAt)
+		}
+		phone = obj{"__typename": "CustomerPhoneNumber", "phoneNumber": o.CustomerPhone,
+			"smsMarketingConsent": obj{"__typename": "CustomerSmsMarketingConsent", "state": state, "optInLevel": level,
+				"updatedAt": updated, "collectedFrom": "SHOPIFY", "sourceLocation": nil}}
+	}
+	return obj{"__typename": "Customer", "id": gid("Customer", o.CustomerID), "firstName": nullIfEmpty(o.CustomerFirstName),
+		"lastName": nullIfEmpty(o.CustomerLastName), "email": email,
+		"displayName": strings.TrimSpace(o.CustomerFirstName + " " + o.CustomerLastName), "defaultPhoneNumber": phone}
 }
 
 // ----- queries -----
@@ -231,6 +266,18 @@ func (e *execution) query(name string, args map[string]any) any {
 		return nil
 	case "orders":
 		return e.orders(args) // orders_search.go
+	case "customer":
+		id, ok := parseGID(args["id"], "Customer")
+		if !ok {
+			e.fail("Variable $id of type ID! was provided invalid value")
+			return nil
+		}
+		for _, o := range e.shop.orders {
+			if o.CustomerID == id {
+				return customerObj(o)
+			}
+		}
+		return nil
 	case "fulfillmentOrder":
 		id, _ := parseGID(args["id"], "FulfillmentOrder")
 		for _, o := range e.shop.orders {

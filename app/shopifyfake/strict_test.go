@@ -472,3 +472,44 @@ func TestWebhookBodiesHaveTheSamplesKeys(t *testing.T) {
 	fulfilled := path(order, "fulfillments", 0).(map[string]any)
 	check("orders/* fulfillments", readSample(t, "fulfillments/create"), fulfilled)
 }
+
+// An order's phones reach its webhook body where Shopify puts them (phone,
+// shipping_address.phone, customer.phone), and the customer carries no
+// sms_marketing_consent: order webhooks dropped it in API 2025-01. The
+// Admin API answers the phones and the consent on the customer's default
+// phone number, and the customer by id.
+func TestOrderPhonesAndSMSConsent(t *testing.T) {
+	h := newHarness(t)
+	o := h.store.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Lucía", ShippingCountry: "ES", Phone: "612 34 56 78",
+		ShippingPhone: "612 00 00 01", CustomerPhone: "+34612345678", SMSConsent: "SUBSCRIBED", BillingCountry: "FR",
+		LineItems: []shopifyfake.NewLineItem{{SKU: "A", Title: "Mug", Quantity: 1}}})
+	var body map[string]any
+	if err := json.Unmarshal(h.store.RESTOrder(shop, o.ID), &body); err != nil {
+		t.Fatal(err)
+	}
+	customer := body["customer"].(map[string]any)
+	if body["phone"] != "612 34 56 78" || path(body, "shipping_address", "phone") != "612 00 00 01" || customer["phone"] != "+34612345678" ||
+		path(body, "billing_address", "country_code") != "FR" || path(body, "billing_address", "phone") != nil {
+		t.Fatalf("webhook body: phone %v, shipping %v, customer %v, billing %v", body["phone"], body["shipping_address"], customer["phone"], body["billing_address"])
+	}
+	if _, has := customer["sms_marketing_consent"]; has {
+		t.Fatalf("the order webhook's customer has sms_marketing_consent: %v", customer)
+	}
+
+	r := h.gql(h.token, `query($id: ID!) { order(id: $id) { phone shippingAddress { phone countryCodeV2 } billingAddress { countryCodeV2 }
+	  customer { id defaultPhoneNumber { phoneNumber smsMarketingConsent { state } } } } }`, map[string]any{"id": fmt.Sprintf("gid://shopify/Order/%d", o.ID)})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	order := r.Data["order"]
+	if path(order, "phone") != "612 34 56 78" || path(order, "shippingAddress", "phone") != "612 00 00 01" || path(order, "billingAddress", "countryCodeV2") != "FR" ||
+		path(order, "customer", "defaultPhoneNumber", "phoneNumber") != "+34612345678" ||
+		path(order, "customer", "defaultPhoneNumber", "smsMarketingConsent", "state") != "SUBSCRIBED" {
+		t.Fatalf("order: %v", order)
+	}
+	r = h.gql(h.token, `query($id: ID!) { customer(id: $id) { defaultPhoneNumber { smsMarketingConsent { state } } } }`,
+		map[string]any{"id": path(order, "customer", "id")})
+	if len(r.Errors) > 0 || path(r.Data["customer"], "defaultPhoneNumber", "smsMarketingConsent", "state") != "SUBSCRIBED" {
+		t.Fatalf("customer: %v %v", r.Data, r.Errors)
+	}
+}

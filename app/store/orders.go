@@ -19,6 +19,9 @@ type orderRow struct {
 	CustomerLocale    string
 	CustomerFirstName string
 	ShippingCountry   string
+	Phone             string
+	SMSConsent        bool   `gorm:"column:sms_consent"`
+	NotifyPhone       string // written by SetOrderNotifyPhone only
 	RedactedAt        *time.Time
 	ShopifyUpdatedAt  time.Time
 	CreatedAt         time.Time
@@ -48,12 +51,14 @@ func nullableID(id int64) *int64 {
 }
 
 // SaveOrder implements app.OrderStore. The upsert's WHERE keeps a newer
-// stored version; a redacted order's personal data stays erased.
+// stored version; a redacted order's personal data stays erased; the
+// notify phone is left as it is.
 func (db *DB) SaveOrder(ctx context.Context, o app.Order) (bool, error) {
 	now := db.clock.Now()
 	row := orderRow{
 		ShopID: o.ShopID, ID: o.ID, Name: o.Name, Email: o.Email, CustomerID: nullableID(o.CustomerID),
 		CustomerLocale: o.CustomerLocale, CustomerFirstName: o.CustomerFirstName, ShippingCountry: o.ShippingCountry,
+		Phone: o.Phone, SMSConsent: o.SMSConsent,
 		ShopifyUpdatedAt: o.ShopifyUpdatedAt.UTC(), CreatedAt: now, UpdatedAt: now,
 	}
 	keepRedacted := func(col string) clause.Expr {
@@ -67,6 +72,9 @@ func (db *DB) SaveOrder(ctx context.Context, o app.Order) (bool, error) {
 				"name": gorm.Expr("excluded.name"), "customer_locale": gorm.Expr("excluded.customer_locale"),
 				"email": keepRedacted("email"), "customer_id": keepRedacted("customer_id"),
 				"customer_first_name": keepRedacted("customer_first_name"), "shipping_country": keepRedacted("shipping_country"),
+				"phone": keepRedacted("phone"), "sms_consent": keepRedacted("sms_consent"),
+				// notify_phone is the customer's own choice on the tracking
+				// page: never overwritten by Shopify's data.
 				"shopify_updated_at": gorm.Expr("excluded.shopify_updated_at"), "updated_at": now,
 			}),
 			Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "orders.shopify_updated_at <= excluded.shopify_updated_at"}}},
@@ -111,6 +119,39 @@ func (db *DB) OrderByID(ctx context.Context, shopID string, id int64) (*app.Orde
 func (db *DB) OrderByName(ctx context.Context, shopID, name string) (*app.Order, error) {
 	var row orderRow
 	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND name = ?", shopID, name).Order("id").Take(&row).Error; err != nil {
+		return nil, notFound(err, "order %s is not known", name)
+	}
+	orders, err := db.withLineItems(ctx, []orderRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return &orders[0], nil
+}
+
+// SetOrderNotifyPhone implements app.OrderStore. A redacted order is not
+// given a phone again.
+func (db *DB) SetOrderNotifyPhone(ctx context.Context, shopID string, orderID int64, phone string) error {
+	res := db.gorm.WithContext(ctx).Model(&orderRow{}).Where("shop_id = ? AND id = ? AND redacted_at IS NULL", shopID, orderID).
+		Updates(map[string]any{"notify_phone": phone, "updated_at": db.clock.Now()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ErrNotFound, "order %d is not known", orderID)
+	}
+	return nil
+}
+
+// OrderByNameAndPhone implements app.OrderStore: the order named name
+// whose phone or notify phone is e164 (orders_shop_name finds the name).
+func (db *DB) OrderByNameAndPhone(ctx context.Context, shopID, name, e164 string) (*app.Order, error) {
+	if e164 == "" {
+		// An order without a phone must not match an empty one.
+		return nil, app.Errorf(app.ErrNotFound, "order %s is not known", name)
+	}
+	var row orderRow
+	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND name = ? AND (phone = ? OR notify_phone = ?)", shopID, name, e164, e164).
+		Order("id").Take(&row).Error; err != nil {
 		return nil, notFound(err, "order %s is not known", name)
 	}
 	orders, err := db.withLineItems(ctx, []orderRow{row})
@@ -181,7 +222,8 @@ func (db *DB) withLineItems(ctx context.Context, rows []orderRow) ([]app.Order, 
 	}
 	for i, r := range rows {
 		out[i] = app.Order{ID: r.ID, ShopID: r.ShopID, Name: r.Name, Email: r.Email, CustomerLocale: r.CustomerLocale,
-			CustomerFirstName: r.CustomerFirstName, ShippingCountry: r.ShippingCountry, LineItems: byOrder[r.ID],
+			CustomerFirstName: r.CustomerFirstName, ShippingCountry: r.ShippingCountry, Phone: r.Phone, SMSConsent: r.SMSConsent,
+			NotifyPhone: r.NotifyPhone, LineItems: byOrder[r.ID],
 			ShopifyUpdatedAt: r.ShopifyUpdatedAt.UTC(), RedactedAt: r.RedactedAt}
 		if r.CustomerID != nil {
 			out[i].CustomerID = *r.CustomerID
@@ -191,3 +233,22 @@ func (db *DB) withLineItems(ctx context.Context, rows []orderRow) ([]app.Order, 
 }
 
 var _ app.OrderStore = (*DB)(nil)
+
+// OrdersByShopifyID implements app.OrderStore: the orders with this id in
+// every shop (a short link's; the caller keeps the one whose shop its
+// signature names).
+func (db *DB) OrdersByShopifyID(ctx context.Context, id int64) ([]app.Order, error) {
+	var rows []orderRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Order("shop_id").Limit(20).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]app.Order, 0, len(rows))
+	for _, r := range rows {
+		orders, err := db.withLineItems(ctx, []orderRow{r})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, orders...)
+	}
+	return out, nil
+}

@@ -50,7 +50,7 @@ func (db *DB) CustomerData(ctx context.Context, shopID string, c app.Customer, o
 	if err != nil {
 		return app.CustomerDataReport{}, err
 	}
-	report := app.CustomerDataReport{Orders: orders, Shipments: []app.Shipment{}}
+	report := app.CustomerDataReport{Orders: orders, Shipments: []app.Shipment{}, Texts: []app.CustomerText{}}
 	if len(rows) > 0 {
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
@@ -61,6 +61,13 @@ func (db *DB) CustomerData(ctx context.Context, shopID string, c app.Customer, o
 			return report, err
 		}
 		report.Shipments = append(report.Shipments, shipments...)
+		var texts []customerTextRow
+		if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND shipment_id IN (?)", shopID,
+			db.gorm.Model(&shipmentRow{}).Select("id").Where("shop_id = ? AND order_id IN ?", shopID, ids)).
+			Order("queued_at, id").Find(&texts).Error; err != nil {
+			return report, err
+		}
+		report.Texts = append(report.Texts, textsOf(texts)...)
 	}
 	return report, nil
 }
@@ -125,6 +132,7 @@ func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer,
 		if len(ids) > 0 {
 			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND id IN ?", shopID, ids).Updates(map[string]any{
 				"email": "", "customer_id": nil, "customer_first_name": "", "shipping_country": "",
+				"phone": "", "sms_consent": false, "notify_phone": "",
 				"redacted_at": db.clock.Now(), "updated_at": db.clock.Now(),
 			}).Error; err != nil {
 				return err
@@ -133,6 +141,11 @@ func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer,
 			shipments := tx.Model(&shipmentRow{}).Select("id").Where("shop_id = ? AND order_id IN ?", shopID, ids)
 			if err := tx.Model(&notificationRow{}).Where("shipment_id IN (?)", shipments).
 				Updates(map[string]any{"recipient": "", "note": ""}).Error; err != nil {
+				return err
+			}
+			// And the text log its phone (detail never holds the number).
+			if err := tx.Model(&customerTextRow{}).Where("shipment_id IN (?)", shipments).
+				Update("phone", "").Error; err != nil {
 				return err
 			}
 		}
@@ -152,7 +165,8 @@ func (db *DB) RedactCustomer(ctx context.Context, shopID string, c app.Customer,
 }
 
 // DeleteShopData implements app.PrivacyStore: the shop row goes, and with it
-// (ON DELETE CASCADE) its orders, shipments, keys and requests.
+// (ON DELETE CASCADE) its orders, shipments, keys and requests, its emails
+// and texts, its text accounts and templates, consents and preferences.
 func (db *DB) DeleteShopData(ctx context.Context, shopDomain string) error {
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("domain = ?", shopDomain).Delete(&shopRow{}).Error; err != nil {

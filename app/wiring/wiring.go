@@ -30,6 +30,8 @@ import (
 	"github.com/waybill-app/waybill/app/smtp"
 	"github.com/waybill-app/waybill/app/statusfeed"
 	"github.com/waybill-app/waybill/app/store"
+	"github.com/waybill-app/waybill/app/twilio"
+	"github.com/waybill-app/waybill/app/whatsapp"
 	"github.com/waybill-app/waybill/config"
 	"github.com/waybill-app/waybill/frontend"
 	"github.com/waybill-app/waybill/jobs"
@@ -60,10 +62,15 @@ type App struct {
 	Mailer        app.Mailer
 	Unsubscribes  app.Unsubscribes
 	TrackingLinks app.TrackingLinks
+	ShortLinks    app.ShortLinks
 	Shipping      *shipping.Service
 	Webhooks      *webhooks.Processor
 	// Providers are the status providers (17TRACK, AfterShip, EasyPost, 3PL push).
 	Providers map[string]app.StatusProvider
+	// TextSenders write WhatsApp (Meta's Cloud API) and SMS (Twilio);
+	// TextWebhooks read their reports and the customers' replies.
+	TextSenders  map[app.Channel]app.TextSender
+	TextWebhooks map[app.Channel]app.TextWebhookReader
 	// Metrics are /metrics: push latency, emails, queues, stalled parcels.
 	Metrics *metrics.Prometheus
 	Server  *server.Server
@@ -127,17 +134,24 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, opts Option
 	a.Queue = jobs.NewClient(a.RDB)
 	a.Unsubscribes = app.NewUnsubscribes(cfg.ShopifyAPISecret, cfg.AppURL)
 	a.TrackingLinks = app.NewTrackingLinks(cfg.ShopifyAPISecret)
+	a.ShortLinks = app.NewShortLinks(cfg.ShopifyAPISecret, cfg.AppURL)
 	a.Shopify = shopify.New(shopify.Config{
 		APIKey: cfg.ShopifyAPIKey, APISecret: cfg.ShopifyAPISecret, Scopes: cfg.Scopes,
 		AppURL: cfg.AppURL, AdminOrigin: cfg.ShopifyAdminOrigin,
 	}, a.DB, a.Redis, clock, log, nil)
 	a.Providers = statusfeed.Providers(statusfeed.Config{SeventeenTrackURL: cfg.SeventeenTrackURL, AfterShipURL: cfg.AfterShipURL,
 		EasyPostURL: cfg.EasyPostURL})
+	wa := whatsapp.New(whatsapp.Options{BaseURL: cfg.WhatsAppURL})
+	sms := twilio.New(twilio.Options{BaseURL: cfg.TwilioURL})
+	a.TextSenders = map[app.Channel]app.TextSender{app.ChannelWhatsApp: wa, app.ChannelSMS: sms}
+	a.TextWebhooks = map[app.Channel]app.TextWebhookReader{app.ChannelWhatsApp: wa, app.ChannelSMS: sms}
 	a.Metrics = metrics.New(jobs.NewQueueCollector(a.RDB), metrics.NewStalled(a.DB.CountStalledShipments, clock, 30*time.Second))
 	a.Shipping = &shipping.Service{Shops: a.DB, Orders: a.DB, Shipments: a.DB, Status: a.DB, Tracking: a.DB, Lister: a.DB,
 		Providers: a.Providers, RateLimiter: a.Redis, Notifications: a.DB, Metrics: a.Metrics, Insights: a.DB,
 		Admin: a.Shopify, Dispatch: a.Queue, Limiter: a.Redis, Locker: a.Redis, Carriers: detector,
 		Emails: a.Emails, Mailer: a.Mailer, Unsubscribes: a.Unsubscribes, TrackingLinks: a.TrackingLinks,
+		ShortLinks: app.NewShortLinks(cfg.ShopifyAPISecret, cfg.AppURL), AppURL: cfg.AppURL,
+		Texts: a.DB, TextSenders: a.TextSenders, Templates: wa, TemplateDefinitions: whatsapp.Definitions, TemplateParams: whatsapp.Params,
 		AppAPIKey: cfg.ShopifyAPIKey, PushesPerShop: opts.PushesPerShop,
 		InsightsSnapshotFrom: cfg.InsightsSnapshotFrom, Clock: clock, Log: log}
 	a.Webhooks = &webhooks.Processor{Shops: a.DB, Orders: a.DB, Privacy: a.DB, WebhookLog: a.DB, Shipping: a.Shipping,
@@ -188,6 +202,9 @@ func (a *App) server() *server.Server {
 		Privacy:         a.DB,
 		RateLimiter:     a.Redis,
 		TrackingLinks:   a.TrackingLinks,
+		Texts:           a.DB,
+		TextReaders:     a.TextWebhooks,
+		ShortLinks:      a.ShortLinks,
 		Webhooks:        a.webhookIntake(),
 		Ready:           a.readyChecks(),
 		Registry:        a.Metrics.Registry,

@@ -45,14 +45,14 @@ describe("inside the Shopify admin", () => {
     expect(links.map((a) => a.getAttribute("href"))).toEqual(sections.map((s) => s.path));
     expect(links[0].getAttribute("rel")).toBe("home");
     expect(links.map((a) => a.textContent)).toEqual(["Resumen", "Pedidos", "Envíos", "Importar", "Fuentes de estado", "Notificaciones",
-      "Correos enviados", "Análisis", "Proveedores", "Solicitudes de datos"]);
+      "Canales", "Correos enviados", "Mensajes", "Análisis", "Proveedores", "Solicitudes de datos"]);
     expect(screen.queryByRole("tab")).toBeNull();
     // The dashboard loads with App Bridge's token, not a URL's.
     expect(await screen.findByText("Esperando seguimiento")).toBeTruthy();
     const [, init] = (fetch as unknown as ReturnType<typeof vi.fn>).mock.calls[0];
     expect(new Headers(init.headers).get("Authorization")).toBe("Bearer bridge-token");
     // A click in the admin's menu reaches the anchor: the app routes, no reload.
-    fireEvent.click(links[9]);
+    fireEvent.click(links[links.length - 1]);
     expect(window.location.pathname).toBe("/data-requests");
     expect(await screen.findByText("Solicitudes de datos de clientes")).toBeTruthy();
   });
@@ -65,7 +65,7 @@ describe("outside the Shopify admin", () => {
     expect(container.querySelector("ui-nav-menu")).toBeNull();
     // (Polaris renders each tab twice: once to measure it.)
     const names = new Set(screen.getAllByRole("tab").map((t) => t.textContent));
-    expect([...names]).toEqual(["Dashboard", "Orders", "Shipments", "Import", "Status sources", "Notifications", "Email log", "Insights",
+    expect([...names]).toEqual(["Dashboard", "Orders", "Shipments", "Import", "Status sources", "Notifications", "Channels", "Email log", "Messages", "Insights",
       "Suppliers", "Data requests"]);
     expect(await screen.findByText("Awaiting tracking")).toBeTruthy();
   });

@@ -5,10 +5,12 @@ import { useEffect, useState, type ReactNode } from "react";
 import { hasSession } from "./api";
 import { isEmbedded } from "./bridge";
 import { I18nProvider, pickLocale, useI18n } from "./i18n";
+import { Channels } from "./pages/Channels";
 import { Dashboard } from "./pages/Dashboard";
 import { DataRequests } from "./pages/DataRequests";
 import { EmailLog } from "./pages/EmailLog";
 import { Insights } from "./pages/Insights";
+import { MessageLog } from "./pages/MessageLog";
 import { Orders } from "./pages/Orders";
 import { Import } from "./pages/Import";
 import { Notifications } from "./pages/Notifications";
@@ -37,7 +39,9 @@ export const sections = [
   { path: "/import", key: "nav.import" },
   { path: "/status-sources", key: "nav.sources" },
   { path: "/notifications", key: "nav.notifications" },
+  { path: "/channels", key: "nav.channels" },
   { path: "/emails", key: "nav.emails" },
+  { path: "/messages", key: "nav.messages" },
   { path: "/insights", key: "nav.insights" },
   { path: "/suppliers", key: "nav.suppliers" },
   { path: "/data-requests", key: "nav.dataRequests" },
@@ -88,6 +92,8 @@ function CurrentPage() {
   if (path.startsWith("/shipments")) return <Shipments />;
   if (path.startsWith("/orders")) return <Orders />;
   if (path.startsWith("/emails")) return <EmailLog />;
+  if (path.startsWith("/messages")) return <MessageLog />;
+  if (path.startsWith("/channels")) return <Channels />;
   if (path.startsWith("/insights")) return <Insights />;
   if (path.startsWith("/data-requests")) return <DataRequests />;
   if (path.startsWith("/import")) return <Import />;

@@ -8,11 +8,13 @@ import * as insights from "./locales/insights";
 import * as messages from "./locales/messages";
 import * as orders from "./locales/orders";
 import * as shell from "./locales/shell";
+import * as texts from "./locales/texts";
 
 export type Locale = "en" | "es";
 
 const base = {
   "nav.dashboard": "Dashboard", "nav.orders": "Orders", "nav.emails": "Email log", "nav.insights": "Insights", "nav.dataRequests": "Data requests", "nav.shipments": "Shipments", "nav.import": "Import", "nav.notifications": "Notifications", "nav.suppliers": "Suppliers",
+  "nav.channels": "Channels", "nav.messages": "Messages",
   "loading": "Loading…", "error.title": "Something went wrong", "retry": "Try again", "save": "Save", "saved": "Saved",
   "dash.title": "Dashboard", "dash.period7": "Last 7 days", "dash.period30": "Last 30 days",
   "dash.awaiting": "Awaiting tracking", "dash.synced": "In Shopify", "dash.failed": "Failed", "dash.attention": "Need attention",
@@ -105,12 +107,13 @@ const base = {
   "eventHelp.delivery_exception": "When the carrier reports a problem (address, customs, damage…).",
   "eventHelp.delayed": "Off until you turn it on: when a parcel stalls or passes its estimated delivery, the customer is told it is running late.",
 };
-const en = { ...base, ...emails.en, ...imports.en, ...insights.en, ...messages.en, ...orders.en, ...shell.en };
+const en = { ...base, ...emails.en, ...imports.en, ...insights.en, ...messages.en, ...orders.en, ...shell.en, ...texts.en };
 
 export type Key = keyof typeof en;
 
 const baseEs: Record<keyof typeof base, string> = {
   "nav.orders": "Pedidos", "nav.emails": "Correos enviados", "nav.insights": "Análisis", "nav.dataRequests": "Solicitudes de datos", "nav.dashboard": "Resumen", "nav.shipments": "Envíos", "nav.import": "Importar", "nav.notifications": "Notificaciones", "nav.suppliers": "Proveedores",
+  "nav.channels": "Canales", "nav.messages": "Mensajes",
   "loading": "Cargando…", "error.title": "Algo salió mal", "retry": "Reintentar", "save": "Guardar", "saved": "Guardado",
   "dash.title": "Resumen", "dash.period7": "Últimos 7 días", "dash.period30": "Últimos 30 días",
   "dash.awaiting": "Esperando seguimiento", "dash.synced": "En Shopify", "dash.failed": "Fallidos", "dash.attention": "Requieren atención",
@@ -204,7 +207,7 @@ const baseEs: Record<keyof typeof base, string> = {
   "eventHelp.delayed": "Desactivado hasta que lo actives: cuando un paquete se estanca o pasa su entrega estimada, se avisa al cliente de que va con retraso.",
 };
 
-const es: Record<Key, string> = { ...baseEs, ...emails.es, ...imports.es, ...insights.es, ...messages.es, ...orders.es, ...shell.es };
+const es: Record<Key, string> = { ...baseEs, ...emails.es, ...imports.es, ...insights.es, ...messages.es, ...orders.es, ...shell.es, ...texts.es };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, es };
 

@@ -308,7 +308,7 @@ export type EmailStatus = "queued" | "sent" | "failed" | "suppressed" | "skipped
 
 // EmailReason is why an email was not sent ("" when it was).
 export type EmailReason =
-  | "" | "skipped_uninstalled" | "skipped_cancelled" | "switched_off" | "no_email" | "suppressed" | "render_failed"
+  | "" | "skipped_uninstalled" | "skipped_cancelled" | "switched_off" | "no_email" | "suppressed" | "preference_off" | "render_failed"
   | "smtp_not_configured" | "smtp_refused" | "unreachable";
 
 // EmailLogItem is one row of GET /notifications.
@@ -563,4 +563,160 @@ export interface ImportProblem {
   // row_rejected: its message as a code and parameters
   message_code?: string;
   message_params?: Record<string, string>;
+}
+
+// ----- Customer texts: WhatsApp and SMS (/channels, /texts; app/text.go, app/shipping/channels.go) -----
+
+// TextChannel is a way a customer hears on their phone.
+export type TextChannel = "whatsapp" | "sms";
+
+// TextProvider is who carries a channel: Meta's WhatsApp Cloud API, Twilio's Messages API.
+export type TextProvider = "meta" | "twilio";
+
+// ChannelCheckError is a failed test or check as a code ("" when it worked or none ran).
+export type ChannelCheckError = "" | "key_refused" | "request_refused" | "unreachable";
+
+// TemplateStatus is Meta's review of one of Waybill's WhatsApp templates.
+export type TemplateStatus = "missing" | "pending" | "approved" | "rejected" | "paused" | "disabled";
+
+// TextTemplate is one of Waybill's WhatsApp templates (an event in a
+// language) as the merchant's account has it.
+export interface TextTemplate {
+  event: string;
+  // Meta's language code: es, en
+  language: string;
+  name: string;
+  status: TemplateStatus | string;
+  // Meta's rejection reason as Meta words it (INVALID_FORMAT…), when rejected
+  reason: string;
+}
+
+// ChannelView is a connected account as GET /channels lists it: never its
+// secrets; where the provider sends its webhooks; its templates (WhatsApp).
+export interface ChannelView {
+  id: string;
+  channel: TextChannel;
+  provider: TextProvider | string;
+  // WhatsApp Business Account id, or Twilio Account SID
+  account_id: string;
+  // WhatsApp phone number id, or Twilio's number (E.164) or Messaging Service SID (MG…)
+  sender_id: string;
+  // what Meta's webhook subscription check must be given (WhatsApp only)
+  verify_token?: string;
+  // the token's last characters ("…a1b2")
+  token_hint: string;
+  // the merchant's own phone (E.164), where tests go
+  test_phone: string;
+  checked_at: string | null;
+  check_error: ChannelCheckError | string;
+  created_at: string;
+  webhook_url: string;
+  templates?: TextTemplate[] | null;
+}
+
+// ChannelList is GET /channels.
+export interface ChannelList {
+  channels: ChannelView[];
+}
+
+// ChannelConnect is the body of POST /channels.
+export interface ChannelConnect {
+  channel: TextChannel;
+  account_id: string;
+  sender_id: string;
+  token: string;
+  app_secret: string;
+  test_phone: string;
+}
+
+// ChannelCreated is the answer of POST /channels (201): the connection as
+// the list shows it, with the verify token to paste into Meta.
+export interface ChannelCreated {
+  channel: ChannelView;
+}
+
+// ChannelTestResult is the answer of POST /channels/{id}/test {to}.
+export interface ChannelTestResult {
+  sent: boolean;
+  error?: ChannelCheckError | string;
+  // the provider's own words (English)
+  detail?: string;
+  // the phone written to, masked
+  to: string;
+}
+
+// TemplateList is the answer of POST /channels/{id}/templates.
+export interface TemplateList {
+  templates: TextTemplate[];
+}
+
+// ContactOptions are what the tracking page's contact button offers ("" hides one).
+export interface ContactOptions {
+  whatsapp: string;
+  email: string;
+  phone: string;
+}
+
+// TextSettings is GET and PUT /texts/settings: per channel, the events
+// switched off (an event not listed is on, except "delayed", off until
+// set false); events is the list of text events (GET only).
+export interface TextSettings {
+  disabled_events: Partial<Record<TextChannel, Record<string, boolean>>>;
+  contact: ContactOptions;
+  events?: string[];
+}
+
+export type TextStatus = "queued" | "sent" | "delivered" | "read" | "failed" | "suppressed" | "skipped";
+
+export type TextReason =
+  | "" | "switched_off" | "not_connected" | "no_phone" | "no_consent" | "opted_out" | "preference_off" | "template_not_ready"
+  | "recipient_refused" | "provider_refused" | "undelivered" | "unreachable" | "skipped_uninstalled" | "skipped_cancelled";
+
+// CustomerText is one WhatsApp or SMS message to a customer (a shipment's "texts").
+export interface CustomerText {
+  id: string;
+  shipment_id: string;
+  channel: TextChannel | string;
+  event: string;
+  locale: string;
+  status: TextStatus | string;
+  reason: TextReason | string;
+  // what happened in English, with the provider's error code
+  detail: string;
+  provider_message_id: string;
+  // an SMS's length as billed, and its encoding (gsm7, ucs2)
+  segments: number;
+  encoding: string;
+  queued_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  updated_at: string;
+}
+
+// TextLogEntry is one row of GET /texts.
+export interface TextLogEntry extends CustomerText {
+  order_name: string;
+  tracking_number: string;
+  // "+34 ••• 678"
+  phone_masked: string;
+}
+
+// TextLogPage is GET /texts?q=&channel=&status=&page=.
+export interface TextLogPage {
+  texts: TextLogEntry[];
+  total: number;
+  page?: number;
+  per_page?: number;
+}
+
+// TextCounts are a period's texts by channel and status (GET /stats: last 30 days).
+export type TextCounts = Partial<Record<TextChannel, Partial<Record<TextStatus, number>>>>;
+
+export interface Stats {
+  texts?: TextCounts;
+}
+
+export interface ShipmentDetailResponse {
+  texts?: CustomerText[];
 }

@@ -34,4 +34,29 @@ describe("dashboard", () => {
     expect(failed.getAttribute("href")).toBe("/shipments?id_token=tok&state=failed");
     expect(failed.textContent).toBe("Ver envíos fallidos"); // seen, not only read: no bare "→"
   });
+
+  it("counts the last 30 days' WhatsApp and SMS messages per channel and links to the message log", async () => {
+    const texts: Stats["texts"] = {
+      whatsapp: { sent: 3, delivered: 5, read: 10, failed: 2, queued: 4 },
+      sms: { sent: 4, delivered: 6, failed: 1, skipped: 9 },
+    };
+    apiDouble.fn = answering({ "GET /stats": { ...stats, texts } }, []) as typeof apiDouble.fn;
+    renderPage(<Dashboard />, "es", "/?id_token=tok");
+    expect(await screen.findByText("WhatsApp y SMS, últimos 30 días")).toBeTruthy();
+    const table = document.getElementById("text-counts")!;
+    expect([...table.querySelectorAll("thead th")].map((th) => th.textContent)).toEqual(["", "Enviados", "Entregados", "Leídos", "Fallidos"]);
+    const cells = [...table.querySelectorAll("tbody tr")].map((r) => [...r.querySelectorAll("th, td")].map((c) => c.textContent));
+    // sent counts everything the provider took, delivered includes the read ones
+    expect(cells).toEqual([["WhatsApp", "18", "15", "10", "2"], ["SMS", "10", "6", "—", "1"]]);
+    const link = screen.getByRole("link", { name: "Ver el registro de mensajes" });
+    expect(link.getAttribute("href")).toBe("/messages?id_token=tok");
+  });
+
+  it("says when no messages went out, with the way to connect a channel", async () => {
+    apiDouble.fn = answering({ "GET /stats": stats }, []) as typeof apiDouble.fn;
+    renderPage(<Dashboard />, "en", "/?id_token=tok");
+    expect(await screen.findByText("No WhatsApp or SMS messages in the last 30 days.")).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Connect WhatsApp or SMS" }).getAttribute("href")).toBe("/channels?id_token=tok");
+    expect(document.getElementById("text-counts")).toBeNull();
+  });
 });

@@ -1,8 +1,9 @@
-import { Banner, BlockStack, Card, InlineGrid, ResourceList, Select, Text } from "@shopify/polaris";
+import { Banner, BlockStack, Card, DataTable, InlineGrid, InlineStack, ResourceList, Select, Text } from "@shopify/polaris";
 import { useState } from "react";
 import { kindLabel, useI18n } from "../i18n";
 import { eventText } from "../messages";
-import type { Stats } from "../types";
+import type { Stats, TextChannel, TextCounts } from "../types";
+import { channelName, textChannels } from "./MessageLog";
 import { Link, Loaded, Stat, date, useApi } from "../ui";
 
 export function Dashboard() {
@@ -31,6 +32,7 @@ export function Dashboard() {
                 <Stat testId="stat-emails" label={t("dash.emails")} linkLabel={t("shell.dash.emailsLink")} value={c.emails_sent} to="/notifications" />
                 <Stat testId="stat-unsubscribes" label={t("dash.unsubscribes")} linkLabel={t("shell.dash.unsubscribesLink")} value={c.unsubscribes} to="/notifications" />
               </InlineGrid>
+              <TextCard counts={s.texts} />
               <Card>
                 <BlockStack gap="200">
                   <Text as="h2" variant="headingMd">{t("dash.activity")}</Text>
@@ -55,5 +57,51 @@ export function Dashboard() {
         }}
       </Loaded>
     </BlockStack>
+  );
+}
+
+// textTotals are a channel's texts of the period as a merchant counts them:
+// sent is everything the provider accepted (whatever became of it since),
+// delivered includes the read ones.
+export function textTotals(c: Partial<Record<string, number>> = {}) {
+  const n = (k: string) => c[k] ?? 0;
+  return { sent: n("sent") + n("delivered") + n("read"), delivered: n("delivered") + n("read"), read: n("read"), failed: n("failed") };
+}
+
+// TextCard is the last 30 days' WhatsApp and SMS messages, per channel,
+// with the way to the message log (or to Channels when there are none).
+function TextCard({ counts }: { counts?: TextCounts }) {
+  const { t } = useI18n();
+  const channels = textChannels.filter((c) => counts?.[c] && Object.values(counts[c] ?? {}).some((n) => (n ?? 0) > 0));
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h2" variant="headingMd">{t("texts.dash.title")}</Text>
+        {channels.length === 0 ? (
+          <InlineStack gap="300" blockAlign="center">
+            <Text as="p" tone="subdued">{t("texts.dash.none")}</Text>
+            <Link to="/channels" id="text-connect-link" label={t("texts.dash.connect")}>{t("texts.dash.connect")}</Link>
+          </InlineStack>
+        ) : (
+          <>
+            <div id="text-counts">
+              <DataTable
+                columnContentTypes={["text", "numeric", "numeric", "numeric", "numeric"]}
+                headings={["", t("texts.dash.sent"), t("texts.dash.delivered"), t("texts.dash.read"), t("texts.dash.failed")]}
+                rows={channels.map((c: TextChannel) => {
+                  const n = textTotals(counts?.[c]);
+                  return [
+                    channelName(t, c),
+                    n.sent, n.delivered, c === "sms" ? "—" : n.read,
+                    <Text as="span" tone={n.failed > 0 ? "critical" : undefined}>{n.failed}</Text>,
+                  ];
+                })}
+              />
+            </div>
+            <Link to="/messages" id="text-log-link" label={t("texts.dash.link")}>{t("texts.dash.link")}</Link>
+          </>
+        )}
+      </BlockStack>
+    </Card>
   );
 }

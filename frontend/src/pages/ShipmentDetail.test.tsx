@@ -98,3 +98,36 @@ describe("shipment detail's parcel", () => {
     expect(document.getElementById("parcel-tracker")?.textContent).toBe("Servicio de seguimiento: Rechazado por el servicio de seguimiento — el servicio no acepta este número");
   });
 });
+
+describe("shipment detail's messages", () => {
+  it("lists its WhatsApp and SMS messages beside its emails, in Spanish", async () => {
+    const d = detail("");
+    answer = {
+      ...d,
+      shipment: { ...d.shipment, state: "pending" },
+      emails: [{ event: "shipped", status: "skipped", reason: "preference_off", detail: "The customer chose not to hear of this by email.", queued_at: "2026-12-02T09:00:00Z" }],
+      texts: [
+        { id: "t1", shipment_id: "s1", channel: "whatsapp", event: "shipped", locale: "es", status: "read", reason: "", detail: "", provider_message_id: "wamid.1",
+          segments: 0, encoding: "", queued_at: "2026-12-02T10:00:00Z", sent_at: "2026-12-02T10:00:02Z", delivered_at: "2026-12-02T10:01:00Z",
+          read_at: "2026-12-02T11:30:00Z", updated_at: "2026-12-02T11:30:00Z" },
+        { id: "t2", shipment_id: "s1", channel: "sms", event: "shipped", locale: "es", status: "suppressed", reason: "opted_out", detail: "The customer replied STOP.",
+          provider_message_id: "", segments: 0, encoding: "", queued_at: "2026-12-02T10:00:00Z", sent_at: null, delivered_at: null, read_at: null,
+          updated_at: "2026-12-02T10:00:00Z" },
+      ],
+    };
+    render(
+      <AppProvider i18n={es}>
+        <I18nProvider locale="es">
+          <ShipmentDetail id="s1" />
+        </I18nProvider>
+      </AppProvider>,
+    );
+    expect(await screen.findByText("WhatsApp y SMS")).toBeTruthy();
+    expect(screen.getByText("Correos")).toBeTruthy();
+    expect(document.body.textContent).toContain("Enviado: No enviado — El cliente eligió no recibir este correo en su página de preferencias.");
+    expect(document.querySelector('[data-text="t1"]')?.textContent).toMatch(/— WhatsApp · Enviado: Leído \(2\sdic\s2026/);
+    expect(document.querySelector('[data-text="t2"]')?.textContent).toMatch(
+      /— SMS · Enviado: Dado de baja — El cliente se dio de baja: respondió STOP o BAJA, o lo desactivó en su página de preferencias\.$/);
+    expect(document.body.textContent).not.toContain("replied STOP");
+  });
+});

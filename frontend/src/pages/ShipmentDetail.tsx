@@ -4,9 +4,10 @@ import { api } from "../api";
 import { has, labelOf, useI18n } from "../i18n";
 import { eventText, stateReasonText } from "../messages";
 import { deliveryEstimate, safeHref } from "../logic";
-import type { Shipment, ShipmentDetailResponse, ShipmentUpdate } from "../types";
+import type { CustomerText, Shipment, ShipmentDetailResponse, ShipmentUpdate } from "../types";
 import { Loaded, ParcelBadge, StalledBadge, StateBadge, date, useApi } from "../ui";
 import { ResendEmail, reasonText } from "./EmailLog";
+import { channelName, textReasonText, textStatusText } from "./MessageLog";
 
 export function ShipmentDetail({ id }: { id: string }) {
   const { t, locale } = useI18n();
@@ -76,6 +77,16 @@ export function ShipmentDetail({ id }: { id: string }) {
               <List>{d.checkpoints.map((c, i) => <List.Item key={i}>{date(c.happened_at)} — {labelOf(t, "parcel", c.status)} {c.location} {c.message}</List.Item>)}</List>
               {d.emails.length > 0 && <Text as="h2" variant="headingSm">{t("detail.emails")}</Text>}
               <List>{d.emails.map((m, i) => <List.Item key={i}>{date(m.queued_at)} — {labelOf(t, "event", m.event)}: {labelOf(t, "emails.status", m.status)}{m.status !== "sent" && (m.reason || m.detail) ? ` — ${reasonText(t, { reason: m.reason ?? "", detail: m.detail })}` : ""}</List.Item>)}</List>
+              {(d.texts?.length ?? 0) > 0 && <Text as="h2" variant="headingSm">{t("texts.detail.title")}</Text>}
+              <List>{(d.texts ?? []).map((m) => (
+                <List.Item key={m.id}>
+                  <span data-text={m.id}>
+                    {date(m.queued_at)} — {channelName(t, m.channel)} · {labelOf(t, "event", m.event)}: {textStatusText(t, m.status)}
+                    {textReached(m) ? ` (${date(textReached(m))})` : ""}
+                    {textFailed(m) && (m.reason || m.detail) ? ` — ${textReasonText(t, m)}` : ""}
+                  </span>
+                </List.Item>
+              ))}</List>
             </BlockStack>
           </Card>
         </BlockStack>
@@ -135,4 +146,14 @@ function TrackingLink({ url }: { url: string }) {
   const href = safeHref(url);
   if (!href) return <Text as="p" tone="subdued">{url}</Text>;
   return <a href={href} target="_blank" rel="noopener noreferrer">{url}</a>;
+}
+
+// textReached is when a text last moved forward: read, delivered or sent.
+function textReached(m: CustomerText): string | null {
+  return m.read_at ?? m.delivered_at ?? m.sent_at ?? null;
+}
+
+// textFailed says whether a text did not reach the customer.
+function textFailed(m: CustomerText): boolean {
+  return m.status === "failed" || m.status === "suppressed" || m.status === "skipped";
 }

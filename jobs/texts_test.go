@@ -1,0 +1,324 @@
+package jobs_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/waybill-app/waybill/app"
+	"github.com/waybill-app/waybill/app/shipping"
+	"github.com/waybill-app/waybill/app/smtp/mailpittest"
+	"github.com/waybill-app/waybill/app/twilio/twiliofake"
+	"github.com/waybill-app/waybill/app/whatsapp/whatsappfake"
+	"github.com/waybill-app/waybill/app/wiring/wiringtest"
+)
+
+// textEnv is a shop with emails to Mailpit and WhatsApp and Twilio fakes
+// its text channels connect to.
+type textEnv struct {
+	*mailEnv
+	wa     *whatsappfake.Fake
+	twilio *twiliofake.Fake
+	twURL  string
+}
+
+const (
+	waWABA, waPhoneID       = "102030405060", "1122334455667"
+	waToken, waSecret       = "EAAG-test-system-user-token", "meta-app-secret"
+	twSID                   = "AC0123456789abcdef0123456789abcdef"
+	twToken, twFrom         = "twilio-auth-token-0123456789", "+34911000111"
+	customerPhone           = "+34612345678"
+	customerPhoneLocalStyle = "612 34 56 78"
+)
+
+func newTextEnv(t *testing.T) *textEnv {
+	t.Helper()
+	wa := whatsappfake.New()
+	t.Cleanup(wa.Close)
+	tw := twiliofake.New(twiliofake.Options{})
+	t.Cleanup(tw.Close)
+	twSrv := httptest.NewServer(tw)
+	t.Cleanup(twSrv.Close)
+	pit := mailpittest.Start(t, `@(example\.com|tienda\.example)$`)
+	e := newPushEnvWith(t, wiringtest.Options{SMTPURL: pit.URL(),
+		Env: map[string]string{"WHATSAPP_API_URL": wa.URL, "TWILIO_API_URL": twSrv.URL}})
+	if err := e.db.UpdateShopProfile(context.Background(), shop, app.ShopProfile{Name: "Tienda Demo", Email: "hola@tienda.example",
+		Timezone: "Europe/Madrid", Country: "ES"}); err != nil {
+		t.Fatal(err)
+	}
+	e.shop = e.Shop(shop)
+	return &textEnv{mailEnv: &mailEnv{pushEnv: e, pit: pit, app: e.URL}, wa: wa, twilio: tw, twURL: twSrv.URL}
+}
+
+// connectWhatsApp connects the shop's WhatsApp number; Meta's webhooks for it
+// go to the connection's callback, as the merchant sets it in their app.
+func (e *textEnv) connectWhatsApp() *app.ChannelConnection {
+	e.t.Helper()
+	e.wa.AddAccount(whatsappfake.Account{WABAID: waWABA, PhoneNumberID: waPhoneID, Token: waToken, AppSecret: waSecret})
+	c, err := e.shipping.ConnectChannel(context.Background(), e.shop, shipping.ConnectChannelRequest{Channel: app.ChannelWhatsApp,
+		AccountID: waWABA, SenderID: waPhoneID, Token: waToken, AppSecret: waSecret, TestPhone: "600 11 22 33"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.wa.AddAccount(whatsappfake.Account{WABAID: waWABA, PhoneNumberID: waPhoneID, Token: waToken, AppSecret: waSecret,
+		WebhookURL: e.URL + "/texts/whatsapp/" + c.ID})
+	return c
+}
+
+func (e *textEnv) connectSMS() *app.ChannelConnection {
+	e.t.Helper()
+	_, err := e.shipping.ConnectChannel(context.Background(), e.shop, shipping.ConnectChannelRequest{Channel: app.ChannelSMS,
+		AccountID: twSID, SenderID: twFrom, Token: twToken})
+	if err == nil {
+		e.t.Fatal("connected an SMS account Twilio does not know")
+	}
+	e.twilio.AddAccount(twiliofake.Account{SID: twSID, AuthToken: twToken, Numbers: []string{twFrom}})
+	c, err := e.shipping.ConnectChannel(context.Background(), e.shop, shipping.ConnectChannelRequest{Channel: app.ChannelSMS,
+		AccountID: twSID, SenderID: twFrom, Token: twToken})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.twilio.AddAccount(twiliofake.Account{SID: twSID, AuthToken: twToken, Numbers: []string{twFrom},
+		InboundURL: e.URL + "/texts/twilio/" + c.ID + "/inbound"})
+	return c
+}
+
+// phoneOrder is a Spanish customer's order with a phone (as the orders
+// webhook stores it); smsConsent is Shopify's SMS consent.
+func (e *textEnv) phoneOrder(smsConsent bool) *app.Order {
+	e.t.Helper()
+	o := e.spanishOrder()
+	lo, err := e.db.OrderByID(context.Background(), e.shop.ID, o.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	lo.Phone, lo.SMSConsent, lo.ShippingCountry = customerPhone, smsConsent, "ES"
+	lo.ShopifyUpdatedAt = lo.ShopifyUpdatedAt.Add(time.Second)
+	if _, err := e.db.SaveOrder(context.Background(), *lo); err != nil {
+		e.t.Fatal(err)
+	}
+	return lo
+}
+
+// text waits for the shipment's text (channel, event) to reach one of
+// statuses and returns it.
+func (e *textEnv) text(shipmentID string, c app.Channel, ev app.NotificationEvent, statuses ...app.TextStatus) app.CustomerText {
+	e.t.Helper()
+	var last []app.CustomerText
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		list, err := e.db.ShipmentTexts(context.Background(), shipmentID)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		last = list
+		for _, m := range list {
+			if m.Channel == c && m.Event == ev && (len(statuses) == 0 || containsStatus(statuses, m.Status)) {
+				return m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("no %s %s text in %v for %s; texts: %+v", c, ev, statuses, shipmentID, last)
+	return app.CustomerText{}
+}
+
+func containsStatus(list []app.TextStatus, s app.TextStatus) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *textEnv) status(number string, st app.ParcelStatus) {
+	e.t.Helper()
+	now := time.Now().UTC()
+	if _, err := e.shipping.ApplyStatus(context.Background(), e.shop, app.StatusUpdate{Source: app.ProviderPush, TrackingNumber: number,
+		Status: st, Checkpoints: []app.Checkpoint{{HappenedAt: now, Status: st}}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *textEnv) waMessages(template string) []whatsappfake.Message {
+	var out []whatsappfake.Message
+	for _, m := range e.wa.Messages() {
+		if m.Template == template {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A customer who asked for WhatsApp on the tracking page hears of each step
+// once, in Spanish, through the merchant's approved templates; Meta's
+// reports move the message to delivered; "BAJA" stops the next one at once.
+func TestWhatsAppTellsTheCustomerOnceAndBajaStopsIt(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	conn := e.connectWhatsApp()
+	order := e.phoneOrder(false)
+
+	// Before the customer agrees, a shipped parcel sends no WhatsApp and
+	// records nothing (most orders: not a line each in the log).
+	const first = "PK4F2A0123456780128001X"
+	earlier := e.phoneOrder(false) // the same customer's earlier order
+	e.shipped(e.submit(shipping.Submission{OrderID: earlier.ID, TrackingNumber: "LX123456785CN", Carrier: "China Post"})[0].ShipmentID)
+	if n := len(e.wa.Messages()); n != 0 {
+		t.Fatalf("%d WhatsApp messages without consent", n)
+	}
+	if _, err := e.shipping.OptIn(ctx, e.shop, order, app.ChannelWhatsApp, customerPhoneLocalStyle); err != nil {
+		t.Fatal(err)
+	}
+	id := e.submit(shipping.Submission{OrderID: order.ID, TrackingNumber: first, Carrier: "Correos"})[0].ShipmentID
+	e.shipped(id)
+	sent := e.text(id, app.ChannelWhatsApp, app.NotifyShipped, app.TextDelivered)
+	if sent.Locale != "es" || sent.ProviderMessageID == "" {
+		t.Fatalf("shipped text: %+v", sent)
+	}
+	msgs := e.waMessages("waybill_shipped")
+	if len(msgs) != 1 {
+		t.Fatalf("%d shipped messages, want 1: %+v", len(msgs), msgs)
+	}
+	m := msgs[0]
+	if m.To != "34612345678" || m.Language != "es" || strings.Join(m.Params, "|") != order.Name+"|Correos|"+first || m.ButtonParam == "" {
+		t.Fatalf("the customer got %+v", m)
+	}
+	// The button opens this order's tracking page.
+	token, err := url.QueryUnescape(m.ButtonParam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, orderID, err := e.Shipping.TrackingLinks.Parse(token); err != nil || orderID != order.ID {
+		t.Fatalf("the button's token names order %d (%v)", orderID, err)
+	}
+
+	// Out for delivery, reported twice: one message.
+	e.status(first, app.StatusOutForDelivery)
+	e.status(first, app.StatusOutForDelivery)
+	e.text(id, app.ChannelWhatsApp, app.NotifyOutForDelivery, app.TextDelivered)
+	if n := len(e.waMessages("waybill_out_for_delivery")); n != 1 {
+		t.Fatalf("%d out-for-delivery messages, want 1", n)
+	}
+
+	// The customer answers BAJA: the delivered message is not sent.
+	if err := e.wa.Reply(waPhoneID, customerPhone, "Baja."); err != nil {
+		t.Fatal(err)
+	}
+	wiringtest.Eventually(t, "consent withdrawn", func() bool {
+		c, err := e.db.Consent(ctx, e.shop.ID, app.PhoneHash(customerPhone), app.ChannelWhatsApp)
+		return err == nil && c != nil && c.RevokedAt != nil && c.RevokedBy == "stop_reply"
+	})
+	e.status(first, app.StatusDelivered)
+	got := e.text(id, app.ChannelWhatsApp, app.NotifyDelivered, app.TextSuppressed)
+	if got.Reason != app.TextReasonOptedOut {
+		t.Fatalf("after BAJA: %+v", got)
+	}
+	if n := len(e.waMessages("waybill_delivered")); n != 0 {
+		t.Fatalf("%d delivered messages after BAJA", n)
+	}
+	// The email still arrives: BAJA was said on WhatsApp.
+	e.notification(id, app.NotifyDelivered)
+	if views, err := e.shipping.Channels(ctx, e.shop); err != nil || len(views) != 1 || views[0].ID != conn.ID {
+		t.Fatalf("channels: %+v %v", views, err)
+	}
+}
+
+// Shopify's SMS consent is enough for SMS: the shipped text arrives once,
+// in Spanish, in one GSM-7 segment (accents dropped only because that
+// saves a segment), with a short link; Twilio's signed callback marks it
+// delivered; a customer who switched "delivered" off on the preferences
+// page does not get that one.
+func TestSMSWithShopifyConsentInOneSegment(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	e.connectSMS()
+	order := e.phoneOrder(true)
+	const number = "1Z999AA10123456784"
+	id := e.submit(shipping.Submission{OrderID: order.ID, TrackingNumber: number, Carrier: "UPS"})[0].ShipmentID
+	e.shipped(id)
+	sent := e.text(id, app.ChannelSMS, app.NotifyShipped, app.TextDelivered)
+	if sent.Segments != 1 || sent.Encoding != "gsm7" {
+		t.Fatalf("shipped SMS: %d segments (%s)", sent.Segments, sent.Encoding)
+	}
+	var bodies []string
+	for _, m := range e.twilio.Messages() {
+		if m.To == customerPhone {
+			bodies = append(bodies, m.Body)
+		}
+	}
+	if len(bodies) != 1 {
+		t.Fatalf("%d SMS, want 1: %q", len(bodies), bodies)
+	}
+	b := bodies[0]
+	if !strings.Contains(b, "Tienda Demo: tu pedido "+order.Name+" va en camino con UPS") || !strings.Contains(b, e.URL+"/l/") ||
+		!strings.Contains(b, "BAJA") || utf8.RuneCountInString(b) > 160 {
+		t.Fatalf("the SMS reads %q (%d characters)", b, utf8.RuneCountInString(b))
+	}
+
+	// The preferences page: no "delivered" news.
+	if err := e.shipping.SaveCustomerPreferences(ctx, e.shop, order, shipping.CustomerChoices{
+		Topics: map[app.PreferenceTopic]bool{app.TopicDelivered: false}}); err != nil {
+		t.Fatal(err)
+	}
+	e.status(number, app.StatusOutForDelivery)
+	e.text(id, app.ChannelSMS, app.NotifyOutForDelivery, app.TextSent, app.TextDelivered)
+	e.status(number, app.StatusDelivered)
+	if got := e.text(id, app.ChannelSMS, app.NotifyDelivered, app.TextSuppressed); got.Reason != app.TextReasonPreferenceOff {
+		t.Fatalf("delivered SMS after switching it off: %+v", got)
+	}
+	if got := e.notification(id, app.NotifyDelivered); got.Status != app.NotificationSuppressed || got.Reason != app.ReasonPreferenceOff {
+		t.Fatalf("delivered email after switching it off: %+v", got)
+	}
+	if n := len(e.twilio.Messages()); n != 2 {
+		t.Fatalf("%d SMS, want 2 (shipped, out for delivery)", n)
+	}
+
+	// STOP by SMS withdraws Shopify's consent for good.
+	if code, err := e.twilio.Inbound(twSID, customerPhone, twFrom, "STOP"); err != nil || code != 200 {
+		t.Fatalf("inbound STOP: %d %v", code, err)
+	}
+	c, err := e.db.Consent(ctx, e.shop.ID, app.PhoneHash(customerPhone), app.ChannelSMS)
+	if err != nil || c == nil || c.RevokedAt == nil {
+		t.Fatalf("after STOP: %+v %v", c, err)
+	}
+}
+
+// A test message goes to the merchant's own phone: WhatsApp's hello_world,
+// and a refused token is said as a code, not saved.
+func TestChannelTestMessageAndRefusedToken(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	conn := e.connectWhatsApp()
+	res, err := e.shipping.TestChannel(ctx, e.shop, conn.ID, "")
+	if err != nil || !res.Sent || res.To != "+34 ••• 233" {
+		t.Fatalf("test message: %+v %v", res, err)
+	}
+	msgs := e.waMessages("hello_world")
+	if len(msgs) != 1 || msgs[0].To != "34600112233" {
+		t.Fatalf("hello_world messages: %+v", msgs)
+	}
+	_, err = e.shipping.ConnectChannel(ctx, e.shop, shipping.ConnectChannelRequest{Channel: app.ChannelWhatsApp,
+		AccountID: waWABA, SenderID: waPhoneID, Token: "not-the-token", AppSecret: waSecret})
+	if app.ErrorCodeOf(err) != app.ErrInvalid {
+		t.Fatalf("a refused token: %v", err)
+	}
+	views, err := e.shipping.Channels(ctx, e.shop)
+	if err != nil || len(views) != 1 || views[0].TokenHint != "…oken" {
+		t.Fatalf("after a refused token the connection changed: %+v %v", views, err)
+	}
+	approved := 0
+	for _, tpl := range views[0].Templates {
+		if tpl.Status == app.TemplateApproved {
+			approved++
+		}
+	}
+	if approved != len(app.TextEvents)*2 {
+		t.Fatalf("%d of %d templates approved: %+v", approved, len(app.TextEvents)*2, views[0].Templates)
+	}
+}
