@@ -30,20 +30,27 @@ func (c *Client) enqueue(ctx context.Context) func(t *asynq.Task, opts []asynq.O
 		if err != nil {
 			return app.WrapError(app.ErrInternal, err, "cannot build the task")
 		}
-		_, err = c.asynq.EnqueueContext(ctx, t, opts...)
-		if errors.Is(err, asynq.ErrTaskIDConflict) && c.freeArchivedID(opts) {
-			// The id was held by a task that gave up (archived): this is new
-			// work — the merchant's retry, a lost registration — not a repeat.
-			_, err = c.asynq.EnqueueContext(ctx, t, opts...)
-		}
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return nil
-		}
-		if err != nil {
-			return app.WrapError(app.ErrUnavailable, err, "cannot queue %s", t.Type())
-		}
-		return nil
+		_, err = c.enqueueHeld(ctx, t, opts)
+		return err
 	}
+}
+
+// enqueueHeld queues t and reports, when its id is held by a task queued,
+// scheduled, retrying or running, that it was (held true, no error).
+func (c *Client) enqueueHeld(ctx context.Context, t *asynq.Task, opts []asynq.Option) (held bool, err error) {
+	_, err = c.asynq.EnqueueContext(ctx, t, opts...)
+	if errors.Is(err, asynq.ErrTaskIDConflict) && c.freeArchivedID(opts) {
+		// The id was held by a task that gave up (archived): this is new
+		// work — the merchant's retry, a lost registration — not a repeat.
+		_, err = c.asynq.EnqueueContext(ctx, t, opts...)
+	}
+	if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+		return true, nil
+	}
+	if err != nil {
+		return false, app.WrapError(app.ErrUnavailable, err, "cannot queue %s", t.Type())
+	}
+	return false, nil
 }
 
 var _ app.Dispatcher = (*Client)(nil)

@@ -3,9 +3,12 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/waybill-app/waybill/app"
 )
 
 // TypeTrackingSync pushes one shipment to Shopify: it becomes a fulfillment
@@ -28,9 +31,39 @@ func NewTrackingSyncTask(shop, shipmentID string) (*asynq.Task, []asynq.Option, 
 	}, err
 }
 
-// QueueTrackingSync implements app.Dispatcher.
+// followUpDelay is when a push queued while the shipment's push is running
+// runs: after that one has finished, to push what changed meanwhile.
+const followUpDelay = 2 * time.Second
+
+// QueueTrackingSync implements app.Dispatcher. While the shipment's push is
+// running it holds the task id, so queueing under it would be a no-op, and a
+// change that push has already read past (an edit, the merchant's retry)
+// would wait for the resync sweep: it queues a follow-up push instead, under
+// a second id, a moment later (a push that finds nothing to do does
+// nothing; one follow-up at a time).
 func (c *Client) QueueTrackingSync(ctx context.Context, shop, shipmentID string) error {
-	return c.enqueue(ctx)(NewTrackingSyncTask(shop, shipmentID))
+	task, opts, err := NewTrackingSyncTask(shop, shipmentID)
+	if err != nil {
+		return app.WrapError(app.ErrInternal, err, "cannot build the task")
+	}
+	held, err := c.enqueueHeld(ctx, task, opts)
+	if err != nil || !held {
+		return err
+	}
+	info, err := c.inspect.GetTaskInfo(QueueDefault, TypeTrackingSync+":"+shipmentID)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound):
+		// It finished in between: the id is free.
+		_, err = c.enqueueHeld(ctx, task, opts)
+		return err
+	case err != nil:
+		return app.WrapError(app.ErrUnavailable, err, "cannot read the shipment's push task")
+	case info.State != asynq.TaskStateActive:
+		return nil // waiting to run: it will read the change
+	}
+	follow := append(opts, asynq.TaskID(TypeTrackingSync+":"+shipmentID+":again"), asynq.ProcessIn(followUpDelay))
+	_, err = c.enqueueHeld(ctx, task, follow)
+	return err
 }
 
 func (d Deps) handleTrackingSync(ctx context.Context, t *asynq.Task) error {
