@@ -25,7 +25,14 @@ type Metrics interface {
 	// EmailOutcome: a customer email ended as status (sent, failed,
 	// suppressed, skipped).
 	EmailOutcome(event NotificationEvent, status NotificationStatus)
+	// TextOutcome: a customer text ended as outcome (TextOutcomes), or a
+	// provider reported it delivered, read or undelivered.
+	TextOutcome(channel Channel, outcome string)
 }
+
+// TextOutcomes are the outcomes TextOutcome records.
+var TextOutcomes = []string{string(TextSent), string(TextFailed), string(TextSuppressed), string(TextSkipped),
+	string(TextDelivered), string(TextRead), "undelivered"}
 
 type logAttrsKey struct{}
 

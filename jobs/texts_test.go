@@ -224,6 +224,15 @@ func TestWhatsAppTellsTheCustomerOnceAndBajaStopsIt(t *testing.T) {
 	}
 	// The email still arrives: BAJA was said on WhatsApp.
 	e.notification(id, app.NotifyDelivered)
+	// Operators see the same on /metrics.
+	metrics := scrape(t, e.URL)
+	for series, want := range map[string]float64{`waybill_texts_total{channel="whatsapp",outcome="sent"}`: 2,
+		`waybill_texts_total{channel="whatsapp",outcome="delivered"}`: 2, `waybill_texts_total{channel="whatsapp",outcome="suppressed"}`: 1,
+		`waybill_texts_total{channel="sms",outcome="sent"}`: 0} {
+		if metrics[series] != want {
+			t.Errorf("%s = %v, want %v", series, metrics[series], want)
+		}
+	}
 	if views, err := e.shipping.Channels(ctx, e.shop); err != nil || len(views) != 1 || views[0].ID != conn.ID {
 		t.Fatalf("channels: %+v %v", views, err)
 	}

@@ -21,6 +21,7 @@ type Prometheus struct {
 	pushDuration *prometheus.HistogramVec
 	pushLatency  prometheus.Histogram
 	emails       *prometheus.CounterVec
+	texts        *prometheus.CounterVec
 }
 
 var _ app.Metrics = (*Prometheus)(nil)
@@ -44,6 +45,10 @@ func New(extra ...prometheus.Collector) *Prometheus {
 			Name: "waybill_emails_total",
 			Help: "Customer emails by event and outcome (sent, failed, suppressed, skipped).",
 		}, []string{"event", "outcome"}),
+		texts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "waybill_texts_total",
+			Help: "Customer WhatsApp and SMS texts by channel and outcome (sent, failed, suppressed, skipped; delivered, read, undelivered as the provider reports).",
+		}, []string{"channel", "outcome"}),
 	}
 	// Every series exists from the start (at 0), so a rate over it works
 	// before the first push or email.
@@ -55,8 +60,13 @@ func New(extra ...prometheus.Collector) *Prometheus {
 			p.emails.WithLabelValues(string(e), string(s))
 		}
 	}
+	for _, c := range app.TextChannels {
+		for _, o := range app.TextOutcomes {
+			p.texts.WithLabelValues(string(c), o)
+		}
+	}
 	p.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		p.pushDuration, p.pushLatency, p.emails)
+		p.pushDuration, p.pushLatency, p.emails, p.texts)
 	p.Registry.MustRegister(extra...)
 	return p
 }
@@ -72,6 +82,11 @@ func (p *Prometheus) PushDone(outcome string, took, sinceReceived time.Duration)
 // EmailOutcome implements app.Metrics.
 func (p *Prometheus) EmailOutcome(event app.NotificationEvent, status app.NotificationStatus) {
 	p.emails.WithLabelValues(string(event), string(status)).Inc()
+}
+
+// TextOutcome implements app.Metrics.
+func (p *Prometheus) TextOutcome(channel app.Channel, outcome string) {
+	p.texts.WithLabelValues(string(channel), outcome).Inc()
 }
 
 // Stalled exports the number of parcels stalled now (no carrier news for

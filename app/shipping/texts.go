@@ -149,7 +149,13 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 	out := app.TextOutcome{}
 	record := func(status app.TextStatus, reason app.TextReason, detail string) error {
 		out.Status, out.Reason, out.Detail = status, reason, detail
-		return svc.Texts.SetTextOutcome(ctx, m.ID, out)
+		if err := svc.Texts.SetTextOutcome(ctx, m.ID, out); err != nil {
+			return err
+		}
+		if status != app.TextQueued {
+			svc.Metrics.TextOutcome(m.Channel, string(status))
+		}
+		return nil
 	}
 	shop, err := svc.Shops.ShopByID(ctx, m.ShopID)
 	if err != nil && app.ErrorCodeOf(err) != app.ErrNotFound {
@@ -237,7 +243,11 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordSentTimeout)
 		defer cancel()
 		out.Status, out.Reason, out.Detail = app.TextSent, "", ""
-		return svc.Texts.SetTextOutcome(recordCtx, m.ID, out)
+		if err := svc.Texts.SetTextOutcome(recordCtx, m.ID, out); err != nil {
+			return err
+		}
+		svc.Metrics.TextOutcome(m.Channel, string(app.TextSent))
+		return nil
 	case errors.Is(err, app.ErrRecipientRefused):
 		return joinRecorded(err, record(app.TextFailed, app.TextReasonRecipientRefused, app.ErrorMessageOf(err)))
 	case code == app.ErrInvalid || code == app.ErrUnauthorized || code == app.ErrForbidden:
@@ -413,7 +423,14 @@ func (svc *Service) TextReport(ctx context.Context, conn *app.ChannelConnection,
 	if at.IsZero() {
 		at = svc.Clock.Now()
 	}
-	_, err = svc.Texts.ApplyTextReport(ctx, m.ID, r.Status, at, reason, detail)
+	moved, err := svc.Texts.ApplyTextReport(ctx, m.ID, r.Status, at, reason, detail)
+	if moved && r.Status != app.TextSent {
+		outcome := string(r.Status)
+		if r.Status == app.TextFailed {
+			outcome = "undelivered"
+		}
+		svc.Metrics.TextOutcome(m.Channel, outcome)
+	}
 	return err
 }
 
