@@ -21,12 +21,15 @@ type Order struct {
 	// number of its country. Protected customer data: erased on redact.
 	Phone string `json:"phone"`
 	// SMSConsent: Shopify's SMS consent on the order's customer was
-	// "subscribed" when the order was last saved.
+	// "subscribed" when the order was last saved, and Phone is the phone
+	// it is for (the customer's own): another number (a gift recipient's
+	// on the shipping address) never has it.
 	SMSConsent bool `json:"sms_consent"`
 	// NotifyPhone is the phone the customer gave on the tracking page to
 	// be told there (E.164); kept apart from Shopify's data, which
-	// SaveOrder never overwrites it with.
-	NotifyPhone      string     `json:"-"`
+	// SaveOrder never overwrites it with. In JSON only in a customer data
+	// report (the customer's own data).
+	NotifyPhone      string     `json:"notify_phone,omitempty"`
 	LineItems        []LineItem `json:"line_items"`
 	ShopifyUpdatedAt time.Time  `json:"updated_at"`
 	RedactedAt       *time.Time

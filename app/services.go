@@ -78,12 +78,21 @@ type ShopifyAdmin interface {
 	FulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64) (*FulfillmentTracking, error)
 	// UpdateFulfillmentTracking runs fulfillmentTrackingInfoUpdate.
 	UpdateFulfillmentTracking(ctx context.Context, shopDomain string, fulfillmentID int64, number, company, url string, notify bool) error
-	// CustomerSMSConsent reports whether the customer's SMS marketing
-	// consent is subscribed (order webhooks no longer carry it);
+	// CustomerSMSConsent reads the customer's SMS marketing consent with the
+	// phone it is for (order webhooks no longer carry it): it counts for an
+	// order's phone only when that phone is the customer's (see SMSConsent);
 	// ErrNotFound when Shopify has no such customer.
-	CustomerSMSConsent(ctx context.Context, shopDomain string, customerID int64) (bool, error)
+	CustomerSMSConsent(ctx context.Context, shopDomain string, customerID int64) (SMSConsent, error)
 	// OrderBackfiller reads the open orders placed before install (awaiting.go).
 	OrderBackfiller
+}
+
+// SMSConsent is a customer's SMS consent as Shopify keeps it: for their default phone (as Shopify has it, not normalised).
+// Shopify ties the consent to that phone only: an order's phone that is
+// another number (a gift recipient's on the shipping address) has none.
+type SMSConsent struct {
+	Phone      string // "" when the customer has no phone
+	Subscribed bool   // the consent's state is SUBSCRIBED
 }
 
 // RateLimiter counts requests per key in a window (tracking page lookups).

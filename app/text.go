@@ -443,6 +443,11 @@ type TextSender interface {
 // recorded as refused for that recipient.
 var ErrRecipientRefused = &Error{Code: ErrInvalid, Message: "the provider refused the recipient"}
 
+// ErrTemplateRefused marks a send error about the template (missing in
+// the language, paused, disabled, its parameters): the text is recorded as
+// not ready, and Waybill's copy of the template states is read again.
+var ErrTemplateRefused = &Error{Code: ErrInvalid, Message: "the provider refused the template"}
+
 // TemplateManager creates and reads WhatsApp templates in the merchant's
 // account.
 type TemplateManager interface {

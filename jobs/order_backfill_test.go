@@ -31,13 +31,18 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 
 	// 55 orders placed 60 to 6 days ago, a fulfilled one, and one with 12 lines.
 	// #1001 has a phone only on its shipping address, as Mexican buyers
-	// write it, and a customer who ticked the SMS box.
+	// write it, and a customer with another phone who ticked the SMS box:
+	// the consent is for the customer's phone, not the one kept. #1002's
+	// only phone is its subscribed customer's: kept with the consent.
 	for i := range 55 {
 		clock.Set(now.Add(-time.Duration(60-i) * 24 * time.Hour))
 		n := shopifyfake.NewOrder{Name: fmt.Sprintf("#%d", 1001+i), ShippingCountry: "MX", Email: "ana@example.com", CustomerFirstName: "Ana",
 			LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza", Quantity: 2}}}
-		if i == 0 {
+		switch i {
+		case 0:
 			n.ShippingPhone, n.CustomerPhone, n.SMSConsent = "55 1234 5678", "+52 55 8765 4321", "SUBSCRIBED"
+		case 1:
+			n.CustomerPhone, n.SMSConsent = "55 8765 4321", "SUBSCRIBED"
 		}
 		h.Fake.CreateOrder(shop, n)
 	}
@@ -119,8 +124,11 @@ func TestShopSetupBackfillsOrdersPlacedBeforeInstall(t *testing.T) {
 			t.Fatalf("%s: %d orders stored, want 56", when, rows)
 		}
 		if got, err := h.DB.OrderByName(ctx, installed.ID, "#1001"); err != nil || got.Email != "ana@example.com" || got.CustomerFirstName != "Ana" ||
-			got.Phone != "+525512345678" || !got.SMSConsent {
-			t.Fatalf("%s: #1001 %+v %v", when, got, err)
+			got.Phone != "+525512345678" || got.SMSConsent {
+			t.Fatalf("%s: #1001 (the shipping phone, not the subscribed customer's) %+v %v", when, got, err)
+		}
+		if got, err := h.DB.OrderByName(ctx, installed.ID, "#1002"); err != nil || got.Phone != "+525587654321" || !got.SMSConsent {
+			t.Fatalf("%s: #1002 (the subscribed customer's phone) %+v %v", when, got, err)
 		}
 	}
 	check("first run")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/waybill-app/waybill/app"
 	"github.com/waybill-app/waybill/app/shipping"
+	"github.com/waybill-app/waybill/app/shopifyfake"
 	"github.com/waybill-app/waybill/app/smtp/mailpittest"
 	"github.com/waybill-app/waybill/app/twilio/twiliofake"
 	"github.com/waybill-app/waybill/app/whatsapp/whatsappfake"
@@ -91,12 +92,18 @@ func (e *textEnv) connectSMS() *app.ChannelConnection {
 // webhook stores it); smsConsent is Shopify's SMS consent.
 func (e *textEnv) phoneOrder(smsConsent bool) *app.Order {
 	e.t.Helper()
-	o := e.spanishOrder()
+	n := shopifyfake.NewOrder{Email: "lucia@example.com", CustomerLocale: "es-MX", CustomerFirstName: "Lucía",
+		ShippingCountry: "ES", Phone: customerPhoneLocalStyle, CustomerPhone: customerPhone,
+		LineItems: []shopifyfake.NewLineItem{{SKU: "MUG-01", Title: "Taza de cerámica", Quantity: 2}}}
+	if smsConsent {
+		n.SMSConsent = "SUBSCRIBED"
+	}
+	o := e.order(n, false)
 	lo, err := e.db.OrderByID(context.Background(), e.shop.ID, o.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	lo.Phone, lo.SMSConsent, lo.ShippingCountry = customerPhone, smsConsent, "ES"
+	lo.Phone, lo.SMSConsent, lo.ShippingCountry, lo.CustomerID = customerPhone, smsConsent, "ES", o.CustomerID
 	lo.ShopifyUpdatedAt = lo.ShopifyUpdatedAt.Add(time.Second)
 	if _, err := e.db.SaveOrder(context.Background(), *lo); err != nil {
 		e.t.Fatal(err)
@@ -270,6 +277,17 @@ func TestSMSWithShopifyConsentInOneSegment(t *testing.T) {
 		t.Fatalf("the SMS reads %q (%d characters)", b, utf8.RuneCountInString(b))
 	}
 
+	// The customer unsubscribes from SMS in their Shopify account (no
+	// webhook tells Waybill): the next SMS resting on that consent is not
+	// sent; subscribed again, they are.
+	e.fake.SetSMSConsent(shop, order.CustomerID, "UNSUBSCRIBED")
+	e.status(number, app.StatusAttemptedDelivery)
+	if got := e.text(id, app.ChannelSMS, app.NotifyAttemptedDelivery, app.TextSuppressed, app.TextSent, app.TextDelivered); got.Status != app.TextSuppressed ||
+		got.Reason != app.TextReasonOptedOut {
+		t.Fatalf("an SMS after the customer unsubscribed in Shopify: %+v", got)
+	}
+	e.fake.SetSMSConsent(shop, order.CustomerID, "SUBSCRIBED")
+
 	// The preferences page: no "delivered" news.
 	if err := e.shipping.SaveCustomerPreferences(ctx, e.shop, order, shipping.CustomerChoices{
 		Topics: map[app.PreferenceTopic]bool{app.TopicDelivered: false}}); err != nil {
@@ -330,4 +348,128 @@ func TestChannelTestMessageAndRefusedToken(t *testing.T) {
 	if approved != len(app.TextEvents)*2 {
 		t.Fatalf("%d of %d templates approved: %+v", approved, len(app.TextEvents)*2, views[0].Templates)
 	}
+}
+
+// Two parcels of one order shipped together are two WhatsApp messages to
+// one customer: the second waits out Meta's 6 s pair limit instead of
+// being refused (131056); a number not on WhatsApp is reported failed by
+// Meta and recorded as undelivered; a template Meta has not approved is
+// skipped with its reason.
+func TestWhatsAppPairLimitUndeliverableAndTemplateNotReady(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	conn := e.connectWhatsApp()
+	o := e.order(shopifyfake.NewOrder{Email: "ana@example.com", CustomerLocale: "es", LineItems: []shopifyfake.NewLineItem{
+		{SKU: "A", Title: "Taza", Quantity: 1}, {SKU: "B", Title: "Plato", Quantity: 1}}}, false)
+	order, err := e.db.OrderByID(ctx, e.shop.ID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order.Phone, order.ShippingCountry = customerPhone, "ES"
+	order.ShopifyUpdatedAt = order.ShopifyUpdatedAt.Add(time.Second)
+	if _, err := e.db.SaveOrder(ctx, *order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shipping.OptIn(ctx, e.shop, order, app.ChannelWhatsApp, ""); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for i, r := range e.submit(shipping.Submission{OrderID: o.ID, TrackingNumber: "LX123456785CN", Carrier: "China Post",
+		Lines: []shipping.Line{{SKU: "A", Quantity: 1}}},
+		shipping.Submission{OrderID: o.ID, TrackingNumber: "RR123456785CN", Carrier: "China Post",
+			Lines: []shipping.Line{{SKU: "B", Quantity: 1}}}) {
+		if r.ShipmentID == "" {
+			t.Fatalf("row %d: %+v", i, r)
+		}
+		ids = append(ids, r.ShipmentID)
+	}
+	for _, id := range ids {
+		e.shipped(id)
+	}
+	a := e.text(ids[0], app.ChannelWhatsApp, app.NotifyShipped, app.TextDelivered)
+	b := e.text(ids[1], app.ChannelWhatsApp, app.NotifyShipped, app.TextDelivered)
+	gap := b.SentAt.Sub(*a.SentAt)
+	if gap < 0 {
+		gap = -gap
+	}
+	if st := e.wa.Stats(waPhoneID); st.PairLimited != 0 || gap < 6*time.Second {
+		t.Fatalf("two messages to one customer %s apart; Meta refused %d (131056)", gap, st.PairLimited)
+	}
+
+	// A number that is not on WhatsApp.
+	e.wa.NotOnWhatsApp("34699000111")
+	other := e.phoneOrder(false)
+	other.Phone = "+34699000111"
+	other.ShopifyUpdatedAt = other.ShopifyUpdatedAt.Add(time.Second)
+	if _, err := e.db.SaveOrder(ctx, *other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shipping.OptIn(ctx, e.shop, other, app.ChannelWhatsApp, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := e.submit(shipping.Submission{OrderID: other.ID, TrackingNumber: "1Z999AA10123456784", Carrier: "UPS"})[0].ShipmentID
+	e.shipped(id)
+	if got := e.text(id, app.ChannelWhatsApp, app.NotifyShipped, app.TextFailed); got.Reason != app.TextReasonUndelivered ||
+		!strings.Contains(got.Detail, "131026") {
+		t.Fatalf("a number not on WhatsApp: %+v", got)
+	}
+
+	// Meta paused the out-for-delivery template in Spanish.
+	e.wa.SetTemplateStatus(waWABA, "waybill_out_for_delivery", "es", "PAUSED")
+	e.status("1Z999AA10123456784", app.StatusOutForDelivery)
+	if got := e.text(id, app.ChannelWhatsApp, app.NotifyOutForDelivery, app.TextSkipped); got.Reason != app.TextReasonTemplateMissing {
+		t.Fatalf("a paused template: %+v", got)
+	}
+	_ = conn
+}
+
+// Consent the customer withdrew stays withdrawn: Shopify's SMS consent
+// does not bring it back; a Mexican customer's BAJA on WhatsApp (written
+// from 521…, the number being +52…) stops their texts; asking on the
+// tracking page after leaving WhatsApp unticked on the preferences page
+// sends the texts.
+func TestWithdrawnConsentStaysAndMexicanBaja(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	e.connectSMS()
+	e.connectWhatsApp()
+	order := e.phoneOrder(true) // Shopify's SMS consent
+	if err := e.db.RevokeConsent(ctx, e.shop.ID, app.PhoneHash(customerPhone), app.ChannelSMS, "stop_reply", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// The preferences page saved with WhatsApp unticked (never agreed).
+	if err := e.shipping.SaveCustomerPreferences(ctx, e.shop, order, shipping.CustomerChoices{
+		Channels: map[app.Channel]bool{app.ChannelWhatsApp: false, app.ChannelSMS: false}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shipping.OptIn(ctx, e.shop, order, app.ChannelWhatsApp, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := e.submit(shipping.Submission{OrderID: order.ID, TrackingNumber: "1Z999AA10123456784", Carrier: "UPS"})[0].ShipmentID
+	e.shipped(id)
+	if got := e.text(id, app.ChannelSMS, app.NotifyShipped, app.TextSuppressed); got.Reason != app.TextReasonOptedOut {
+		t.Fatalf("SMS after STOP, with Shopify's consent: %+v", got)
+	}
+	e.text(id, app.ChannelWhatsApp, app.NotifyShipped, app.TextDelivered)
+	if n := len(e.twilio.Messages()); n != 0 {
+		t.Fatalf("%d SMS after STOP", n)
+	}
+
+	// A Mexican customer writes BAJA from WhatsApp's 521… id.
+	mx := e.phoneOrder(false)
+	mx.Phone, mx.ShippingCountry = "+525512345678", "MX"
+	mx.ShopifyUpdatedAt = mx.ShopifyUpdatedAt.Add(time.Second)
+	if _, err := e.db.SaveOrder(ctx, *mx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shipping.OptIn(ctx, e.shop, mx, app.ChannelWhatsApp, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.wa.Reply(waPhoneID, "5215512345678", "baja"); err != nil {
+		t.Fatal(err)
+	}
+	wiringtest.Eventually(t, "the Mexican customer's consent withdrawn", func() bool {
+		c, err := e.db.Consent(ctx, e.shop.ID, app.PhoneHash("+525512345678"), app.ChannelWhatsApp)
+		return err == nil && c != nil && c.RevokedAt != nil
+	})
 }

@@ -17,6 +17,9 @@ import (
 // shipping country, a number that does not read not at all. Order webhooks
 // no longer carry the customer's consent (API 2025-01): the job asks Shopify
 // for it; a body that does carry it (an older API version) is read as is.
+// Either way the consent is for the customer's own phone and counts only
+// when the order's phone kept is that one: a gift recipient's number on the
+// shipping address is not texted on the buyer's consent.
 func TestOrderWebhookKeepsThePhoneAndSMSConsent(t *testing.T) {
 	e := newEnv(t, store.SQLite, false)
 	ctx := context.Background()
@@ -28,15 +31,30 @@ func TestOrderWebhookKeepsThePhoneAndSMSConsent(t *testing.T) {
 		CustomerPhone: "no tengo", SMSConsent: "SUBSCRIBED", LineItems: line})
 	withdrawn := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Luz", ShippingCountry: "ES", CustomerPhone: "+34 612 00 00 01",
 		SMSConsent: "UNSUBSCRIBED", LineItems: line})
+	gift := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Pablo", ShippingCountry: "ES", ShippingPhone: "612 00 00 02",
+		CustomerPhone: "+34699000003", SMSConsent: "SUBSCRIBED", LineItems: line})
+	ownWithGiftAddress := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Marta", ShippingCountry: "ES", Phone: "612 34 56 79",
+		ShippingPhone: "612 00 00 05", CustomerPhone: "+34612345679", SMSConsent: "SUBSCRIBED", LineItems: line})
+	otherOrderPhone := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Irene", ShippingCountry: "ES", Phone: "612 00 00 06",
+		CustomerPhone: "+34699000007", SMSConsent: "SUBSCRIBED", LineItems: line})
 
 	// An older API version's body: the consent in the customer.
 	var older map[string]any
-	olderOrder := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Sol", ShippingCountry: "ES", Phone: "699 12 34 56", LineItems: line})
+	olderOrder := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Sol", ShippingCountry: "ES", Phone: "699 12 34 56",
+		CustomerPhone: "+34699123456", LineItems: line})
 	if err := json.Unmarshal(e.fake.RESTOrder(shop, olderOrder.ID), &older); err != nil {
 		t.Fatal(err)
 	}
 	older["customer"].(map[string]any)["sms_marketing_consent"] = map[string]any{"state": "subscribed", "opt_in_level": "single_opt_in",
 		"consent_updated_at": "2026-11-30T10:00:00+01:00", "consent_collected_from": "SHOPIFY"}
+	// and one for a gift: the consent is the buyer's, the phone the recipient's
+	var olderGift map[string]any
+	olderGiftOrder := e.fake.CreateOrder(shop, shopifyfake.NewOrder{CustomerFirstName: "Noa", ShippingCountry: "ES", ShippingPhone: "612 00 00 08",
+		CustomerPhone: "+34699000009", LineItems: line})
+	if err := json.Unmarshal(e.fake.RESTOrder(shop, olderGiftOrder.ID), &olderGift); err != nil {
+		t.Fatal(err)
+	}
+	olderGift["customer"].(map[string]any)["sms_marketing_consent"] = older["customer"].(map[string]any)["sms_marketing_consent"]
 
 	// A shop that texts nobody by SMS asks Shopify nothing: the consent
 	// would have no use.
@@ -58,7 +76,9 @@ func TestOrderWebhookKeepsThePhoneAndSMSConsent(t *testing.T) {
 	}
 
 	bodies := map[int64]any{spain.ID: e.fake.RESTOrder(shop, spain.ID), mexico.ID: e.fake.RESTOrder(shop, mexico.ID),
-		unreadable.ID: e.fake.RESTOrder(shop, unreadable.ID), withdrawn.ID: e.fake.RESTOrder(shop, withdrawn.ID), olderOrder.ID: older}
+		unreadable.ID: e.fake.RESTOrder(shop, unreadable.ID), withdrawn.ID: e.fake.RESTOrder(shop, withdrawn.ID),
+		gift.ID: e.fake.RESTOrder(shop, gift.ID), ownWithGiftAddress.ID: e.fake.RESTOrder(shop, ownWithGiftAddress.ID),
+		otherOrderPhone.ID: e.fake.RESTOrder(shop, otherOrderPhone.ID), olderOrder.ID: older, olderGiftOrder.ID: olderGift}
 	for id, body := range bodies {
 		event := fmt.Sprintf("ev-phone-%d", id)
 		if got := e.send("orders/create", event, body); got != 200 {
@@ -72,11 +92,15 @@ func TestOrderWebhookKeepsThePhoneAndSMSConsent(t *testing.T) {
 		phone   string
 		consent bool
 	}{
-		{"a Spanish phone shipped to Spain, the customer subscribed", spain.ID, "+34612345678", true},
+		{"a Spanish phone shipped to Spain, the customer's, subscribed", spain.ID, "+34612345678", true},
 		{"a Mexican number only on the shipping address", mexico.ID, "+525512345678", false},
 		{"no number that reads", unreadable.ID, "", false},
 		{"consent withdrawn", withdrawn.ID, "+34612000001", false},
-		{"the consent in an older body", olderOrder.ID, "+34699123456", true},
+		{"a gift: the recipient's phone on the shipping address", gift.ID, "+34612000002", false},
+		{"the order's phone is the customer's, the shipping address has another", ownWithGiftAddress.ID, "+34612345679", true},
+		{"the order's phone is not the subscribed customer's", otherOrderPhone.ID, "+34612000006", false},
+		{"the consent in an older body, for the order's phone", olderOrder.ID, "+34699123456", true},
+		{"the consent in an older body, a gift", olderGiftOrder.ID, "+34612000008", false},
 	} {
 		o, err := e.db.OrderByID(ctx, e.shopID, c.id)
 		if err != nil {
@@ -87,9 +111,9 @@ func TestOrderWebhookKeepsThePhoneAndSMSConsent(t *testing.T) {
 		}
 	}
 	// Shopify was asked only where the body had a phone, a customer and no
-	// consent: Spain, Mexico, withdrawn (not the unreadable one, nor the
-	// older body).
-	if n := e.fake.Calls("customer"); n != 3 {
-		t.Errorf("%d consent look-ups, want 3", n)
+	// consent: Spain, Mexico, withdrawn, the gift and the two other
+	// subscribed customers (not the unreadable one, nor the older bodies).
+	if n := e.fake.Calls("customer"); n != 6 {
+		t.Errorf("%d consent look-ups, want 6", n)
 	}
 }

@@ -60,19 +60,19 @@ func (w orderWebhook) order(shopID string) (app.Order, error) {
 	var customerPhone, shippingPhone string
 	if w.Customer != nil {
 		o.CustomerID, o.CustomerFirstName, customerPhone = w.Customer.ID, w.Customer.FirstName, w.Customer.Phone
-		o.SMSConsent = w.Customer.SMSMarketingConsent != nil && w.Customer.SMSMarketingConsent.State == "subscribed"
 	}
-	country := ""
 	if w.ShippingAddress != nil {
-		o.ShippingCountry, shippingPhone, country = w.ShippingAddress.CountryCode, w.ShippingAddress.Phone, w.ShippingAddress.CountryCode
+		o.ShippingCountry, shippingPhone = w.ShippingAddress.CountryCode, w.ShippingAddress.Phone
 		if o.CustomerFirstName == "" {
 			o.CustomerFirstName = w.ShippingAddress.FirstName
 		}
 	}
-	if country == "" && w.BillingAddress != nil {
-		country = w.BillingAddress.CountryCode
-	}
+	country := w.phoneCountry()
 	o.Phone = orderPhone(country, w.Phone, shippingPhone, customerPhone)
+	if w.Customer != nil && w.Customer.SMSMarketingConsent != nil { // an older body: the consent is for customer.phone
+		o.SMSConsent = consentFor(app.SMSConsent{Phone: customerPhone, Subscribed: w.Customer.SMSMarketingConsent.State == "subscribed"},
+			o.Phone, country)
+	}
 	for _, li := range w.LineItems {
 		title := li.Title
 		if title == "" {
@@ -88,6 +88,19 @@ func (w orderWebhook) order(shopID string) (app.Order, error) {
 	return o, nil
 }
 
+// phoneCountry is the country the order's phones are read in: the
+// shipping address's, else the billing address's, else none (only a number
+// written with its + prefix reads).
+func (w orderWebhook) phoneCountry() string {
+	if w.ShippingAddress != nil && w.ShippingAddress.CountryCode != "" {
+		return w.ShippingAddress.CountryCode
+	}
+	if w.BillingAddress != nil {
+		return w.BillingAddress.CountryCode
+	}
+	return ""
+}
+
 // orderPhone is the first of the order's phones (the order's, the shipping
 // address's, the customer's) that reads as a number of country (the
 // shipping country, else the billing country), in E.164; "" when none
@@ -99,6 +112,18 @@ func orderPhone(country string, raws ...string) string {
 		}
 	}
 	return ""
+}
+
+// consentFor reports whether c is consent to text orderPhone (E.164, read
+// in country): Shopify's consent is for the customer's own phone, so it
+// counts only when that phone, read in the same country, is the order's.
+// A shipping address's phone that is someone else's (a gift) has none.
+func consentFor(c app.SMSConsent, orderPhone, country string) bool {
+	if !c.Subscribed || orderPhone == "" {
+		return false
+	}
+	e164, ok := phone.Normalize(c.Phone, country)
+	return ok && e164 == orderPhone
 }
 
 // needsConsentLookup reports whether the body leaves the customer's SMS
@@ -134,7 +159,8 @@ func (p *Processor) saveOrder(ctx context.Context, shop *app.Shop, d app.Webhook
 		consent, err := p.Admin.CustomerSMSConsent(ctx, shop.Domain, o.CustomerID)
 		switch code := app.ErrorCodeOf(err); {
 		case err == nil:
-			o.SMSConsent = consent
+			// the consent is for the customer's phone as Shopify has it now
+			o.SMSConsent = consentFor(consent, o.Phone, w.phoneCountry())
 		case code == app.ErrNotFound, code == app.ErrNeedsReauth, code == app.ErrForbidden:
 			// No consent Waybill can show: kept as not given; a later
 			// orders/updated asks again.

@@ -5,6 +5,7 @@
 package phone
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,4 +58,27 @@ func Mask(e164 string) string {
 // WaMeDigits is the number as wa.me links take it: digits only, no "+".
 func WaMeDigits(e164 string) string {
 	return strings.TrimPrefix(e164, "+")
+}
+
+// WhatsAppNumbers are the E.164 numbers a WhatsApp id (wa_id, digits) can
+// stand for: WhatsApp keeps some countries' older mobile formats, so a
+// Mexican customer writes from 521… though the number is +52…, and a
+// Brazilian one may lack the ninth digit. Only valid numbers are returned,
+// the id's own first.
+func WhatsAppNumbers(waID string) []string {
+	digits := strings.TrimPrefix(strings.TrimSpace(waID), "+")
+	candidates := []string{"+" + digits}
+	switch {
+	case strings.HasPrefix(digits, "521") && len(digits) == 13:
+		candidates = append(candidates, "+52"+digits[3:])
+	case strings.HasPrefix(digits, "55") && len(digits) == 12:
+		candidates = append(candidates, "+55"+digits[2:4]+"9"+digits[4:])
+	}
+	var out []string
+	for _, c := range candidates {
+		if e164, ok := Normalize(c, ""); ok && !slices.Contains(out, e164) {
+			out = append(out, e164)
+		}
+	}
+	return out
 }

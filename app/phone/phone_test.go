@@ -1,6 +1,9 @@
 package phone
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalize(t *testing.T) {
 	cases := []struct{ raw, country, want string }{
@@ -36,5 +39,21 @@ func TestMobileAndMask(t *testing.T) {
 	}
 	if got := WaMeDigits("+34612345678"); got != "34612345678" {
 		t.Errorf("WaMeDigits = %q", got)
+	}
+}
+
+func TestWhatsAppNumbers(t *testing.T) {
+	cases := map[string][]string{
+		"34612345678":   {"+34612345678"},
+		"5215512345678": {"+525512345678"}, // Mexico: WhatsApp's 521 is +52
+		"5491123456789": {"+5491123456789"},
+		"551198765432":  {"+5511998765432"}, // Brazil without the ninth digit
+		"123":           nil,
+	}
+	for id, want := range cases {
+		got := WhatsAppNumbers(id)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("WhatsAppNumbers(%s) = %v, want %v", id, got, want)
+		}
 	}
 }

@@ -28,8 +28,8 @@ func (e *apiEnv) seedDataRequest(shop string, c app.Customer, orders []int64, at
 }
 
 // The compliance screen lists the shop's customer data requests with the
-// orders and shipments Waybill holds — never another shop's — on both
-// database engines.
+// orders (and their phones), shipments and texts Waybill holds — never
+// another shop's — on both database engines.
 func TestDataRequestsListTheShopsOwnWithTheirReport(t *testing.T) {
 	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(engine), func(t *testing.T) { testDataRequests(t, engine) })
@@ -41,7 +41,7 @@ func testDataRequests(t *testing.T, engine store.Engine) {
 	ctx := context.Background()
 	acme, rival := e.shops["acme.myshopify.com"], e.shops["rival.myshopify.com"]
 	if _, err := e.db.SaveOrder(ctx, app.Order{ID: 900, ShopID: acme.ID, Name: "#1042", Email: "ana@cliente.example", CustomerID: 555,
-		CustomerFirstName: "Ana", ShippingCountry: "ES", ShopifyUpdatedAt: time.Now(),
+		CustomerFirstName: "Ana", ShippingCountry: "ES", Phone: "+34612345678", ShopifyUpdatedAt: time.Now(),
 		LineItems: []app.LineItem{{ID: 9001, SKU: "TAZA-AZUL", Title: "Taza azul", Quantity: 3, FulfillableQuantity: 3}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +49,23 @@ func testDataRequests(t *testing.T, engine store.Engine) {
 	if code, body := e.do("POST", "/api/admin/shipments", tok, "application/json",
 		[]byte(`{"order":"#1042","tracking_number":"RB123456785ES","carrier":"Correos"}`)); code != 200 {
 		t.Fatalf("shipment: %d %v", code, body)
+	}
+	// Ana gave another number on the tracking page, and was told on WhatsApp.
+	if err := e.db.SetOrderNotifyPhone(ctx, acme.ID, 900, "+34699887766"); err != nil {
+		t.Fatal(err)
+	}
+	parcels, err := e.db.ShipmentsByOrder(ctx, acme.ID, 900)
+	if err != nil || len(parcels) != 1 {
+		t.Fatalf("parcels: %v %v", parcels, err)
+	}
+	text, _, err := e.db.QueueText(ctx, &app.CustomerText{ShopID: acme.ID, ShipmentID: parcels[0].ID, Channel: app.ChannelWhatsApp,
+		Event: app.NotifyShipped, EventKey: "shipped"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.SetTextOutcome(ctx, text.ID, app.TextOutcome{Status: app.TextSent, Phone: "+34699887766", Locale: "es",
+		ProviderMessageID: "wamid.HBgL"}); err != nil {
+		t.Fatal(err)
 	}
 	// The same customer id at the rival shop: its request must stay there.
 	if _, err := e.db.SaveOrder(ctx, app.Order{ID: 901, ShopID: rival.ID, Name: "#2001", Email: "ana@cliente.example", CustomerID: 555,
@@ -70,8 +87,8 @@ func testDataRequests(t *testing.T, engine store.Engine) {
 	}
 	// Newest first: the customer Waybill knows nothing about, with an empty report.
 	newest := list[0].(map[string]any)
-	if newest["customer"].(map[string]any)["email"] != "nadie@cliente.example" || len(newest["report"].(map[string]any)["orders"].([]any)) != 0 ||
-		len(newest["report"].(map[string]any)["shipments"].([]any)) != 0 {
+	if r := newest["report"].(map[string]any); newest["customer"].(map[string]any)["email"] != "nadie@cliente.example" ||
+		len(r["orders"].([]any)) != 0 || len(r["shipments"].([]any)) != 0 || len(r["texts"].([]any)) != 0 {
 		t.Fatalf("newest: %v", newest)
 	}
 	ana := list[1].(map[string]any)
@@ -95,12 +112,25 @@ func testDataRequests(t *testing.T, engine store.Engine) {
 		line["title"] != "Taza azul" || line["quantity"] != float64(3) {
 		t.Fatalf("order: %v", order)
 	}
+	// Both of the order's phones: Shopify's and the one given for texts.
+	if order["phone"] != "+34612345678" || order["notify_phone"] != "+34699887766" {
+		t.Fatalf("order phones: phone %v, notify_phone %v", order["phone"], order["notify_phone"])
+	}
 	shipments := report["shipments"].([]any)
 	if len(shipments) != 1 {
 		t.Fatalf("shipments: %v", shipments)
 	}
 	if sh := shipments[0].(map[string]any); sh["tracking_number"] != "RB123456785ES" || sh["carrier"] != "Correos" || sh["order_name"] != "#1042" {
 		t.Fatalf("shipment: %v", sh)
+	}
+	// The WhatsApp message about the parcel, named by order and number.
+	texts := report["texts"].([]any)
+	if len(texts) != 1 {
+		t.Fatalf("texts: %v", texts)
+	}
+	if m := texts[0].(map[string]any); m["channel"] != "whatsapp" || m["event"] != "shipped" || m["status"] != "sent" ||
+		m["order_name"] != "#1042" || m["tracking_number"] != "RB123456785ES" || m["sent_at"] == nil || m["locale"] != "es" {
+		t.Fatalf("text: %v", m)
 	}
 
 	// The rival sees its own request only, with its own order.

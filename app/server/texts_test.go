@@ -158,44 +158,76 @@ func TestTrackingPageFindsTheOrderByPhone(t *testing.T) {
 	}
 }
 
-// A split order: what each parcel carries, and what is still to ship.
+// A split order: what each parcel carries, and what is still to ship —
+// never a line removed from the order, nor what Shopify shows fulfilled
+// without a parcel of Waybill's (fulfilled elsewhere, no tracking number).
 func TestTrackingPageShowsWhatIsStillToShip(t *testing.T) {
 	e := newTrackEnv(t)
 	o := e.phoneOrder("ES", "+34612345678",
-		app.LineItem{ID: 51, SKU: "TEE-M", Title: "Camiseta", Quantity: 2},
-		app.LineItem{ID: 52, SKU: "MUG-01", Title: "Taza", Quantity: 1},
-		app.LineItem{ID: 53, SKU: "CAP", Title: "Gorra", Quantity: 1})
+		app.LineItem{ID: 51, SKU: "TEE-M", Title: "Camiseta", Quantity: 2, FulfillableQuantity: 2},
+		app.LineItem{ID: 52, SKU: "MUG-01", Title: "Taza", Quantity: 1, FulfillableQuantity: 1},
+		app.LineItem{ID: 50, SKU: "CAP", Title: "Gorra", Quantity: 1, FulfillableQuantity: 0}, // removed, then added again below
+		app.LineItem{ID: 53, SKU: "CAP", Title: "Gorra", Quantity: 1, FulfillableQuantity: 1},
+		app.LineItem{ID: 54, SKU: "KEY", Title: "Llavero", Quantity: 1, FulfillableQuantity: 0},   // removed from the order
+		app.LineItem{ID: 55, SKU: "POS", Title: "Póster", Quantity: 2, FulfillableQuantity: 0},    // fulfilled in Shopify, no tracking
+		app.LineItem{ID: 56, SKU: "STK", Title: "Pegatinas", Quantity: 3, FulfillableQuantity: 1}) // 2 of 3 fulfilled elsewhere
 	e.ship(o, "RB200000001ES", app.ShipmentLineItem{LineItemID: 51, SKU: "TEE-M", Title: "Camiseta", Quantity: 1},
-		app.ShipmentLineItem{SKU: "CAP", Title: "Gorra", Quantity: 1}) // matched by SKU
+		app.ShipmentLineItem{SKU: "CAP", Title: "Gorra", Quantity: 1}) // matched by SKU, to the line still in the order
 	_, page := e.proxy("GET", "/proxy/track", lookup(o.Name, "612345678"), nil, "es")
-	i := strings.Index(page, "Por enviar")
-	if i < 0 {
-		t.Fatalf("no 'Por enviar': %s", page)
-	}
-	parcel, rest := page[:i], page[i:]
+	parcel, card := toShipCard(t, page, "Por enviar")
 	if !strings.Contains(parcel, "Camiseta × 1") || !strings.Contains(parcel, "Gorra × 1") {
 		t.Errorf("the parcel does not say what it carries: %s", parcel)
 	}
-	if !strings.Contains(rest, "Camiseta × 1") || !strings.Contains(rest, "Taza × 1") || strings.Contains(rest, "Gorra") {
-		t.Errorf("still to ship is wrong: %s", rest)
+	if card != "Camiseta × 1, Taza × 1, Pegatinas × 1" {
+		t.Errorf("still to ship: %q, want Camiseta × 1, Taza × 1, Pegatinas × 1", card)
 	}
-	// Everything shipped: nothing is still to ship.
+	// The second parcel: the stickers are still to ship until Shopify says
+	// they are fulfilled too.
 	e.ship(o, "RB200000002ES", app.ShipmentLineItem{LineItemID: 51, Title: "Camiseta", Quantity: 1},
 		app.ShipmentLineItem{LineItemID: 52, Title: "Taza", Quantity: 1})
+	_, page = e.proxy("GET", "/proxy/track", lookup(o.Name, "612345678"), nil, "es")
+	if _, card := toShipCard(t, page, "Por enviar"); card != "Pegatinas × 1" {
+		t.Errorf("still to ship after the second parcel: %q, want Pegatinas × 1", card)
+	}
+	// Shopify's orders/updated: the last sticker fulfilled in Shopify
+	// (Waybill's parcels are fulfilled there as well). Nothing is left.
+	for i := range o.LineItems {
+		o.LineItems[i].FulfillableQuantity = 0
+	}
+	o.ShopifyUpdatedAt = o.ShopifyUpdatedAt.Add(time.Minute)
+	if _, err := e.db.SaveOrder(context.Background(), *o); err != nil {
+		t.Fatal(err)
+	}
 	if _, page := e.proxy("GET", "/proxy/track", lookup(o.Name, "612345678"), nil, "es"); strings.Contains(page, "Por enviar") {
 		t.Errorf("all shipped, still 'Por enviar'")
 	}
 	// In English.
-	en := e.phoneOrder("ES", "+34612345679", app.LineItem{ID: 61, Title: "T-shirt", Quantity: 3})
+	en := e.phoneOrder("ES", "+34612345679", app.LineItem{ID: 61, Title: "T-shirt", Quantity: 3, FulfillableQuantity: 3},
+		app.LineItem{ID: 62, Title: "Mug", Quantity: 1, FulfillableQuantity: 0},      // removed
+		app.LineItem{ID: 63, Title: "Poster", Quantity: 1, FulfillableQuantity: 0},   // fulfilled in Shopify
+		app.LineItem{ID: 64, Title: "Stickers", Quantity: 2, FulfillableQuantity: 1}) // 1 of 2 fulfilled in Shopify
 	e.ship(en, "RB200000003ES", app.ShipmentLineItem{LineItemID: 61, Title: "T-shirt", Quantity: 1})
 	en.CustomerLocale = "en"
 	if _, err := e.db.SaveOrder(context.Background(), *en); err != nil {
 		t.Fatal(err)
 	}
-	if _, page := e.proxy("GET", "/proxy/track", url.Values{"t": {e.token(en)}}, nil, "en"); !strings.Contains(page, "Still to ship") ||
-		!strings.Contains(page, "T-shirt × 2") {
-		t.Errorf("to ship, by link: %s", page)
+	_, page = e.proxy("GET", "/proxy/track", url.Values{"t": {e.token(en)}}, nil, "en")
+	if _, card := toShipCard(t, page, "Still to ship"); card != "T-shirt × 2, Stickers × 1" {
+		t.Errorf("to ship, by link: %q, want T-shirt × 2, Stickers × 1", card)
 	}
+}
+
+// toShipCard splits the tracking page at the still-to-ship card headed
+// heading: the page before it, and the card's lines joined by ", ".
+func toShipCard(t *testing.T, page, heading string) (before, lines string) {
+	t.Helper()
+	i := strings.Index(page, "<h2>"+heading+"</h2>")
+	if i < 0 {
+		t.Fatalf("no %q card: %s", heading, page)
+	}
+	card := page[i+len("<h2>"+heading+"</h2>"):]
+	card = strings.TrimPrefix(card[:strings.Index(card, "</p>")], "<p>")
+	return page[:i], strings.TrimSuffix(strings.ReplaceAll(card, "<br>", ", "), ", ")
 }
 
 // token is the order's tracking link token.

@@ -298,8 +298,11 @@ type itemLine struct {
 
 // toShip is what of the order has not shipped yet: each line's quantity
 // less what its parcels carry (by line item id, else SKU; cancelled parcels
-// carry nothing). Nothing when the order has not shipped at all (the page
-// says so) or a parcel does not say what it carries (then nobody knows).
+// carry nothing), and never more than Shopify still has to fulfil (its
+// fulfillable quantity, kept with the order): a removed or refunded line,
+// or one fulfilled in Shopify without a tracking number, is not to ship.
+// Nothing when the order has not shipped at all (the page says so) or a
+// parcel does not say what it carries (then nobody knows).
 func toShip(order *app.Order, shipments []app.Shipment) []itemLine {
 	if len(order.LineItems) == 0 {
 		return nil
@@ -318,11 +321,17 @@ func toShip(order *app.Order, shipments []app.Shipment) []itemLine {
 		}
 		shipped = true
 		for _, it := range sh.LineItems {
+			// By SKU, a line Shopify still has to fulfil first: a parcel
+			// does not carry a removed line's units.
+			j := -1
 			for i, li := range order.LineItems {
-				if remaining[i] > 0 && ((it.LineItemID != 0 && it.LineItemID == li.ID) || (it.LineItemID == 0 && it.SKU != "" && it.SKU == li.SKU)) {
-					remaining[i] -= min(remaining[i], it.Quantity)
-					break
+				carries := remaining[i] > 0 && ((it.LineItemID != 0 && it.LineItemID == li.ID) || (it.LineItemID == 0 && it.SKU != "" && it.SKU == li.SKU))
+				if carries && (j < 0 || order.LineItems[j].FulfillableQuantity <= 0 && li.FulfillableQuantity > 0) {
+					j = i
 				}
+			}
+			if j >= 0 {
+				remaining[j] -= min(remaining[j], it.Quantity)
 			}
 		}
 	}
@@ -331,8 +340,8 @@ func toShip(order *app.Order, shipments []app.Shipment) []itemLine {
 	}
 	var out []itemLine
 	for i, li := range order.LineItems {
-		if remaining[i] > 0 {
-			out = append(out, itemLine{Title: li.Title, Quantity: remaining[i]})
+		if left := min(remaining[i], li.FulfillableQuantity); left > 0 {
+			out = append(out, itemLine{Title: li.Title, Quantity: left})
 		}
 	}
 	return out

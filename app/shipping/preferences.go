@@ -55,9 +55,24 @@ func (svc *Service) OptIn(ctx context.Context, shop *app.Shop, order *app.Order,
 		}
 		order.NotifyPhone = e164
 	}
-	err = svc.Texts.GrantConsent(ctx, app.Consent{ShopID: shop.ID, PhoneHash: app.PhoneHash(e164), Channel: c,
-		Source: app.ConsentTrackingPage, GrantedAt: svc.Clock.Now()})
-	return e164, err
+	if err := svc.Texts.GrantConsent(ctx, app.Consent{ShopID: shop.ID, PhoneHash: app.PhoneHash(e164), Channel: c,
+		Source: app.ConsentTrackingPage, GrantedAt: svc.Clock.Now()}); err != nil {
+		return "", err
+	}
+	// Asking for the channel overrides having left it unticked on the
+	// preferences page before.
+	prefs, err := svc.Texts.Preferences(ctx, shop.ID, app.PhoneHash(e164))
+	if err != nil {
+		return "", err
+	}
+	if on, set := prefs.Channels[c]; set && !on {
+		prefs.ShopID, prefs.ContactHash, prefs.UpdatedAt = shop.ID, app.PhoneHash(e164), svc.Clock.Now()
+		prefs.Channels[c] = true
+		if err := svc.Texts.SavePreferences(ctx, prefs); err != nil {
+			return "", err
+		}
+	}
+	return e164, nil
 }
 
 // CustomerChoices are the preferences page's choices: per channel offered
@@ -163,7 +178,23 @@ func (svc *Service) SaveCustomerPreferences(ctx context.Context, shop *app.Shop,
 		}
 	}
 	now := svc.Clock.Now()
-	prefs := app.Preferences{ShopID: shop.ID, Channels: in.Channels, Topics: in.Topics, UpdatedAt: now}
+	// A text channel left unticked that the customer never agreed to is
+	// no choice: kept as none, so a consent given later (the tracking
+	// page's opt-in, Shopify's checkout) is not overruled by it.
+	channels := map[app.Channel]bool{}
+	for c, on := range in.Channels {
+		if c.Valid() && !on {
+			given, err := svc.textConsent(ctx, shop.ID, order, c)
+			if err != nil {
+				return err
+			}
+			if given != consentGiven {
+				continue
+			}
+		}
+		channels[c] = on
+	}
+	prefs := app.Preferences{ShopID: shop.ID, Channels: channels, Topics: in.Topics, UpdatedAt: now}
 	var contacts []string
 	if p := order.TextPhone(); p != "" {
 		contacts = append(contacts, app.PhoneHash(p))
@@ -182,10 +213,18 @@ func (svc *Service) SaveCustomerPreferences(ctx context.Context, shop *app.Shop,
 		if !c.Valid() || p == "" {
 			continue
 		}
-		if on {
+		given, err := svc.textConsent(ctx, shop.ID, order, c)
+		if err != nil {
+			return err
+		}
+		switch {
+		case on && given != consentGiven:
 			err = svc.Texts.GrantConsent(ctx, app.Consent{ShopID: shop.ID, PhoneHash: app.PhoneHash(p), Channel: c,
 				Source: app.ConsentTrackingPage, GrantedAt: now})
-		} else {
+		case !on && given == consentGiven:
+			// Only a consent that was given is withdrawn: a channel the
+			// customer never agreed to and left unticked stays open to a
+			// consent they give later (in Shopify's checkout, say).
 			err = svc.Texts.RevokeConsent(ctx, shop.ID, app.PhoneHash(p), c, "preferences", now)
 		}
 		if err != nil {

@@ -44,18 +44,44 @@ const (
 // textConsent decides from the consent record, else Shopify's SMS consent
 // on the order (which is for the order's own phone, and SMS only).
 func (svc *Service) textConsent(ctx context.Context, shopID string, order *app.Order, c app.Channel) (consent, error) {
+	given, _, err := svc.textConsentFrom(ctx, shopID, order, c)
+	return given, err
+}
+
+// textConsentFrom is textConsent, and whether it rests on Shopify's consent
+// alone (no record of Waybill's).
+func (svc *Service) textConsentFrom(ctx context.Context, shopID string, order *app.Order, c app.Channel) (consent, bool, error) {
 	rec, err := svc.Texts.Consent(ctx, shopID, app.PhoneHash(order.TextPhone()), c)
 	switch {
 	case err != nil:
-		return consentNone, err
+		return consentNone, false, err
 	case rec != nil && rec.Active():
-		return consentGiven, nil
+		return consentGiven, false, nil
 	case rec != nil:
-		return consentRevoked, nil
+		return consentRevoked, false, nil
 	case c == app.ChannelSMS && order.SMSConsent && order.TextPhone() == order.Phone:
-		return consentGiven, nil
+		return consentGiven, true, nil
 	}
-	return consentNone, nil
+	return consentNone, false, nil
+}
+
+// shopifyConsentHolds reads Shopify's SMS consent again before an SMS that
+// rests on it alone: the customer may have unsubscribed in Shopify since
+// the order was saved (no webhook of Waybill's says so). It holds while
+// subscribed for the order's own number.
+func (svc *Service) shopifyConsentHolds(ctx context.Context, shop *app.Shop, order *app.Order) (bool, error) {
+	if order.CustomerID == 0 {
+		return false, nil
+	}
+	c, err := svc.Admin.CustomerSMSConsent(ctx, shop.Domain, order.CustomerID)
+	if app.ErrorCodeOf(err) == app.ErrNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	e164, ok := phone.Normalize(c.Phone, order.ShippingCountry)
+	return c.Subscribed && ok && e164 == order.Phone, nil
 }
 
 // notifyTexts records and queues the event's texts on each channel the shop
@@ -194,13 +220,21 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 		return record(app.TextSkipped, app.TextReasonNoPhone, "The order has no phone number.")
 	}
 	out.Phone = order.TextPhone()
-	switch given, err := svc.textConsent(ctx, shop.ID, order, m.Channel); {
+	switch given, fromShopify, err := svc.textConsentFrom(ctx, shop.ID, order, m.Channel); {
 	case err != nil:
 		return err
 	case given == consentRevoked:
 		return record(app.TextSuppressed, app.TextReasonOptedOut, "The customer asked not to get these messages.")
 	case given == consentNone:
 		return record(app.TextSkipped, app.TextReasonNoConsent, "The customer has not agreed to these messages.")
+	case fromShopify:
+		holds, err := svc.shopifyConsentHolds(ctx, shop, order)
+		if err != nil {
+			return err
+		}
+		if !holds {
+			return record(app.TextSuppressed, app.TextReasonOptedOut, "The customer's SMS consent in Shopify is no longer given for this number.")
+		}
 	}
 	if prefs, err := svc.Texts.Preferences(ctx, shop.ID, app.PhoneHash(out.Phone)); err != nil {
 		return err
@@ -213,7 +247,15 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 	}
 	out.Locale = svc.Emails.Locale(order.CustomerLocale, notes.PrimaryLocale)
 	t, ready, err := svc.composeText(ctx, shop, conn, m, s, order, out.Locale)
-	if err != nil {
+	switch code := app.ErrorCodeOf(err); {
+	case err == nil:
+	case code == app.ErrUnauthorized || code == app.ErrForbidden || code == app.ErrInvalid:
+		// Meta refused the token reading the templates: no retry helps.
+		return joinRecorded(app.Errorf(app.ErrInvalid, "%s", app.ErrorMessageOf(err)),
+			record(app.TextFailed, app.TextReasonProviderRefused, app.ErrorMessageOf(err)))
+	case lastTry && code != app.ErrRateLimited:
+		return joinRecorded(err, record(app.TextFailed, app.TextReasonUnreachable, "The provider could not be reached after several attempts."))
+	default:
 		return err
 	}
 	if !ready {
@@ -221,6 +263,9 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 			fmt.Sprintf("The WhatsApp template %s (%s) is not approved by Meta yet.", templateName(m.Event), out.Locale))
 	}
 	if err := svc.paceText(ctx, conn, sender, app.PhoneHash(out.Phone)); err != nil {
+		if lastTry && app.ErrorCodeOf(err) != app.ErrRateLimited {
+			return joinRecorded(err, record(app.TextFailed, app.TextReasonUnreachable, "The text could not be paced: Redis was unavailable."))
+		}
 		return err
 	}
 	if marked, err := svc.Texts.MarkTextSending(ctx, m.ID); err != nil {
@@ -248,6 +293,15 @@ func (svc *Service) SendText(ctx context.Context, textID string, lastTry bool) e
 		}
 		svc.Metrics.TextOutcome(m.Channel, string(app.TextSent))
 		return nil
+	case errors.Is(err, app.ErrTemplateRefused):
+		// Meta's review changed (paused, disabled) since Waybill read it.
+		if fresh, terr := svc.Templates.Templates(ctx, conn); terr == nil {
+			if serr := svc.Texts.SaveTextTemplates(ctx, conn.ID, fresh); serr != nil {
+				svc.Log.WarnContext(ctx, "whatsapp templates not saved", "shop", shop.Domain, "err", serr)
+			}
+		}
+		return joinRecorded(app.Errorf(app.ErrInvalid, "%s", app.ErrorMessageOf(err)),
+			record(app.TextSkipped, app.TextReasonTemplateMissing, app.ErrorMessageOf(err)))
 	case errors.Is(err, app.ErrRecipientRefused):
 		return joinRecorded(err, record(app.TextFailed, app.TextReasonRecipientRefused, app.ErrorMessageOf(err)))
 	case code == app.ErrInvalid || code == app.ErrUnauthorized || code == app.ErrForbidden:
@@ -404,12 +458,20 @@ func (svc *Service) TextReport(ctx context.Context, conn *app.ChannelConnection,
 		if !r.OptOut && !app.IsOptOutReply(r.Body) {
 			return nil // a customer's message: the merchant answers it in their own inbox
 		}
-		e164, ok := phone.Normalize(r.From, "")
-		if !ok {
-			return nil
+		numbers := phone.WhatsAppNumbers(r.From)
+		if conn.Channel == app.ChannelSMS {
+			numbers = nil
+			if e164, ok := phone.Normalize(r.From, ""); ok {
+				numbers = []string{e164} // Twilio's From is E.164
+			}
 		}
-		svc.Log.InfoContext(ctx, "customer opted out by reply", "shop_id", conn.ShopID, "channel", conn.Channel)
-		return svc.Texts.RevokeConsent(ctx, conn.ShopID, app.PhoneHash(e164), conn.Channel, "stop_reply", svc.Clock.Now())
+		svc.Log.InfoContext(ctx, "customer opted out by reply", "shop_id", conn.ShopID, "channel", conn.Channel, "numbers", len(numbers))
+		for _, e164 := range numbers {
+			if err := svc.Texts.RevokeConsent(ctx, conn.ShopID, app.PhoneHash(e164), conn.Channel, "stop_reply", svc.Clock.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	m, err := svc.textOfReport(ctx, conn, r)
 	if err != nil || m == nil {

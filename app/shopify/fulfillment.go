@@ -208,15 +208,18 @@ func (n orderNode) toOrder() (*app.ShopifyOrder, error) {
 		return v
 	}
 	o := &app.ShopifyOrder{ID: id(n.ID), Name: n.Name, Email: n.Email, CustomerLocale: n.CustomerLocale, UpdatedAt: n.UpdatedAt}
-	var customerPhone, shippingPhone string
+	var consent app.SMSConsent
+	var shippingPhone string
 	if n.Customer != nil {
 		o.CustomerFirstName = n.Customer.FirstName
-		customerPhone, o.SMSConsent = n.Customer.DefaultPhoneNumber.number(), n.Customer.DefaultPhoneNumber.subscribed()
+		consent = n.Customer.DefaultPhoneNumber.consent()
 	}
 	if n.ShippingAddress != nil {
 		o.ShippingCountry, shippingPhone = n.ShippingAddress.CountryCodeV2, n.ShippingAddress.Phone
 	}
-	o.Phone = orderPhone(orderCountry(n.ShippingAddress, n.BillingAddress), n.Phone, shippingPhone, customerPhone)
+	country := orderCountry(n.ShippingAddress, n.BillingAddress)
+	o.Phone = orderPhone(country, n.Phone, shippingPhone, consent.Phone)
+	o.SMSConsent = consentFor(consent, o.Phone, country)
 	seen := map[int64]bool{}
 	for _, fo := range n.FulfillmentOrders.Nodes {
 		f := app.FulfillmentOrder{ID: id(fo.ID), Status: fo.Status, LocationName: fo.AssignedLocation.Name}

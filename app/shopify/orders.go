@@ -16,7 +16,7 @@ const openOrdersSearch = "status:open AND (fulfillment_status:unshipped OR fulfi
 
 // openOrdersQuery reads a page of open orders with what the orders/create
 // webhook gives Waybill: the customer's email and phone (protected, as
-// README lists), first name and SMS consent, the shipping country (the
+// README lists), first name and SMS consent (for their phone only), the shipping country (the
 // billing country for an order with no shipping address), the lines with
 // what is left to fulfil. Sorted by id, so the cursor walks a stable order.
 // 40 orders × 10 lines request 682 points: within the 1,000-point bucket
@@ -107,6 +107,23 @@ func (p *customerPhoneNode) number() string {
 	return p.PhoneNumber
 }
 
+// consent is the customer's SMS consent with the phone it is for.
+func (p *customerPhoneNode) consent() app.SMSConsent {
+	return app.SMSConsent{Phone: p.number(), Subscribed: p.subscribed()}
+}
+
+// consentFor reports whether c is consent to text orderPhone (E.164, read
+// in country): Shopify's consent is for the customer's own phone, so it
+// counts only when that phone, read in the same country, is the order's.
+// A shipping address's phone that is someone else's (a gift) has none.
+func consentFor(c app.SMSConsent, orderPhone, country string) bool {
+	if !c.Subscribed || orderPhone == "" {
+		return false
+	}
+	e164, ok := phone.Normalize(c.Phone, country)
+	return ok && e164 == orderPhone
+}
+
 // orderCountry is the country an order's phones are read in: the shipping
 // address's, else the billing address's, else none (only a number written
 // with its + prefix reads).
@@ -190,20 +207,21 @@ func (n openOrderNode) order() (app.Order, error) {
 	}
 	o := app.Order{ID: id, Name: oneLine(n.Name), Email: oneLine(n.Email), CustomerLocale: oneLine(n.CustomerLocale),
 		ShopifyUpdatedAt: n.UpdatedAt.UTC()}
-	var customerPhone string
+	var consent app.SMSConsent
 	if n.Customer != nil {
 		if o.CustomerID, err = legacyID(n.Customer.ID); err != nil {
 			return app.Order{}, err
 		}
 		o.CustomerFirstName = oneLine(n.Customer.FirstName)
-		customerPhone = n.Customer.DefaultPhoneNumber.number()
-		o.SMSConsent = n.Customer.DefaultPhoneNumber.subscribed()
+		consent = n.Customer.DefaultPhoneNumber.consent()
 	}
 	var shippingPhone string
 	if n.ShippingAddress != nil {
 		o.ShippingCountry, shippingPhone = n.ShippingAddress.CountryCodeV2, n.ShippingAddress.Phone
 	}
-	o.Phone = orderPhone(orderCountry(n.ShippingAddress, n.BillingAddress), n.Phone, shippingPhone, customerPhone)
+	country := orderCountry(n.ShippingAddress, n.BillingAddress)
+	o.Phone = orderPhone(country, n.Phone, shippingPhone, consent.Phone)
+	o.SMSConsent = consentFor(consent, o.Phone, country)
 	for _, li := range n.LineItems.Nodes {
 		lid, err := legacyID(li.ID)
 		if err != nil {

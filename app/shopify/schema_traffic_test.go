@@ -117,7 +117,7 @@ func TestWaybillsCallsPassTheRealSchema(t *testing.T) {
 		got.Phone != "+34612345678" || !got.SMSConsent || got.ShippingCountry != "ES" {
 		t.Fatalf("order: %+v", got)
 	}
-	if consent, err := svc.CustomerSMSConsent(ctx, shop, o.CustomerID); err != nil || !consent {
+	if consent, err := svc.CustomerSMSConsent(ctx, shop, o.CustomerID); err != nil || consent != (app.SMSConsent{Phone: "+34612345678", Subscribed: true}) {
 		t.Fatalf("the customer's SMS consent: %v %v", consent, err)
 	}
 	if _, err := svc.FindOrder(ctx, shop, 0, o.Name, nil); err != nil {

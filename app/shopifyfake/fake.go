@@ -166,7 +166,8 @@ type Order struct {
 	Phone, ShippingPhone, CustomerPhone string
 	// SMSConsent is the customer's SMS marketing consent state as GraphQL
 	// names it (SUBSCRIBED, UNSUBSCRIBED, PENDING, REDACTED); "" is never
-	// subscribed. Only a customer with a phone has one.
+	// subscribed. Only a customer with a phone has one, and it is for that
+	// phone (CustomerPhone), not the order's or the shipping address's.
 	SMSConsent string
 	// SMSConsentUpdatedAt is when it was given (zero: never).
 	SMSConsentUpdatedAt time.Time
@@ -430,6 +431,21 @@ func (s *Store) CreateOrder(shop string, n NewOrder) Order {
 	s.mu.Unlock()
 	s.deliver(shop, "orders/create", restOrder(&copy))
 	return copy
+}
+
+// SetSMSConsent changes the customer's SMS marketing consent state
+// ("SUBSCRIBED", "UNSUBSCRIBED", …), as the customer does in their account
+// or the merchant in the admin: no order webhook follows.
+func (s *Store) SetSMSConsent(shop string, customerID int64, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sh := s.shops[shop]; sh != nil {
+		for _, o := range sh.orders {
+			if o.CustomerID == customerID {
+				o.SMSConsent, o.SMSConsentUpdatedAt = state, s.clock.Now()
+			}
+		}
+	}
 }
 
 // Order returns a copy of the order with that id.

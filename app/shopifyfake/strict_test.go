@@ -507,9 +507,10 @@ func TestOrderPhonesAndSMSConsent(t *testing.T) {
 		path(order, "customer", "defaultPhoneNumber", "smsMarketingConsent", "state") != "SUBSCRIBED" {
 		t.Fatalf("order: %v", order)
 	}
-	r = h.gql(h.token, `query($id: ID!) { customer(id: $id) { defaultPhoneNumber { smsMarketingConsent { state } } } }`,
+	r = h.gql(h.token, `query($id: ID!) { customer(id: $id) { defaultPhoneNumber { phoneNumber smsMarketingConsent { state } } } }`,
 		map[string]any{"id": path(order, "customer", "id")})
-	if len(r.Errors) > 0 || path(r.Data["customer"], "defaultPhoneNumber", "smsMarketingConsent", "state") != "SUBSCRIBED" {
+	if len(r.Errors) > 0 || path(r.Data["customer"], "defaultPhoneNumber", "smsMarketingConsent", "state") != "SUBSCRIBED" ||
+		path(r.Data["customer"], "defaultPhoneNumber", "phoneNumber") != "+34612345678" {
 		t.Fatalf("customer: %v %v", r.Data, r.Errors)
 	}
 }

@@ -429,7 +429,8 @@ func mapError(status int, raw []byte) error {
 		return &app.Error{Code: app.ErrInvalid, Message: "WhatsApp refused the recipient (" + what + ")",
 			Err: fmt.Errorf("%w: %w", app.ErrRecipientRefused, g)}
 	case templateCodes[g.Code]:
-		return &app.Error{Code: app.ErrInvalid, Message: "WhatsApp refused the template (" + what + ")", Err: g}
+		return &app.Error{Code: app.ErrInvalid, Message: "WhatsApp refused the template (" + what + ")",
+			Err: fmt.Errorf("%w: %w", app.ErrTemplateRefused, g)}
 	}
 	return &app.Error{Code: app.ErrInvalid, Message: "WhatsApp refused the request (" + what + ")", Err: g}
 }

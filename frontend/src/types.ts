@@ -364,6 +364,10 @@ export interface DataRequestOrder {
   customer_first_name: string;
   customer_locale: string;
   shipping_country: string;
+  // the order's phone from Shopify, and the one the customer gave on the
+  // tracking page for WhatsApp/SMS updates (E.164; "" when none)
+  phone: string;
+  notify_phone: string;
   line_items: DataRequestLine[];
   updated_at: string;
 }
@@ -384,6 +388,24 @@ export interface DataRequestShipment {
   created_at: string;
 }
 
+// DataRequestText is a WhatsApp or SMS message about one of those
+// shipments (the number it went to is the order's).
+export interface DataRequestText {
+  id: string;
+  shipment_id: string;
+  order_id: number;
+  order_name: string;
+  tracking_number: string;
+  channel: string;
+  event: string;
+  locale: string;
+  status: string;
+  queued_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+}
+
 // DataRequest is a customers/data_request Shopify sent, with what Waybill
 // holds about the customer (compiled when it arrived).
 export interface DataRequest {
@@ -391,7 +413,7 @@ export interface DataRequest {
   created_at: string;
   customer: { id: number; email: string };
   orders_requested: number[];
-  report: { orders: DataRequestOrder[]; shipments: DataRequestShipment[] };
+  report: { orders: DataRequestOrder[]; shipments: DataRequestShipment[]; texts: DataRequestText[] };
 }
 
 export interface DataRequestList {

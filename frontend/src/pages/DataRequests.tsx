@@ -3,7 +3,7 @@
 import { Badge, BlockStack, Box, Button, ButtonGroup, Card, Divider, InlineStack, Text } from "@shopify/polaris";
 import { useState } from "react";
 import { labelOf, useI18n, type Locale, type T } from "../i18n";
-import type { DataRequest, DataRequestList, DataRequestOrder, DataRequestShipment } from "../types";
+import type { DataRequest, DataRequestList, DataRequestOrder, DataRequestShipment, DataRequestText } from "../types";
 import { Empty, Loaded, toast, useApi } from "../ui";
 
 function when(locale: Locale, s?: string | null): string {
@@ -35,6 +35,24 @@ function parcel(t: T, s: DataRequestShipment): string {
   return s.status ? labelOf(t, "parcel", s.status) : labelOf(t, "state", s.state);
 }
 
+// textLine says what a WhatsApp or SMS message was about, where it got to
+// and when it went (queued, for one never sent).
+function textLine(t: T, locale: Locale, m: DataRequestText): string {
+  return t("shell.dr.text", {
+    channel: labelOf(t, "texts.channel", m.channel), event: labelOf(t, "event", m.event),
+    status: labelOf(t, "texts.status", m.status), date: when(locale, m.sent_at || m.queued_at),
+  });
+}
+
+function counts(t: T, d: DataRequest): string {
+  return t("shell.dr.counts", { orders: d.report.orders.length, shipments: d.report.shipments.length, texts: d.report.texts.length });
+}
+
+// textsOf are the texts about the order's shipments.
+function textsOf(d: DataRequest, orderID: number): DataRequestText[] {
+  return d.report.texts.filter((m) => m.order_id === orderID);
+}
+
 // reportText is the request as plain text in the merchant's language, to
 // paste into the reply to the customer.
 export function reportText(t: T, locale: Locale, d: DataRequest): string {
@@ -46,6 +64,8 @@ export function reportText(t: T, locale: Locale, d: DataRequest): string {
     out.push(`  ${t("shell.dr.firstName")}: ${o.customer_first_name || "—"}`);
     out.push(`  ${t("shell.dr.country")}: ${country(locale, o.shipping_country)}`);
     out.push(`  ${t("shell.dr.language")}: ${o.customer_locale || "—"}`);
+    out.push(`  ${t("shell.dr.phone")}: ${o.phone || "—"}`);
+    if (o.notify_phone) out.push(`  ${t("shell.dr.notifyPhone")}: ${o.notify_phone}`);
     if (o.line_items.length > 0) out.push(`  ${t("shell.dr.items")}:`);
     for (const l of o.line_items) out.push(`    ${t("shell.dr.item", { quantity: l.quantity, title: l.title || l.sku || "—" })}${l.sku ? ` (SKU ${l.sku})` : ""}`);
     for (const s of d.report.shipments.filter((s) => s.order_id === o.id)) {
@@ -55,6 +75,9 @@ export function reportText(t: T, locale: Locale, d: DataRequest): string {
       out.push(`    ${t("shell.dr.shipped")}: ${when(locale, s.shipped_at)}`);
       if (s.tracking_url) out.push(`    ${t("shell.dr.link")}: ${s.tracking_url}`);
     }
+    const texts = textsOf(d, o.id);
+    if (texts.length > 0) out.push(`  ${t("shell.dr.texts")}:`);
+    for (const m of texts) out.push(`    ${t("shell.dr.shipment", { number: m.tracking_number })} · ${textLine(t, locale, m)}`);
     out.push("");
   }
   return out.join("\n").trimEnd() + "\n";
@@ -72,7 +95,7 @@ function download(d: DataRequest) {
   URL.revokeObjectURL(url);
 }
 
-function OrderBlock({ order, shipments }: { order: DataRequestOrder; shipments: DataRequestShipment[] }) {
+function OrderBlock({ order, shipments, texts }: { order: DataRequestOrder; shipments: DataRequestShipment[]; texts: DataRequestText[] }) {
   const { t, locale } = useI18n();
   const field = (label: string, value: string) => (
     <Text as="p"><Text as="span" tone="subdued">{label}:</Text> {value || "—"}</Text>
@@ -84,6 +107,8 @@ function OrderBlock({ order, shipments }: { order: DataRequestOrder; shipments: 
       {field(t("shell.dr.firstName"), order.customer_first_name)}
       {field(t("shell.dr.country"), country(locale, order.shipping_country))}
       {field(t("shell.dr.language"), order.customer_locale)}
+      {field(t("shell.dr.phone"), order.phone)}
+      {order.notify_phone && field(t("shell.dr.notifyPhone"), order.notify_phone)}
       {order.line_items.length > 0 && (
         <Box>
           <Text as="p" tone="subdued">{t("shell.dr.items")}:</Text>
@@ -103,6 +128,16 @@ function OrderBlock({ order, shipments }: { order: DataRequestOrder; shipments: 
                 {t("shell.dr.shipment", { number: s.tracking_number })} · {s.carrier || "—"} · <Badge>{parcel(t, s)}</Badge>
                 {s.shipped_at && <> · {t("shell.dr.shipped")}: {when(locale, s.shipped_at)}</>}
               </li>
+            ))}
+          </ul>
+        </Box>
+      )}
+      {texts.length > 0 && (
+        <Box>
+          <Text as="p" tone="subdued">{t("shell.dr.texts")}:</Text>
+          <ul>
+            {texts.map((m) => (
+              <li key={m.id}>{t("shell.dr.shipment", { number: m.tracking_number })} · {textLine(t, locale, m)}</li>
             ))}
           </ul>
         </Box>
@@ -130,7 +165,7 @@ function RequestCard({ d }: { d: DataRequest }) {
             {d.customer.email && d.customer.id > 0 && <Text as="p" tone="subdued">{t("shell.dr.customerId", { id: d.customer.id })}</Text>}
             <Text as="p" tone="subdued">{t("shell.dr.received", { date: when(locale, d.created_at) })}</Text>
             <Text as="p">{requested(t, d)}</Text>
-            <Text as="p">{t("shell.dr.counts", { orders: d.report.orders.length, shipments: d.report.shipments.length })}</Text>
+            <Text as="p">{counts(t, d)}</Text>
           </BlockStack>
           <ButtonGroup>
             <Button onClick={copy}>{t("shell.dr.copy")}</Button>
@@ -143,7 +178,7 @@ function RequestCard({ d }: { d: DataRequest }) {
         ) : (
           <BlockStack gap="300">
             {d.report.orders.map((o) => (
-              <OrderBlock key={o.id} order={o} shipments={d.report.shipments.filter((s) => s.order_id === o.id)} />
+              <OrderBlock key={o.id} order={o} shipments={d.report.shipments.filter((s) => s.order_id === o.id)} texts={textsOf(d, o.id)} />
             ))}
           </BlockStack>
         )}
