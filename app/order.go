@@ -57,9 +57,6 @@ type OrderStore interface {
 	// SetOrderNotifyPhone records the phone the customer gave on the
 	// tracking page.
 	SetOrderNotifyPhone(ctx context.Context, shopID string, orderID int64, phone string) error
-	// OrderByNameAndPhone returns the order named name whose phone (or
-	// notify phone) is e164 (the tracking page's lookup by phone), or ErrNotFound.
-	OrderByNameAndPhone(ctx context.Context, shopID, name, e164 string) (*Order, error)
 	// OrdersByShopifyID returns the orders with Shopify's id id, across
 	// shops (a short link names the order before its shop is known).
 	OrdersByShopifyID(ctx context.Context, id int64) ([]Order, error)

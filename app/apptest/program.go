@@ -1,9 +1,12 @@
 package apptest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 )
 
 // TB is the part of testing.TB that test environments use (storetest,
@@ -66,4 +69,33 @@ func (p *Program) TempDir() string {
 		}
 	})
 	return dir
+}
+
+// Parallel runs fn(0..n-1) on c goroutines and returns the first error
+// (the load commands' seeding and sending).
+func Parallel(c, n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }

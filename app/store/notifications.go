@@ -254,12 +254,9 @@ func (db *DB) NotificationLog(ctx context.Context, shopID string, f app.Notifica
 		}
 		q = q.Where("n.status = ?", string(f.Status))
 	}
-	if term := strings.TrimSpace(f.Query); term != "" {
-		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
-			return nil, 0, app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		// Literal: % and _ are text, on either engine.
-		q = q.Where(`UPPER(s.order_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToUpper(term))+"%")
+	q, err := whereOrderName(q, f.Query)
+	if err != nil {
+		return nil, 0, err
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -316,3 +313,17 @@ func (db *DB) Suppress(ctx context.Context, shopID, emailHash string) error {
 }
 
 var _ app.NotificationStore = (*DB)(nil)
+
+// whereOrderName narrows a log query (its shipments joined as s) to the
+// order names that contain query, literally (% and _ are text, on either
+// engine); ErrInvalid for a query intake would refuse.
+func whereOrderName(q *gorm.DB, query string) (*gorm.DB, error) {
+	term := strings.TrimSpace(query)
+	if term == "" {
+		return q, nil
+	}
+	if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
+		return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+	}
+	return q.Where(`UPPER(s.order_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToUpper(term))+"%"), nil
+}

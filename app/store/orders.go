@@ -142,25 +142,6 @@ func (db *DB) SetOrderNotifyPhone(ctx context.Context, shopID string, orderID in
 	return nil
 }
 
-// OrderByNameAndPhone implements app.OrderStore: the order named name
-// whose phone or notify phone is e164 (orders_shop_name finds the name).
-func (db *DB) OrderByNameAndPhone(ctx context.Context, shopID, name, e164 string) (*app.Order, error) {
-	if e164 == "" {
-		// An order without a phone must not match an empty one.
-		return nil, app.Errorf(app.ErrNotFound, "order %s is not known", name)
-	}
-	var row orderRow
-	if err := db.gorm.WithContext(ctx).Where("shop_id = ? AND name = ? AND (phone = ? OR notify_phone = ?)", shopID, name, e164, e164).
-		Order("id").Take(&row).Error; err != nil {
-		return nil, notFound(err, "order %s is not known", name)
-	}
-	orders, err := db.withLineItems(ctx, []orderRow{row})
-	if err != nil {
-		return nil, err
-	}
-	return &orders[0], nil
-}
-
 // OrdersByRef implements app.OrderStore. Names and ids are looked up in
 // separate queries: an OR across the two columns keeps SQLite from using
 // either index (measured: 50,000 names took 3 s instead of 0.3 s).

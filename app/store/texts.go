@@ -536,12 +536,9 @@ func (db *DB) TextLog(ctx context.Context, shopID string, f app.TextFilter) ([]a
 		}
 		q = q.Where("t.status = ?", string(f.Status))
 	}
-	if term := strings.TrimSpace(f.Query); term != "" {
-		if msg := app.TextProblem("q", term, app.MaxSearchLength); msg != "" {
-			return nil, 0, app.Errorf(app.ErrInvalid, "%s", msg)
-		}
-		// Literal: % and _ are text, on either engine.
-		q = q.Where(`UPPER(s.order_name) LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToUpper(term))+"%")
+	q, err := whereOrderName(q, f.Query)
+	if err != nil {
+		return nil, 0, err
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

@@ -593,28 +593,6 @@ func TestOrderPhonesAndNotifyPhone(t *testing.T) {
 			t.Fatalf("after two saves: phone %q consent %v notify %q", got.Phone, got.SMSConsent, got.NotifyPhone)
 		}
 
-		for _, p := range []string{"+34611111111", "+34699999999"} {
-			if o, err := db.OrderByNameAndPhone(ctx, shop.ID, "#1001", p); err != nil || o.ID != 501 {
-				t.Fatalf("by phone %s: %+v %v", p, o, err)
-			}
-		}
-		for _, p := range []string{"+34612345678", ""} {
-			if _, err := db.OrderByNameAndPhone(ctx, shop.ID, "#1001", p); app.ErrorCodeOf(err) != app.ErrNotFound {
-				t.Fatalf("by phone %q: %v", p, err)
-			}
-		}
-		if _, err := db.OrderByNameAndPhone(ctx, shop.ID, "#1002", "+34611111111"); app.ErrorCodeOf(err) != app.ErrNotFound {
-			t.Fatalf("another order's name: %v", err)
-		}
-		// An order without a phone is not found by an empty one.
-		save(app.Order{ID: 502, ShopID: shop.ID, Name: "#1002", Email: "x@example.com", ShopifyUpdatedAt: t0})
-		if _, err := db.OrderByNameAndPhone(ctx, shop.ID, "#1002", ""); app.ErrorCodeOf(err) != app.ErrNotFound {
-			t.Fatalf("an order without a phone found by an empty one: %v", err)
-		}
-		other := install(t, db, "other.myshopify.com", app.OfflineToken{AccessToken: "a"})
-		if _, err := db.OrderByNameAndPhone(ctx, other.ID, "#1001", "+34611111111"); app.ErrorCodeOf(err) != app.ErrNotFound {
-			t.Fatalf("another shop's order: %v", err)
-		}
 	})
 }
 
@@ -677,9 +655,6 @@ func TestCustomerRedactErasesPhones(t *testing.T) {
 		}
 		if got, err := db.OrderByID(ctx, shop.ID, 501); err != nil || got.Phone != "" || got.NotifyPhone != "" || got.SMSConsent {
 			t.Fatalf("redacted order after an update: %+v %v", got, err)
-		}
-		if _, err := db.OrderByNameAndPhone(ctx, shop.ID, "#1001", "+34612345678"); app.ErrorCodeOf(err) != app.ErrNotFound {
-			t.Fatalf("a redacted order found by its old phone: %v", err)
 		}
 
 		// The other customer keeps everything.

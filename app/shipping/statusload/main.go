@@ -236,7 +236,7 @@ func run(t *apptest.Program, o options) error {
 	// Phase 1: seed orders and fulfillments made in Shopify.
 	parcels := make([]*parcel, o.shipments)
 	seedStart := time.Now()
-	err := parallel(8, len(parcels), func(i int) error {
+	err := apptest.Parallel(8, len(parcels), func(i int) error {
 		s := shops[i%len(shops)]
 		ord := fake.CreateOrder(s.domain, shopifyfake.NewOrder{Email: fmt.Sprintf("cliente%d@example.com", i), CustomerLocale: "es-MX",
 			CustomerFirstName: "Lucía", ShippingCountry: "MX", ShippingCity: "Ciudad de México",
@@ -305,7 +305,7 @@ func run(t *apptest.Program, o options) error {
 				take := min(k, len(byShop[sh]))
 				wave, byShop[sh] = append(wave, byShop[sh][:take]...), byShop[sh][take:]
 			}
-			if err := parallel(o.senders, len(wave), func(i int) error { return send(wave[i]) }); err != nil {
+			if err := apptest.Parallel(o.senders, len(wave), func(i int) error { return send(wave[i]) }); err != nil {
 				return err
 			}
 			done += len(wave)
@@ -328,7 +328,7 @@ func run(t *apptest.Program, o options) error {
 		}
 		intakeTime = time.Since(regStart)
 	} else {
-		if err := parallel(o.senders, len(parcels), func(i int) error { return send(parcels[i]) }); err != nil {
+		if err := apptest.Parallel(o.senders, len(parcels), func(i int) error { return send(parcels[i]) }); err != nil {
 			return err
 		}
 		intakeTime = time.Since(regStart)
@@ -973,34 +973,6 @@ func countBy(db *store.DB, query string) (map[string]int64, error) {
 		out[r.K] = r.N
 	}
 	return out, nil
-}
-
-// parallel runs fn(0..n-1) on c goroutines and returns the first error.
-func parallel(c, n int, fn func(i int) error) error {
-	var next atomic.Int64
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }
 
 // s10 is a UPU S10 number: two letters, eight digits, the check digit, the

@@ -30,7 +30,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -40,7 +39,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -129,7 +127,7 @@ func run(t *apptest.Program, o options) error {
 	}
 	texts := make([]seeded, o.messages)
 	seedStart := time.Now()
-	err := parallel(8, o.messages, func(i int) error {
+	err := apptest.Parallel(8, o.messages, func(i int) error {
 		s := shops[i%len(shops)]
 		phone := fmt.Sprintf("+346%08d", 10000000+i)
 		order := app.Order{ID: int64(5_000_000_000 + i), ShopID: s.shop.ID, Name: fmt.Sprintf("#%d", 1001+i/len(shops)),
@@ -161,7 +159,7 @@ func run(t *apptest.Program, o options) error {
 	// Phase 1: queueing.
 	queueStart := time.Now()
 	var created atomic.Int64
-	err = parallel(16, o.messages, func(i int) error {
+	err = apptest.Parallel(16, o.messages, func(i int) error {
 		x := texts[i]
 		m, isNew, err := h.DB.QueueText(ctx, &app.CustomerText{ShopID: x.shop.shop.ID, ShipmentID: x.shipmentID, Channel: app.ChannelWhatsApp,
 			Event: app.NotifyOutForDelivery, EventKey: app.NotificationKey(app.NotifyOutForDelivery, "")})
@@ -330,32 +328,4 @@ func countBy(db *store.DB, query string) (map[string]int64, error) {
 		out[r.K] = r.N
 	}
 	return out, nil
-}
-
-// parallel runs fn(0..n-1) on c goroutines and returns the first error.
-func parallel(c, n int, fn func(i int) error) error {
-	var next atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, err)
-					mu.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
 }
