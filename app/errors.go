@@ -32,6 +32,9 @@ type Error struct {
 	Code    ErrorCode
 	Message string
 	Err     error
+	// Msg, when set, says Message as a code with parameters, which the
+	// admin words in the merchant's language.
+	Msg *Message
 }
 
 func (e *Error) Error() string {
@@ -46,6 +49,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf builds an Error with a formatted, caller-safe message.
 func Errorf(code ErrorCode, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Refusal is an Error a merchant reads: m's English text as its message,
+// and m itself for the admin to word.
+func Refusal(code ErrorCode, m Message) *Error {
+	return &Error{Code: code, Message: m.Text, Msg: &m}
 }
 
 // WrapError attaches a cause to a caller-safe message.

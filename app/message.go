@@ -89,6 +89,18 @@ const (
 	MsgQuantityInvalid    = "quantity_invalid"     // {value}
 	MsgQuantityWithoutSKU = "quantity_without_sku" //
 	MsgRowUnreadable      = "row_unreadable"       // {reason}: the CSV reader's, in English
+	// Connecting WhatsApp or SMS, and the text settings.
+	MsgChannelInvalid     = "channel_invalid"
+	MsgMetaIDsInvalid     = "meta_ids_invalid"
+	MsgAppSecretRequired  = "app_secret_required"
+	MsgTwilioAccount      = "twilio_account_invalid"
+	MsgTwilioSender       = "twilio_sender_invalid"
+	MsgTokenRequired      = "token_required"
+	MsgPhoneFieldInvalid  = "phone_field_invalid" // {field}
+	MsgTestPhoneMissing   = "test_phone_missing"
+	MsgProviderRefusedKey = "provider_refused_key" // {detail}: the provider's answer
+	MsgTemplatesOnlyMeta  = "templates_whatsapp_only"
+	MsgEmailFieldInvalid  = "email_field_invalid" // {field}
 )
 
 // TextMessage is TextProblem as a message (a zero Message when s is fine).

@@ -196,9 +196,13 @@ func StatusFor(code app.ErrorCode) int {
 
 // errorBody is every error answer: a code for programs, a sentence for people.
 type errorBody struct {
-	Error     string `json:"error"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id,omitempty"`
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	// MessageCode and Params say Message as a code the admin words in the
+	// merchant's language (app/message.go), when the error has one.
+	MessageCode string            `json:"message_code,omitempty"`
+	Params      map[string]string `json:"params,omitempty"`
+	RequestID   string            `json:"request_id,omitempty"`
 }
 
 func (s *Server) handleError(err error, c echo.Context) {
@@ -212,6 +216,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.As(err, &ae):
 		status = StatusFor(ae.Code)
 		body.Error, body.Message = string(ae.Code), ae.Message
+		if ae.Msg != nil && ae.Msg.Code != "" {
+			body.MessageCode, body.Params = ae.Msg.Code, ae.Msg.Params
+		}
 	case errors.As(err, &he):
 		status = he.Code
 		body.Error = strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))

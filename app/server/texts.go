@@ -193,8 +193,8 @@ func (s *Server) testChannel(c echo.Context) error {
 			return err
 		}
 	}
-	if msg := app.TextProblem("to", in.To, 40); msg != "" {
-		return app.Errorf(app.ErrInvalid, "%s", msg)
+	if m := app.TextMessage("to", in.To, 40); m.Code != "" {
+		return app.Refusal(app.ErrInvalid, m)
 	}
 	res, err := s.deps.Shipping.TestChannel(c.Request().Context(), shopOf(c), c.Param("id"), in.To)
 	if err != nil {
@@ -279,7 +279,13 @@ func (s *Server) putTextSettings(c echo.Context) error {
 		}
 	}
 	contact, contactProblems := contactOptions(in.Contact, shop.Country)
-	problems = append(problems, contactProblems...)
+	if len(problems) == 0 && len(contactProblems) > 0 {
+		// What the merchant typed: said in their language, the first.
+		return app.Refusal(app.ErrInvalid, contactProblems[0])
+	}
+	for _, m := range contactProblems {
+		problems = append(problems, m.Text)
+	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
 		return app.Errorf(app.ErrInvalid, "%s", strings.Join(problems, "; "))
@@ -296,9 +302,9 @@ func (s *Server) putTextSettings(c echo.Context) error {
 
 // contactOptions checks the tracking page's contact values: phones read as
 // numbers of the shop's country and kept as E.164, one plain email address.
-func contactOptions(in app.ContactOptions, country string) (app.ContactOptions, []string) {
+func contactOptions(in app.ContactOptions, country string) (app.ContactOptions, []app.Message) {
 	var out app.ContactOptions
-	var problems []string
+	var problems []app.Message
 	for _, f := range []struct {
 		name string
 		raw  string
@@ -313,14 +319,15 @@ func contactOptions(in app.ContactOptions, country string) (app.ContactOptions, 
 			e164, ok = phone.Normalize(raw, country)
 		}
 		if !ok {
-			problems = append(problems, f.name+" must be a phone number (with its country code: +34 612 345 678)")
+			problems = append(problems, app.NewMessage(app.MsgPhoneFieldInvalid,
+				f.name+" must be a phone number (with its country code: +34 612 345 678)", "field", f.name))
 			continue
 		}
 		*f.dst = e164
 	}
 	if addr := strings.TrimSpace(in.Email); addr != "" {
 		if err := singleAddress("contact.email", in.Email); err != nil {
-			problems = append(problems, app.ErrorMessageOf(err))
+			problems = append(problems, app.NewMessage(app.MsgEmailFieldInvalid, app.ErrorMessageOf(err), "field", "contact.email"))
 		} else {
 			out.Email = addr
 		}

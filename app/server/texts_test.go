@@ -666,6 +666,17 @@ func TestTextAdminAPI(t *testing.T) {
 			t.Errorf("%s: %d %v", bad.body, code, out)
 		}
 	}
+	// What the merchant types is refused as a code the admin words in
+	// their language, naming the field.
+	code, out := e.do("PUT", "/api/admin/texts/settings", tok, "application/json", []byte(`{"contact":{"whatsapp":"hola"}}`))
+	if params, _ := out["params"].(map[string]any); code != 400 || out["message_code"] != app.MsgPhoneFieldInvalid || params["field"] != "contact.whatsapp" {
+		t.Errorf("a WhatsApp number that is not one: %d %v", code, out)
+	}
+	code, out = e.do("POST", "/api/admin/channels", tok, "application/json",
+		[]byte(`{"channel":"sms","account_id":"MG0123","sender_id":"+34911000111","token":"t"}`))
+	if code != 400 || out["message_code"] != app.MsgTwilioAccount {
+		t.Errorf("a Twilio account that is not an Account SID: %d %v", code, out)
+	}
 	code, body = e.do("PUT", "/api/admin/texts/settings", tok, "application/json",
 		[]byte(`{"disabled_events":{"sms":{"shipped":true},"whatsapp":{"delayed":false}},"contact":{"phone":"+52 55 1234 5678"}}`))
 	if code != 200 || body["disabled_events"].(map[string]any)["sms"].(map[string]any)["shipped"] != true ||

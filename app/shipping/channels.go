@@ -62,11 +62,11 @@ func (svc *Service) ConnectChannel(ctx context.Context, shop *app.Shop, in Conne
 	in.Token, in.AppSecret = strings.TrimSpace(in.Token), strings.TrimSpace(in.AppSecret)
 	sender := svc.TextSenders[in.Channel]
 	if !in.Channel.Valid() || sender == nil {
-		return nil, app.Errorf(app.ErrInvalid, "channel must be whatsapp or sms")
+		return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgChannelInvalid, "channel must be whatsapp or sms"))
 	}
 	for field, v := range map[string]string{"token": in.Token, "app_secret": in.AppSecret} {
-		if msg := app.TextProblem(field, v, maxSecretChars); msg != "" {
-			return nil, app.Errorf(app.ErrInvalid, "%s", msg)
+		if m := app.TextMessage(field, v, maxSecretChars); m.Code != "" {
+			return nil, app.Refusal(app.ErrInvalid, m)
 		}
 	}
 	c := &app.ChannelConnection{ShopID: shop.ID, Channel: in.Channel, AccountID: in.AccountID, SenderID: in.SenderID,
@@ -75,31 +75,36 @@ func (svc *Service) ConnectChannel(ctx context.Context, shop *app.Shop, in Conne
 	case app.ChannelWhatsApp:
 		c.Provider = app.ProviderMeta
 		if !metaID.MatchString(in.AccountID) || !metaID.MatchString(in.SenderID) {
-			return nil, app.Errorf(app.ErrInvalid, "account_id (the WhatsApp Business Account id) and sender_id (the phone number id) are the numeric ids Meta's WhatsApp Manager shows")
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgMetaIDsInvalid,
+				"account_id (the WhatsApp Business Account id) and sender_id (the phone number id) are the numeric ids Meta's WhatsApp Manager shows"))
 		}
 		if in.AppSecret == "" {
-			return nil, app.Errorf(app.ErrInvalid, "app_secret (the Meta app's secret, which signs its webhooks) is needed")
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgAppSecretRequired,
+				"app_secret (the Meta app's secret, which signs its webhooks) is needed"))
 		}
 		c.VerifyToken = "wbv_" + rand.Text()
 	case app.ChannelSMS:
 		c.Provider = app.ProviderTwilio
 		if !twilioAccount.MatchString(in.AccountID) {
-			return nil, app.Errorf(app.ErrInvalid, "account_id must be the Twilio Account SID (AC followed by 32 hex digits)")
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgTwilioAccount,
+				"account_id must be the Twilio Account SID (AC followed by 32 hex digits)"))
 		}
 		if e164, ok := phone.Normalize(in.SenderID, ""); ok {
 			c.SenderID = e164
 		} else if !twilioService.MatchString(in.SenderID) {
-			return nil, app.Errorf(app.ErrInvalid, "sender_id must be the Twilio number in international format (+34…) or a Messaging Service SID (MG…)")
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgTwilioSender,
+				"sender_id must be the Twilio number in international format (+34…) or a Messaging Service SID (MG…)"))
 		}
 		c.AppSecret = ""
 	}
 	if in.Token == "" {
-		return nil, app.Errorf(app.ErrInvalid, "token is needed")
+		return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgTokenRequired, "token is needed"))
 	}
 	if t := strings.TrimSpace(in.TestPhone); t != "" {
 		e164, ok := phone.Normalize(t, shop.Country)
 		if !ok {
-			return nil, app.Errorf(app.ErrInvalid, "test_phone is not a phone number (write it with its country code: +34 612 345 678)")
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgPhoneFieldInvalid,
+				"test_phone is not a phone number (write it with its country code: +34 612 345 678)", "field", "test_phone"))
 		}
 		c.TestPhone = e164
 	}
@@ -108,7 +113,8 @@ func (svc *Service) ConnectChannel(ctx context.Context, shop *app.Shop, in Conne
 	}
 	if err := sender.Check(ctx, c); err != nil {
 		if checkCode(err) == ChannelKeyRefused {
-			return nil, app.Errorf(app.ErrInvalid, "the provider refused the token or account: check them and try again (%s)", app.ErrorMessageOf(err))
+			return nil, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgProviderRefusedKey,
+				"the provider refused the token or account: check them and try again ("+app.ErrorMessageOf(err)+")", "detail", app.ErrorMessageOf(err)))
 		}
 		return nil, err
 	}
@@ -144,7 +150,7 @@ func (svc *Service) SyncTemplates(ctx context.Context, shop *app.Shop, connectio
 		return nil, err
 	}
 	if c.Channel != app.ChannelWhatsApp {
-		return nil, app.Errorf(app.ErrConflict, "only WhatsApp has message templates")
+		return nil, app.Refusal(app.ErrConflict, app.NewMessage(app.MsgTemplatesOnlyMeta, "only WhatsApp has message templates"))
 	}
 	defs := svc.TemplateDefinitions(trackingBase(shop))
 	have, err := svc.Templates.Templates(ctx, c)
@@ -254,12 +260,14 @@ func (svc *Service) TestChannel(ctx context.Context, shop *app.Shop, id, to stri
 	if strings.TrimSpace(to) != "" {
 		e164, ok := phone.Normalize(to, shop.Country)
 		if !ok {
-			return ChannelTestResult{}, app.Errorf(app.ErrInvalid, "to is not a phone number (write it with its country code: +34 612 345 678)")
+			return ChannelTestResult{}, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgPhoneFieldInvalid,
+				"to is not a phone number (write it with its country code: +34 612 345 678)", "field", "to"))
 		}
 		number = e164
 	}
 	if number == "" {
-		return ChannelTestResult{}, app.Errorf(app.ErrInvalid, "give \"to\": your own phone, where the test message goes")
+		return ChannelTestResult{}, app.Refusal(app.ErrInvalid, app.NewMessage(app.MsgTestPhoneMissing,
+			"give \"to\": your own phone, where the test message goes"))
 	}
 	notes, err := svc.Notifications.NotificationSettings(ctx, shop.ID)
 	if err != nil {

@@ -1,6 +1,7 @@
 // The admin API client: every call carries a Shopify session token.
 import { isEmbedded } from "./bridge";
 import { pickLocale, translator } from "./i18n";
+import { messageText } from "./messages";
 import type { ApiErrorBody } from "./types";
 
 // ApiError is a refused or failed call. status is the HTTP status (0: no
@@ -50,10 +51,13 @@ export async function sessionToken(): Promise<string> {
 }
 
 // refused turns an error answer into an ApiError.
+// A refusal the backend says as a code is shown in the merchant's language;
+// its English sentence stays the detail.
 function refused(status: number, body: ApiErrorBody & { error?: string }): ApiError {
   const detail = body.message || `HTTP ${status}`;
   if (status === 401 || body.error === "unauthorized") return sessionError(detail);
-  return new ApiError(detail, status, body.error ?? "", detail);
+  const said = messageText(words(), body.message_code, body.params);
+  return new ApiError(said || detail, status, body.error ?? "", said || detail);
 }
 
 function unreachable(): ApiError {

@@ -75,6 +75,17 @@ const rowErrors: Record<string, Record<string, string>> = {
   line_not_object: { index: "0" },
   line_sku_not_text: { index: "1" },
   line_item_id_invalid: { index: "0" },
+  channel_invalid: {},
+  meta_ids_invalid: {},
+  app_secret_required: {},
+  twilio_account_invalid: {},
+  twilio_sender_invalid: {},
+  token_required: {},
+  phone_field_invalid: { field: "contact.whatsapp" },
+  test_phone_missing: {},
+  provider_refused_key: { detail: "Meta error 190" },
+  templates_whatsapp_only: {},
+  email_field_invalid: { field: "contact.email" },
 };
 
 // What the backend used to send in English, and raw values.

@@ -59,6 +59,8 @@ export function messageText(t: T, code: string | undefined, params: Params | nul
     case "text_control_characters":
     case "text_too_long":
     case "field_not_text":
+    case "phone_field_invalid":
+    case "email_field_invalid":
       vars.field = fieldName(t, p.field ?? "");
       break;
     case "line_not_object":

@@ -6,6 +6,10 @@
 // ApiErrorBody is the JSON of any refused request.
 export interface ApiErrorBody {
   message?: string;
+  // message_code and params say message as a code the admin words
+  // (app/message.go), when the backend has one for it.
+  message_code?: string;
+  params?: Record<string, string> | null;
 }
 
 // ---- shipments: GET /shipments, GET/PATCH /shipments/{id} ----
