@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Channel is a way a customer hears from Waybill.
@@ -236,9 +237,6 @@ type TextFilter struct {
 type ConsentSource string
 
 const (
-	// ConsentShopifySMS: Shopify's SMS consent on the order's customer
-	// (sms_marketing_consent subscribed at checkout or later).
-	ConsentShopifySMS ConsentSource = "shopify_sms_consent"
 	// ConsentTrackingPage: the customer ticked "Recibir avisos por
 	// WhatsApp/SMS" on the tracking page or the preferences page.
 	ConsentTrackingPage ConsentSource = "tracking_page"
@@ -399,7 +397,7 @@ type TextOutcome struct {
 type Text struct {
 	To     string // E.164
 	Locale string
-	// Body is the full text (SMS; and what the admin shows for WhatsApp).
+	// Body is the SMS's text (WhatsApp sends the template with Params).
 	Body string
 	// Template and Params are the WhatsApp template and its body
 	// parameters, in order; ButtonParam is the tracking link's variable
@@ -498,8 +496,8 @@ var optOutWords = []string{"STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL
 // IsOptOutReply reports whether a customer's reply asks to stop: the whole
 // reply is one of the keywords, whatever its case, spaces and punctuation.
 func IsOptOutReply(body string) bool {
-	b := strings.ToUpper(strings.TrimSpace(strings.Trim(strings.TrimSpace(body), ".!¡?¿\"'")))
-	b = strings.Join(strings.Fields(b), " ")
+	b := strings.TrimFunc(body, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	b = strings.Join(strings.Fields(strings.ToUpper(b)), " ")
 	return slices.Contains(optOutWords, b)
 }
 

@@ -358,7 +358,7 @@ func TestChannelTestMessageAndRefusedToken(t *testing.T) {
 func TestWhatsAppPairLimitUndeliverableAndTemplateNotReady(t *testing.T) {
 	e := newTextEnv(t)
 	ctx := context.Background()
-	conn := e.connectWhatsApp()
+	e.connectWhatsApp()
 	o := e.order(shopifyfake.NewOrder{Email: "ana@example.com", CustomerLocale: "es", LineItems: []shopifyfake.NewLineItem{
 		{SKU: "A", Title: "Taza", Quantity: 1}, {SKU: "B", Title: "Plato", Quantity: 1}}}, false)
 	order, err := e.db.OrderByID(ctx, e.shop.ID, o.ID)
@@ -420,7 +420,6 @@ func TestWhatsAppPairLimitUndeliverableAndTemplateNotReady(t *testing.T) {
 	if got := e.text(id, app.ChannelWhatsApp, app.NotifyOutForDelivery, app.TextSkipped); got.Reason != app.TextReasonTemplateMissing {
 		t.Fatalf("a paused template: %+v", got)
 	}
-	_ = conn
 }
 
 // Consent the customer withdrew stays withdrawn: Shopify's SMS consent
@@ -472,4 +471,39 @@ func TestWithdrawnConsentStaysAndMexicanBaja(t *testing.T) {
 		c, err := e.db.Consent(ctx, e.shop.ID, app.PhoneHash("+525512345678"), app.ChannelWhatsApp)
 		return err == nil && c != nil && c.RevokedAt != nil
 	})
+}
+
+// A text recorded but never queued (the queue was down when the step
+// happened) is sent by the stalled sweep, once.
+func TestStalledTextIsSentBySweep(t *testing.T) {
+	e := newTextEnv(t)
+	ctx := context.Background()
+	e.connectWhatsApp()
+	order := e.phoneOrder(false)
+	if _, err := e.shipping.OptIn(ctx, e.shop, order, app.ChannelWhatsApp, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := e.submit(shipping.Submission{OrderID: order.ID, TrackingNumber: "1Z999AA10123456784", Carrier: "UPS"})[0].ShipmentID
+	e.shipped(id)
+	e.text(id, app.ChannelWhatsApp, app.NotifyShipped, app.TextDelivered)
+	// Out for delivery, recorded while the queue took nothing.
+	m, created, err := e.db.QueueText(ctx, &app.CustomerText{ShopID: e.shop.ID, ShipmentID: id, Channel: app.ChannelWhatsApp,
+		Event: app.NotifyOutForDelivery, EventKey: app.NotificationKey(app.NotifyOutForDelivery, "")})
+	if err != nil || !created {
+		t.Fatalf("recording: %v %v", created, err)
+	}
+	if err := e.db.Gorm().Exec("UPDATE customer_texts SET updated_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), m.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.shipping.RequeueStalled(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.text(id, app.ChannelWhatsApp, app.NotifyOutForDelivery, app.TextDelivered)
+	if _, err := e.shipping.RequeueStalled(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(e.waMessages("waybill_out_for_delivery")); n != 1 {
+		t.Fatalf("%d out-for-delivery messages, want 1", n)
+	}
 }

@@ -178,19 +178,26 @@ func (svc *Service) SaveCustomerPreferences(ctx context.Context, shop *app.Shop,
 		}
 	}
 	now := svc.Clock.Now()
+	p := order.TextPhone()
+	// The consent in force on each text channel chosen, read once: what
+	// the choices below are measured against.
+	given := map[app.Channel]consent{}
+	for c := range in.Channels {
+		if c.Valid() && p != "" {
+			g, err := svc.textConsent(ctx, shop.ID, order, c)
+			if err != nil {
+				return err
+			}
+			given[c] = g
+		}
+	}
 	// A text channel left unticked that the customer never agreed to is
 	// no choice: kept as none, so a consent given later (the tracking
 	// page's opt-in, Shopify's checkout) is not overruled by it.
 	channels := map[app.Channel]bool{}
 	for c, on := range in.Channels {
-		if c.Valid() && !on {
-			given, err := svc.textConsent(ctx, shop.ID, order, c)
-			if err != nil {
-				return err
-			}
-			if given != consentGiven {
-				continue
-			}
+		if c.Valid() && !on && given[c] != consentGiven {
+			continue
 		}
 		channels[c] = on
 	}
@@ -208,20 +215,16 @@ func (svc *Service) SaveCustomerPreferences(ctx context.Context, shop *app.Shop,
 			return err
 		}
 	}
-	p := order.TextPhone()
 	for c, on := range in.Channels {
 		if !c.Valid() || p == "" {
 			continue
 		}
-		given, err := svc.textConsent(ctx, shop.ID, order, c)
-		if err != nil {
-			return err
-		}
+		var err error
 		switch {
-		case on && given != consentGiven:
+		case on && given[c] != consentGiven:
 			err = svc.Texts.GrantConsent(ctx, app.Consent{ShopID: shop.ID, PhoneHash: app.PhoneHash(p), Channel: c,
 				Source: app.ConsentTrackingPage, GrantedAt: now})
-		case !on && given == consentGiven:
+		case !on && given[c] == consentGiven:
 			// Only a consent that was given is withdrawn: a channel the
 			// customer never agreed to and left unticked stays open to a
 			// consent they give later (in Shopify's checkout, say).

@@ -353,7 +353,6 @@ func (svc *Service) composeText(ctx context.Context, shop *app.Shop, conn *app.C
 		}
 	}
 	t.ButtonParam = strings.TrimPrefix(link, trackingBase(shop))
-	t.Body = renderTemplateBody(def.Body, t.Params)
 	return t, true, nil
 }
 
@@ -404,14 +403,6 @@ func templateStatus(ts []app.TextTemplate, def app.TemplateDefinition) app.TextT
 		}
 	}
 	return app.TemplateMissing
-}
-
-// renderTemplateBody fills {{1}}…{{n}} for the log and tests.
-func renderTemplateBody(body string, params []string) string {
-	for i, p := range params {
-		body = strings.ReplaceAll(body, fmt.Sprintf("{{%d}}", i+1), p)
-	}
-	return body
 }
 
 // paceText waits for a slot within the sender's published throughput (up to

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/waybill-app/waybill/app"
 )
@@ -139,21 +138,12 @@ var deliveryErrors = map[string]string{
 	"21610": "Attempt to send to unsubscribed recipient",
 }
 
-// optOutKeywords are Twilio's default opt-out keywords (a reply that is
-// exactly one of them, in any case, unsubscribes the number from the
-// sender at Twilio), and BAJA, which Spanish speakers send and Twilio does
-// not know: for BAJA Twilio keeps delivering, so Waybill alone stops.
-var optOutKeywords = map[string]bool{
-	"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "END": true, "QUIT": true,
-	"REVOKE": true, "OPTOUT": true, "CANCEL": true,
-	"BAJA": true,
-}
-
 // ParseInbound reads an incoming message (Twilio's POST to the number's or
 // Messaging Service's incoming message webhook): From as Twilio sends it
 // (E.164 for a phone), Body, and OptOut when Twilio's Advanced Opt-Out
 // flagged it (OptOutType STOP) or the body, spaces and punctuation trimmed
-// and case ignored, is an opt-out keyword ("Stop", "baja.", "¡BAJA!").
+// and case ignored, is an opt-out keyword ("Stop", "baja.", "¡BAJA!";
+// app.IsOptOutReply: Twilio's own keywords and the Spanish ones).
 func ParseInbound(form url.Values) app.TextReport {
 	body := form.Get("Body")
 	return app.TextReport{
@@ -161,12 +151,6 @@ func ParseInbound(form url.Values) app.TextReport {
 		ProviderMessageID: form.Get("MessageSid"),
 		From:              form.Get("From"),
 		Body:              body,
-		OptOut:            strings.EqualFold(form.Get("OptOutType"), "STOP") || IsOptOut(body),
+		OptOut:            strings.EqualFold(form.Get("OptOutType"), "STOP") || app.IsOptOutReply(body),
 	}
-}
-
-// IsOptOut reports whether a reply's body is an opt-out keyword.
-func IsOptOut(body string) bool {
-	word := strings.TrimFunc(body, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
-	return optOutKeywords[strings.ToUpper(word)]
 }
